@@ -1,0 +1,186 @@
+"""The canonical model: people, enterprises and licenses, and how a raw record becomes one.
+
+``Entity.normalize`` turns a record whose keys are canonical field names (the source
+mappings rename fields before this) into clean values, or raises
+:class:`~tongban.errors.RecordError` naming the rule it broke.
+
+    >>> PERSON.normalize({"id_number": "110105491231002", "name": " 张三 "})["birth_date"]
+    datetime.date(1949, 12, 31)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Table
+
+from tongban.errors import RecordError
+from tongban.identifiers import check_credit_code, check_id_number
+from tongban.identifiers.id_number import RegionCheck
+from tongban.normalize import clean_text, gender_code, parse_date, parse_decimal
+from tongban.store import schema
+
+__all__ = ["ENTITIES", "ENTERPRISE", "LICENSE", "PERSON", "Entity", "entity"]
+
+Record = dict[str, Any]
+
+# GB/T 36901-36905 holder ID types.
+HOLDER_CITIZEN, HOLDER_ENTERPRISE = "111", "001"
+
+
+@dataclass(frozen=True)
+class Entity:
+    name: str
+    table: Table
+    key: str
+    fields: tuple[str, ...]
+    _clean: Callable[[Mapping[str, Any], RegionCheck], Record]
+
+    def normalize(self, raw: Mapping[str, Any], *, region_check: RegionCheck = "historical") -> Record:
+        unknown = set(raw) - set(self.fields) - {self.key} - _DERIVED_INPUTS.get(self.name, set())
+        if unknown:
+            raise RecordError(
+                f"{self.name}.unknown_field",
+                f"fields {sorted(unknown)} are not part of the {self.name} model",
+            )
+        return self._clean(raw, region_check)
+
+
+_DERIVED_INPUTS = {"license": {"license_key"}}
+
+
+def _text_fields(raw: Mapping[str, Any], names: tuple[str, ...]) -> Record:
+    return {n: clean_text(raw.get(n)) for n in names}
+
+
+def _clean_person(raw: Mapping[str, Any], region_check: RegionCheck) -> Record:
+    try:
+        id_number = check_id_number(raw.get("id_number"), region_check=region_check)
+    except RecordError as exc:
+        exc.field = "id_number"
+        raise
+    born = date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+    sex = "1" if int(id_number[16]) % 2 else "2"
+    rec = _text_fields(raw, ("name", "ethnicity", "marital_status", "address", "phone"))
+    rec["id_number"] = id_number
+    given_birth = parse_date(raw.get("birth_date"), field="birth_date")
+    if given_birth is not None and given_birth != born:
+        raise RecordError(
+            "person.birth_date_matches_id",
+            f"birth date {given_birth} disagrees with ID number {id_number} ({born})",
+            value=raw.get("birth_date"),
+            field="birth_date",
+        )
+    given_sex = gender_code(raw.get("gender"))
+    if given_sex in ("1", "2") and given_sex != sex:
+        raise RecordError(
+            "person.gender_matches_id",
+            f"gender {given_sex} disagrees with ID number {id_number} (digit 17 gives {sex})",
+            value=raw.get("gender"),
+            field="gender",
+        )
+    rec["birth_date"], rec["gender"] = born, sex
+    if not rec["name"]:
+        raise RecordError("person.name.missing", f"person {id_number} has no name", field="name")
+    return rec
+
+
+def _clean_enterprise(raw: Mapping[str, Any], region_check: RegionCheck) -> Record:
+    try:
+        credit_code = check_credit_code(raw.get("credit_code"))
+    except RecordError as exc:
+        exc.field = "credit_code"
+        raise
+    rec = _text_fields(
+        raw,
+        ("name", "enterprise_type", "legal_rep_name", "address", "business_scope", "status",
+         "registration_authority"),
+    )  # fmt: skip
+    rec["credit_code"] = credit_code
+    rep = raw.get("legal_rep_id_number")
+    if clean_text(rep) is not None:
+        try:
+            rep = check_id_number(rep, region_check=region_check)
+        except RecordError as exc:
+            raise RecordError(
+                f"enterprise.legal_rep.{exc.rule}",
+                f"legal representative of {credit_code}: {exc.message}",
+                value=rep,
+                field="legal_rep_id_number",
+            ) from None
+    rec["legal_rep_id_number"] = clean_text(rep)
+    rec["registered_capital"] = parse_decimal(raw.get("registered_capital"), field="registered_capital")
+    rec["established_on"] = parse_date(raw.get("established_on"), field="established_on")
+    rec["region_code"] = clean_text(raw.get("region_code")) or credit_code[2:8]
+    if not rec["name"]:
+        raise RecordError(
+            "enterprise.name.missing", f"enterprise {credit_code} has no name", field="name"
+        )
+    return rec
+
+
+def _clean_license(raw: Mapping[str, Any], region_check: RegionCheck) -> Record:
+    rec = _text_fields(
+        raw,
+        ("license_type_code", "license_type_name", "license_number", "holder_name",
+         "holder_id_type", "issuer_name", "issuer_code", "jurisdiction_code", "status"),
+    )  # fmt: skip
+    for required in ("license_type_code", "license_number", "holder_id_type"):
+        if not rec[required]:
+            raise RecordError(f"license.{required}.missing", f"{required} is empty", field=required)
+    holder = raw.get("holder_id")
+    if rec["holder_id_type"] == HOLDER_CITIZEN:
+        rec["holder_id"] = check_id_number(holder, region_check=region_check)
+    elif rec["holder_id_type"] == HOLDER_ENTERPRISE:
+        rec["holder_id"] = check_credit_code(holder)
+    else:
+        raise RecordError(
+            "license.holder_id_type",
+            f"holder ID type {rec['holder_id_type']!r} is neither 111 (citizen ID) nor 001"
+            " (credit code)",
+            field="holder_id_type",
+        )
+    for name in ("issue_date", "valid_from", "valid_until"):
+        rec[name] = parse_date(raw.get(name), field=name)
+    if rec["valid_from"] and rec["valid_until"] and rec["valid_until"] < rec["valid_from"]:
+        raise RecordError(
+            "license.validity_order",
+            f"license {rec['license_number']} is valid until {rec['valid_until']}, before"
+            f" it is valid from {rec['valid_from']}",
+            field="valid_until",
+        )
+    fields = raw.get("fields")
+    if fields is not None and not isinstance(fields, Mapping):
+        raise RecordError("license.fields", "type-specific fields must be an object", field="fields")
+    rec["fields"] = dict(fields) if fields else None
+    rec["license_key"] = f"{rec['license_type_code']}:{rec['license_number']}"
+    return rec
+
+
+def _fields(table: Table, key: str) -> tuple[str, ...]:
+    bookkeeping = {"version", "provenance", "created_at", "updated_at"}
+    return tuple(c.name for c in table.columns if c.name not in bookkeeping and c.name != key)
+
+
+PERSON = Entity("person", schema.person, "id_number", _fields(schema.person, "id_number"), _clean_person)
+ENTERPRISE = Entity(
+    "enterprise",
+    schema.enterprise,
+    "credit_code",
+    _fields(schema.enterprise, "credit_code"),
+    _clean_enterprise,
+)
+LICENSE = Entity(
+    "license", schema.license, "license_key", _fields(schema.license, "license_key"), _clean_license
+)
+ENTITIES: dict[str, Entity] = {e.name: e for e in (PERSON, ENTERPRISE, LICENSE)}
+
+
+def entity(name: str) -> Entity:
+    try:
+        return ENTITIES[name]
+    except KeyError:
+        raise ValueError(f"unknown entity {name!r}; expected one of {sorted(ENTITIES)}") from None

@@ -1,0 +1,41 @@
+"""Error classes shared by every component.
+
+Errors are classified where they enter the hub, so that a pipeline can decide from the
+class alone what to do: a :class:`RecordError` quarantines one record and the run goes
+on; a :class:`RetriableError` is tried again with backoff; a :class:`FatalError` stops
+the run with its message.
+"""
+
+from __future__ import annotations
+
+__all__ = ["FatalError", "RecordError", "RetriableError", "TongbanError"]
+
+
+class TongbanError(Exception):
+    """Base of every error tongban raises on purpose."""
+
+
+class FatalError(TongbanError):
+    """The run cannot go on (bad definition, wrong credentials, corrupt state)."""
+
+
+class RetriableError(TongbanError):
+    """A transient failure (timeout, 429, 5xx): the same call may succeed later."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class RecordError(TongbanError):
+    """One record broke a named rule; it is quarantined with the rule and the message.
+
+    ``rule`` is a dotted name a reviewer can look up, for example ``id_number.checksum``.
+    """
+
+    def __init__(self, rule: str, message: str, *, value: object = None, field: str | None = None):
+        super().__init__(f"{rule}: {message}")
+        self.rule = rule
+        self.message = message
+        self.value = value
+        self.field = field

@@ -1,0 +1,151 @@
+"""Unified social credit codes (统一社会信用代码, GB 32100-2015).
+
+Eighteen characters over the alphabet ``0-9 A-Z`` without I, O, S, V, Z:
+
+====  =====================================================================
+1     registration authority (登记管理部门代码), e.g. ``9`` market regulation
+2     institution type (机构类别代码) within that authority, e.g. ``1`` enterprise
+3-8   region code (GB/T 2260) of the registration authority
+9-17  organization code (组织机构代码, GB 11714), its 9th character a MOD 11 check
+18    MOD 31 check character over the first 17
+====  =====================================================================
+
+    >>> parse_credit_code("91350100M000100Y43").organization_code
+    'M000100Y4'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tongban.errors import RecordError
+from tongban.identifiers._text import clean_code
+from tongban.identifiers.regions import PROVINCES
+
+__all__ = [
+    "AUTHORITIES",
+    "CreditCode",
+    "check_credit_code",
+    "credit_check_char",
+    "org_code_check_char",
+    "parse_credit_code",
+]
+
+ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_ALPHABET_SET = frozenset(ALPHABET)
+# Each alphabet character to the base-36 digit of the same value, so that int(..., 34)
+# reads a code as a number: 34 is congruent to 3 mod 31, and the weights are 3**i.
+_TO_BASE36 = str.maketrans(ALPHABET, "0123456789ABCDEFGHIJKLMNOPQRSTU")
+
+# Registration authorities and the institution types each may register (GB 32100, 附录).
+AUTHORITIES: dict[str, tuple[str, dict[str, str]]] = {
+    "1": ("机构编制", {"1": "机关", "2": "事业单位", "3": "中央编办直接管理机构编制的群众团体",
+                      "9": "其他"}),
+    "2": ("外交", {"1": "外国常驻新闻机构", "9": "其他"}),
+    "3": ("司法行政", {"1": "律师执业机构", "2": "公证处", "3": "基层法律服务所",
+                      "4": "司法鉴定机构", "5": "仲裁委员会", "9": "其他"}),
+    "4": ("文化", {"1": "外国在华文化中心", "9": "其他"}),
+    "5": ("民政", {"1": "社会团体", "2": "民办非企业单位", "3": "基金会", "9": "其他"}),
+    "6": ("旅游", {"1": "外国旅游部门常驻代表机构", "2": "港澳台地区旅游部门常驻内地（大陆）代表机构",
+                  "9": "其他"}),
+    "7": ("宗教", {"1": "宗教活动场所", "2": "宗教院校", "9": "其他"}),
+    "8": ("工会", {"1": "基层工会", "9": "其他"}),
+    "9": ("工商", {"1": "企业", "2": "个体工商户", "3": "农民专业合作社"}),
+    "A": ("中央军委改革和编制办公室", {"1": "军队事业单位", "9": "其他"}),
+    "N": ("农业", {"1": "组级集体经济组织", "2": "村级集体经济组织", "3": "乡镇级集体经济组织",
+                  "9": "其他"}),
+    "Y": ("其他", {"1": ""}),
+}  # fmt: skip
+
+_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def credit_check_char(first17: str) -> str:
+    """MOD 31 check character of the first 17 characters (weights 3**i mod 31)."""
+    total = int(first17[::-1].translate(_TO_BASE36), 34) % 31
+    return ALPHABET[(31 - total) % 31]
+
+
+def org_code_check_char(body8: str) -> str:
+    """GB 11714 check character of an 8-character organization code body."""
+    total = sum(int(c, 36) * w for c, w in zip(body8, _ORG_WEIGHTS, strict=True))
+    check = 11 - total % 11
+    return "X" if check == 10 else "0" if check == 11 else str(check)
+
+
+def check_credit_code(raw: object) -> str:
+    """Normalize and validate; return the 18-character code or raise :class:`RecordError`."""
+    s = clean_code(raw)
+    if len(s) != 18:
+        if not s:
+            raise RecordError("credit_code.missing", "credit code is empty", value=raw)
+        raise RecordError(
+            "credit_code.length", f"'{s}' has {len(s)} characters; expected 18", value=raw
+        )
+    if not _ALPHABET_SET.issuperset(s):
+        bad = "".join(sorted({c for c in s if c not in _ALPHABET_SET}))
+        raise RecordError(
+            "credit_code.charset",
+            f"'{s}' contains {bad!r}; allowed are 0-9 and A-Z without I, O, S, V, Z",
+            value=raw,
+        )
+    expected = credit_check_char(s[:17])
+    if s[17] != expected:
+        raise RecordError(
+            "credit_code.checksum",
+            f"check character of '{s}' should be {expected}, not {s[17]}",
+            value=raw,
+        )
+    authority = AUTHORITIES.get(s[0])
+    if authority is None:
+        raise RecordError(
+            "credit_code.authority", f"'{s[0]}' is not a registration authority code", value=raw
+        )
+    if s[1] not in authority[1]:
+        raise RecordError(
+            "credit_code.authority",
+            f"'{s[1]}' is not an institution type of authority {s[0]} ({authority[0]})",
+            value=raw,
+        )
+    if not s[2:8].isdigit() or (s[2:4] not in PROVINCES and s[2:4] != "10"):
+        raise RecordError(
+            "credit_code.region", f"'{s[2:8]}' in '{s}' is not a region code", value=raw
+        )
+    if org_code_check_char(s[8:16]) != s[16]:
+        raise RecordError(
+            "credit_code.org_code_checksum",
+            f"organization code {s[8:17]} in '{s}' should end in {org_code_check_char(s[8:16])}",
+            value=raw,
+        )
+    return s
+
+
+@dataclass(frozen=True, slots=True)
+class CreditCode:
+    """A valid unified social credit code and its parts."""
+
+    value: str
+
+    @property
+    def authority(self) -> str:
+        return self.value[0]
+
+    @property
+    def institution_type(self) -> str:
+        return self.value[1]
+
+    @property
+    def region_code(self) -> str:
+        return self.value[2:8]
+
+    @property
+    def organization_code(self) -> str:
+        return self.value[8:17]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def parse_credit_code(raw: object) -> CreditCode:
+    """Validate ``raw`` and return a :class:`CreditCode`; raise :class:`RecordError`."""
+    return CreditCode(check_credit_code(raw))

@@ -1,0 +1,88 @@
+"""Value cleaners shared by the loader and the source mappings.
+
+Each cleaner takes what a department system sends and returns the canonical value, or
+raises :class:`~tongban.errors.RecordError` naming the rule. Empty strings become None.
+
+    >>> parse_date("1990年1月1日"), parse_date("19900101"), parse_date("1990-1-1")
+    (datetime.date(1990, 1, 1), datetime.date(1990, 1, 1), datetime.date(1990, 1, 1))
+    >>> gender_code("男"), gender_code("F")
+    ('1', '2')
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from tongban.errors import RecordError
+from tongban.identifiers._text import FULL_TO_HALF
+
+__all__ = ["clean_text", "gender_code", "parse_date", "parse_decimal"]
+
+_DATE_PARTS = re.compile(r"^(\d{4})\D{0,2}?(\d{1,2})\D{0,2}?(\d{1,2})\D?$")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_SPACES = re.compile(r"\s+")
+
+
+def clean_text(value: object) -> str | None:
+    """Trim, fold full-width ASCII and ideographic spaces, collapse inner runs of space."""
+    if value is None:
+        return None
+    text = str(value)
+    if not text.isascii():
+        text = text.translate(FULL_TO_HALF)
+    text = _SPACES.sub(" ", text).strip()
+    return text or None
+
+
+def parse_date(value: object, *, field: str = "date") -> date | None:
+    """Parse the date spellings departments use: 19900101, 1990-1-1, 1990/01/01, 1990年1月1日,
+    1990.1.1, and ISO date-times (the time is dropped)."""
+    if value is None or isinstance(value, date):
+        return value.date() if isinstance(value, datetime) else value
+    text = clean_text(value)
+    if text is None:
+        return None
+    match = _COMPACT.match(text) or _DATE_PARTS.match(text.split("T")[0].split(" ")[0])
+    if match is None:
+        raise RecordError(f"{field}.format", f"{text!r} is not a date", value=value, field=field)
+    year, month, day = (int(part) for part in match.groups())
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise RecordError(
+            f"{field}.format", f"{text!r} is not a real date", value=value, field=field
+        ) from None
+
+
+_GENDERS = {
+    "1": "1", "男": "1", "男性": "1", "M": "1", "MALE": "1",
+    "2": "2", "女": "2", "女性": "2", "F": "2", "FEMALE": "2",
+    "0": "0", "未知": "0", "9": "9", "未说明": "9",
+}  # fmt: skip
+
+
+def gender_code(value: object, *, field: str = "gender") -> str | None:
+    """GB/T 2261.1 gender code: 0 unknown, 1 male, 2 female, 9 not stated."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    code = _GENDERS.get(text.upper())
+    if code is None:
+        raise RecordError(
+            f"{field}.value", f"{text!r} is not a GB/T 2261.1 gender", value=value, field=field
+        )
+    return code
+
+
+def parse_decimal(value: object, *, field: str) -> Decimal | None:
+    text = clean_text(value)
+    if text is None:
+        return None
+    try:
+        return Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        raise RecordError(
+            f"{field}.format", f"{text!r} is not a number", value=value, field=field
+        ) from None

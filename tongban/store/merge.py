@@ -1,0 +1,228 @@
+"""Merge rules and the pure merge of normalized records into golden records.
+
+Nothing here touches the database: :func:`plan_merge` takes the golden rows as they are
+stored and a batch of records, and returns what to write. The store applies the plan in
+one transaction, which keeps the rules testable and the writes batched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = ["Incoming", "MergePlan", "MergeRules", "jsonable", "plan_merge"]
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class MergeRules:
+    source_priority: Mapping[str, int] = field(default_factory=dict)
+    authoritative: Mapping[str, Mapping[str, list[str]]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> MergeRules:
+        """Read rules from ``path``, or the defaults shipped with tongban."""
+        if path is None:
+            text = resources.files("tongban.data").joinpath("merge_rules.yaml").read_text("utf-8")
+        else:
+            text = Path(path).read_text("utf-8")
+        data = yaml.safe_load(text) or {}
+        unknown = set(data) - {"source_priority", "authoritative"}
+        if unknown:
+            raise ValueError(f"merge rules: unknown keys {sorted(unknown)}")
+        return cls(data.get("source_priority", {}), data.get("authoritative", {}))
+
+    def rank(self, entity: str, field_name: str, source: str | None) -> tuple[int, int]:
+        """Higher ranks win. Listed authorities outrank every unlisted source."""
+        if source is None:
+            return (-1, 0)
+        order = self.authoritative.get(entity, {}).get(field_name)
+        if order and source in order:
+            return (len(order) - order.index(source), 0)
+        return (0, self.source_priority.get(source, 0))
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """One normalized record and where it came from."""
+
+    record: Row
+    source: str
+    source_record: str | None
+
+
+@dataclass
+class MergePlan:
+    inserts: list[Row] = field(default_factory=list)
+    updates: list[Row] = field(default_factory=list)
+    versions: list[Row] = field(default_factory=list)
+    close_versions: list[tuple[str, int]] = field(default_factory=list)  # (key, version)
+    conflicts: list[Row] = field(default_factory=list)
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def jsonable(value: Any) -> Any:
+    """A value as it is kept in JSON history: dates ISO, decimals as normalized strings."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return value
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, Decimal) or isinstance(b, Decimal):
+        try:
+            return Decimal(str(a)) == Decimal(str(b))
+        except ArithmeticError:
+            return False
+    return bool(a == b)
+
+
+def _fingerprint(*parts: Any) -> str:
+    text = json.dumps([jsonable(p) for p in parts], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def plan_merge(
+    entity: str,
+    key: str,
+    fields: Iterable[str],
+    stored: Mapping[str, Row],
+    batch: Iterable[Incoming],
+    rules: MergeRules,
+    *,
+    run_id: str,
+    now: datetime,
+) -> MergePlan:
+    """Decide, field by field, what each incoming record changes in its golden record.
+
+    ``stored`` maps keys to golden rows as read from the store (with ``version`` and
+    ``provenance``). Records with the same key in one batch are applied in order.
+    """
+    fields = tuple(fields)
+    plan = MergePlan()
+    at = now.isoformat()
+    state: dict[str, Row] = {}
+    new_keys: set[str] = set()
+    pending_version: dict[str, Row] = {}
+    for item in batch:
+        rec, source = item.record, item.source
+        k = rec[key]
+        origin = {"source": source, "record": item.source_record, "run": run_id, "at": at}
+        current = state.get(k)
+        if current is None and k in stored:
+            current = dict(stored[k])
+            current["provenance"] = dict(current["provenance"])
+        if current is None:
+            row = {f: rec.get(f) for f in fields}
+            row[key] = k
+            row["provenance"] = {f: origin for f in fields if rec.get(f) is not None}
+            row.update(version=1, created_at=now, updated_at=now)
+            state[k] = row
+            new_keys.add(k)
+            plan.inserted += 1
+            _new_version(plan, pending_version, entity, key, fields, row, run_id, now)
+            continue
+        changed = False
+        prov = current["provenance"]
+        for f in fields:
+            offered = rec.get(f)
+            if offered is None:
+                continue
+            held = current.get(f)
+            held_source = (prov.get(f) or {}).get("source")
+            if held is None:
+                current[f], prov[f], changed = offered, origin, True
+                continue
+            if _same(held, offered):
+                if held_source != source and rules.rank(entity, f, source) > rules.rank(
+                    entity, f, held_source
+                ):
+                    prov[f], changed = origin, True
+                continue
+            wins = rules.rank(entity, f, source) >= rules.rank(entity, f, held_source)
+            if held_source != source:
+                plan.conflicts.append(
+                    {
+                        "fingerprint": _fingerprint(entity, k, f, held, held_source, offered, source),
+                        "entity": entity,
+                        "entity_key": k,
+                        "field": f,
+                        "kept_value": _text(offered if wins else held),
+                        "kept_source": source if wins else held_source,
+                        "offered_value": _text(held if wins else offered),
+                        "offered_source": held_source if wins else source,
+                        "offered_record": (prov.get(f) or {}).get("record")
+                        if wins
+                        else item.source_record,
+                        "resolution": "replaced" if wins else "kept",
+                        "run_id": run_id,
+                        "detected_at": now,
+                    }
+                )
+            if wins:
+                current[f], prov[f], changed = offered, origin, True
+        state[k] = current
+        if not changed:
+            plan.unchanged += 1
+            continue
+        current["version"] += 1
+        current["updated_at"] = now
+        plan.updated += 1
+        if k in stored and k not in pending_version:
+            plan.close_versions.append((k, stored[k]["version"]))
+        _new_version(plan, pending_version, entity, key, fields, current, run_id, now)
+    for k, row in state.items():
+        if k in new_keys:
+            plan.inserts.append(row)
+        elif row["version"] != stored[k]["version"]:
+            plan.updates.append(row)
+    return plan
+
+
+def _text(value: Any) -> str | None:
+    value = jsonable(value)
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _new_version(
+    plan: MergePlan,
+    pending: dict[str, Row],
+    entity: str,
+    key: str,
+    fields: tuple[str, ...],
+    row: Row,
+    run_id: str,
+    now: datetime,
+) -> None:
+    k = row[key]
+    previous = pending.get(k)
+    if previous is not None:
+        previous["valid_to"] = now
+    version = {
+        "entity": entity,
+        "entity_key": k,
+        "version": row["version"],
+        "valid_from": now,
+        "valid_to": None,
+        "data": {f: jsonable(row.get(f)) for f in (key, *fields)},
+        "provenance": {f: dict(o) for f, o in row["provenance"].items()},
+        "run_id": run_id,
+    }
+    pending[k] = version
+    plan.versions.append(version)

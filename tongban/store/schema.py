@@ -1,0 +1,186 @@
+"""Tables of the shared store (SQLAlchemy Core; the migrations create the same).
+
+Golden records (``person``, ``enterprise``, ``license``) hold the merged value of each
+field plus ``provenance``: for every field, the source system, source record, run and
+time it came from. Every change to a golden record is kept in ``record_version``
+(transaction time: what the hub knew from ``valid_from`` until ``valid_to``).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Json = JSON().with_variant(JSONB(), "postgresql")
+Timestamp = DateTime(timezone=True)
+
+
+def _golden_columns() -> list[Column]:
+    return [
+        Column("version", Integer, nullable=False),
+        Column("provenance", Json, nullable=False),
+        Column("created_at", Timestamp, nullable=False),
+        Column("updated_at", Timestamp, nullable=False),
+    ]
+
+
+person = Table(
+    "person",
+    metadata,
+    Column("id_number", String(18), primary_key=True, comment="公民身份号码 (GB 11643)"),
+    Column("name", String(100)),
+    Column("gender", String(1), comment="GB/T 2261.1"),
+    Column("birth_date", Date),
+    Column("ethnicity", String(2), comment="GB 3304"),
+    Column("marital_status", String(2), comment="GB/T 2261.2"),
+    Column("address", String(300)),
+    Column("phone", String(30)),
+    *_golden_columns(),
+)
+
+enterprise = Table(
+    "enterprise",
+    metadata,
+    Column("credit_code", String(18), primary_key=True, comment="统一社会信用代码 (GB 32100)"),
+    Column("name", String(200)),
+    Column("enterprise_type", String(100)),
+    Column("legal_rep_id_number", String(18), comment="法定代表人; links person.id_number"),
+    Column("legal_rep_name", String(100)),
+    Column("registered_capital", Numeric(20, 4), comment="注册资本, 万元"),
+    Column("established_on", Date),
+    Column("region_code", String(6)),
+    Column("address", String(300)),
+    Column("business_scope", Text),
+    Column("status", String(20)),
+    Column("registration_authority", String(200)),
+    *_golden_columns(),
+    Index("ix_enterprise_legal_rep_id_number", "legal_rep_id_number"),
+)
+
+license = Table(  # noqa: A001 - the domain's word
+    "license",
+    metadata,
+    Column("license_key", String(120), primary_key=True, comment="type code + ':' + number"),
+    Column("license_type_code", String(40), nullable=False, comment="GB/T 36902 证照类型代码"),
+    Column("license_type_name", String(100)),
+    Column("license_number", String(80), nullable=False, comment="证照编号"),
+    Column("holder_name", String(200)),
+    Column("holder_id", String(18)),
+    Column("holder_id_type", String(3), comment="111 citizen ID, 001 credit code"),
+    Column("issuer_name", String(200)),
+    Column("issuer_code", String(18)),
+    Column("issue_date", Date),
+    Column("valid_from", Date),
+    Column("valid_until", Date),
+    Column("jurisdiction_code", String(6)),
+    Column("status", String(20)),
+    Column("fields", Json, comment="type-specific fields"),
+    *_golden_columns(),
+    Index("ix_license_holder_id", "holder_id"),
+)
+
+record_version = Table(
+    "record_version",
+    metadata,
+    Column("entity", String(20), primary_key=True),
+    Column("entity_key", String(120), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("valid_from", Timestamp, nullable=False),
+    Column("valid_to", Timestamp),
+    Column("data", Json, nullable=False),
+    Column("provenance", Json, nullable=False),
+    Column("run_id", String(36), ForeignKey("run_log.run_id")),
+)
+
+merge_conflict = Table(
+    "merge_conflict",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("fingerprint", String(64), nullable=False, unique=True),
+    Column("entity", String(20), nullable=False),
+    Column("entity_key", String(120), nullable=False),
+    Column("field", String(60), nullable=False),
+    Column("kept_value", Text),
+    Column("kept_source", String(60)),
+    Column("offered_value", Text),
+    Column("offered_source", String(60), nullable=False),
+    Column("offered_record", String(200)),
+    Column("resolution", String(20), nullable=False, comment="kept or replaced"),
+    Column("run_id", String(36), ForeignKey("run_log.run_id")),
+    Column("detected_at", Timestamp, nullable=False),
+    Index("ix_merge_conflict_entity_key", "entity", "entity_key"),
+)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("fingerprint", String(64), nullable=False, unique=True),
+    Column("entity", String(20), nullable=False),
+    Column("source", String(60), nullable=False),
+    Column("source_record", String(200)),
+    Column("raw", Json, nullable=False),
+    Column("rule", String(80), nullable=False),
+    Column("field", String(60)),
+    Column("message", Text, nullable=False),
+    Column("status", String(10), nullable=False, comment="open, fixed, rejected"),
+    Column("corrections", Json, comment="list of {field, old, new, by, why, at}"),
+    Column("run_id", String(36), ForeignKey("run_log.run_id")),
+    Column("created_at", Timestamp, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+    Index("ix_quarantine_status_source", "status", "source"),
+    Index("ix_quarantine_rule", "rule"),
+)
+
+sync_state = Table(
+    "sync_state",
+    metadata,
+    Column("source", String(60), primary_key=True),
+    Column("cursor", Json),
+    Column("run_id", String(36)),
+    Column("updated_at", Timestamp, nullable=False),
+)
+
+run_log = Table(
+    "run_log",
+    metadata,
+    Column("run_id", String(36), primary_key=True),
+    Column("source", String(60), nullable=False),
+    Column("entity", String(20)),
+    Column("kind", String(20), nullable=False, comment="load, sync, reprocess"),
+    Column("status", String(10), nullable=False, comment="running, succeeded, failed"),
+    Column("started_at", Timestamp, nullable=False),
+    Column("finished_at", Timestamp),
+    Column("read", Integer, nullable=False, default=0),
+    Column("inserted", Integer, nullable=False, default=0),
+    Column("updated", Integer, nullable=False, default=0),
+    Column("unchanged", Integer, nullable=False, default=0),
+    Column("quarantined", Integer, nullable=False, default=0),
+    Column("conflicts", Integer, nullable=False, default=0),
+    Column("timings", Json, comment="seconds per step"),
+    Column("message", Text),
+    Index("ix_run_log_source_started", "source", "started_at"),
+)

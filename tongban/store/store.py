@@ -1,0 +1,389 @@
+"""The shared store: one object over a SQLAlchemy engine, SQLite or PostgreSQL alike.
+
+    >>> store = Store("sqlite:///:memory:")
+    >>> store.migrate()
+    >>> store.get("person", "11010519491231002X") is None
+    True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, and_, bindparam, create_engine, event, func, select
+from sqlalchemy import insert as sa_insert
+from sqlalchemy import update as sa_update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+
+from tongban.entities import Entity, entity
+from tongban.store import schema
+from tongban.store.merge import Incoming, MergeRules, jsonable, plan_merge
+
+__all__ = ["BatchResult", "QuarantineEntry", "Store", "utcnow"]
+
+Row = dict[str, Any]
+_IN_CHUNK = 5000
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; the store writes UTC only."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantineEntry:
+    """A record held back: what came in, from where, and the rule it broke."""
+
+    entity: str
+    source: str
+    source_record: str | None
+    raw: Mapping[str, Any]
+    rule: str
+    message: str
+    field: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    inserted: int
+    updated: int
+    unchanged: int
+    quarantined: int
+    conflicts: int
+
+
+class Store:
+    """Golden records with provenance and history, quarantine, sync state and the run log."""
+
+    def __init__(self, url: str, *, rules: MergeRules | None = None, echo: bool = False):
+        self.url = url
+        self.rules = rules or MergeRules.load()
+        kwargs: dict[str, Any] = {
+            "json_serializer": lambda o: json.dumps(o, ensure_ascii=False, default=jsonable),
+            "echo": echo,
+        }
+        if url.startswith("sqlite"):
+            kwargs["connect_args"] = {"timeout": 60}
+        self.engine: Engine = create_engine(url, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+
+    # -- schema ---------------------------------------------------------------------
+
+    def migrate(self, revision: str = "head") -> None:
+        """Create the store or bring it to ``revision`` (Alembic migrations)."""
+        cfg = Config()
+        cfg.set_main_option(
+            "script_location", str(resources.files("tongban.store").joinpath("migrations"))
+        )
+        with self.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+
+    def schema_revision(self) -> str | None:
+        with self.engine.connect() as conn:
+            try:
+                return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+            except Exception:
+                return None
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # -- runs -------------------------------------------------------------------------
+
+    def start_run(self, source: str, *, entity: str | None = None, kind: str = "load") -> str:
+        run_id = str(uuid.uuid4())
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa_insert(schema.run_log),
+                {
+                    "run_id": run_id, "source": source, "entity": entity, "kind": kind,
+                    "status": "running", "started_at": utcnow(), "read": 0, "inserted": 0,
+                    "updated": 0, "unchanged": 0, "quarantined": 0, "conflicts": 0,
+                },
+            )  # fmt: skip
+        return run_id
+
+    def finish_run(
+        self,
+        run_id: str,
+        *,
+        status: str,
+        counts: Mapping[str, int],
+        timings: Mapping[str, float] | None = None,
+        message: str | None = None,
+    ) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa_update(schema.run_log)
+                .where(schema.run_log.c.run_id == run_id)
+                .values(
+                    status=status,
+                    finished_at=utcnow(),
+                    timings=dict(timings or {}),
+                    message=message,
+                    **{k: int(v) for k, v in counts.items()},
+                )
+            )
+
+    def runs(self, *, source: str | None = None, limit: int = 20) -> list[Row]:
+        q = select(schema.run_log).order_by(schema.run_log.c.started_at.desc()).limit(limit)
+        if source:
+            q = q.where(schema.run_log.c.source == source)
+        return self._rows(q)
+
+    def run(self, run_id: str) -> Row | None:
+        rows = self._rows(select(schema.run_log).where(schema.run_log.c.run_id == run_id))
+        return rows[0] if rows else None
+
+    # -- writes -----------------------------------------------------------------------
+
+    def write_batch(
+        self,
+        entity: str,
+        records: Sequence[Incoming],
+        *,
+        run_id: str,
+        quarantined: Sequence[QuarantineEntry] = (),
+        cursor: tuple[str, Any] | None = None,
+    ) -> BatchResult:
+        """Merge a batch, quarantine its bad records and move the source's cursor, in one
+        transaction: either all of it is stored or none of it.
+
+        Idempotent: writing the same batch again changes nothing.
+        """
+        spec = self._entity(entity)
+        for attempt in (1, 2):
+            try:
+                with self.engine.begin() as conn:
+                    return self._write(conn, spec, records, run_id, quarantined, cursor)
+            except IntegrityError:
+                # Another writer inserted one of our new keys first: re-read and re-plan.
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _write(
+        self,
+        conn: Connection,
+        spec: Entity,
+        records: Sequence[Incoming],
+        run_id: str,
+        quarantined: Sequence[QuarantineEntry],
+        cursor: tuple[str, Any] | None,
+    ) -> BatchResult:
+        table, key = spec.table, spec.key
+        now = utcnow()
+        keys = list({r.record[key] for r in records})
+        stored: dict[str, Row] = {}
+        for i in range(0, len(keys), _IN_CHUNK):
+            chunk = keys[i : i + _IN_CHUNK]
+            for row in conn.execute(select(table).where(table.c[key].in_(chunk))).mappings():
+                stored[row[key]] = dict(row)
+        plan = plan_merge(
+            spec.name, key, spec.fields, stored, records, self.rules, run_id=run_id, now=now
+        )
+        if plan.inserts:
+            conn.execute(sa_insert(table), plan.inserts)
+        if plan.updates:
+            cols = [*spec.fields, "version", "provenance", "updated_at"]
+            stmt = (
+                sa_update(table)
+                .where(table.c[key] == bindparam("_key"))
+                .values({c: bindparam(c) for c in cols})
+            )
+            conn.execute(stmt, [{"_key": r[key], **{c: r[c] for c in cols}} for r in plan.updates])
+        if plan.close_versions:
+            rv = schema.record_version
+            stmt = (
+                sa_update(rv)
+                .where(
+                    and_(
+                        rv.c.entity == spec.name,
+                        rv.c.entity_key == bindparam("_key"),
+                        rv.c.version == bindparam("_version"),
+                    )
+                )
+                .values(valid_to=now)
+            )
+            conn.execute(stmt, [{"_key": k, "_version": v} for k, v in plan.close_versions])
+        if plan.versions:
+            conn.execute(sa_insert(schema.record_version), plan.versions)
+        if plan.conflicts:
+            self._insert_ignore(conn, schema.merge_conflict, plan.conflicts, "fingerprint")
+        if quarantined:
+            self._insert_ignore(
+                conn, schema.quarantine, [_quarantine_row(q, run_id, now) for q in quarantined],
+                "fingerprint",
+            )  # fmt: skip
+        if cursor is not None:
+            self._set_cursor(conn, cursor[0], cursor[1], run_id, now)
+        return BatchResult(
+            plan.inserted, plan.updated, plan.unchanged, len(quarantined), len(plan.conflicts)
+        )
+
+    def _insert_ignore(self, conn: Connection, table: Any, rows: list[Row], unique: str) -> None:
+        insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        conn.execute(insert(table).on_conflict_do_nothing(index_elements=[unique]), rows)
+
+    def _set_cursor(self, conn: Connection, source: str, value: Any, run_id: str, now: datetime):
+        insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        stmt = insert(schema.sync_state).values(
+            source=source, cursor=value, run_id=run_id, updated_at=now
+        )
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["source"],
+                set_={"cursor": stmt.excluded.cursor, "run_id": run_id, "updated_at": now},
+            )
+        )
+
+    # -- reads ------------------------------------------------------------------------
+
+    def get(self, entity: str, key: str) -> Row | None:
+        """The golden record, with its per-field provenance."""
+        spec = self._entity(entity)
+        rows = self._rows(select(spec.table).where(spec.table.c[spec.key] == key))
+        return rows[0] if rows else None
+
+    def history(self, entity: str, key: str) -> list[Row]:
+        rv = schema.record_version
+        q = (
+            select(rv)
+            .where(rv.c.entity == entity, rv.c.entity_key == key)
+            .order_by(rv.c.version)
+        )
+        return self._rows(q)
+
+    def as_of(self, entity: str, key: str, when: datetime) -> Row | None:
+        """What the hub knew about a record at ``when`` (None if it knew nothing yet)."""
+        when = _aware(when).astimezone(UTC)  # type: ignore[union-attr]
+        if self.engine.dialect.name == "sqlite":
+            when = when.replace(tzinfo=None)
+        rv = schema.record_version
+        q = (
+            select(rv)
+            .where(rv.c.entity == entity, rv.c.entity_key == key, rv.c.valid_from <= when)
+            .order_by(rv.c.version.desc())
+            .limit(1)
+        )
+        rows = self._rows(q)
+        if not rows or (rows[0]["valid_to"] is not None and rows[0]["valid_to"] <= _aware(when)):
+            return None
+        return rows[0]
+
+    def conflicts(self, entity: str, key: str) -> list[Row]:
+        mc = schema.merge_conflict
+        q = select(mc).where(mc.c.entity == entity, mc.c.entity_key == key).order_by(mc.c.id)
+        return self._rows(q)
+
+    def quarantined(
+        self,
+        *,
+        status: str | None = "open",
+        source: str | None = None,
+        rule: str | None = None,
+        limit: int | None = 100,
+    ) -> list[Row]:
+        q = select(schema.quarantine).order_by(schema.quarantine.c.id)
+        for col, value in (("status", status), ("source", source), ("rule", rule)):
+            if value:
+                q = q.where(schema.quarantine.c[col] == value)
+        if limit:
+            q = q.limit(limit)
+        return self._rows(q)
+
+    def count(self, table_name: str, **where: Any) -> int:
+        table = schema.metadata.tables[table_name]
+        q = select(func.count()).select_from(table)
+        for col, value in where.items():
+            q = q.where(table.c[col] == value)
+        with self.engine.connect() as conn:
+            return int(conn.execute(q).scalar_one())
+
+    def quarantine_counts(self, *, status: str = "open") -> list[Row]:
+        """Open quarantine entries per source and rule, largest first."""
+        qt = schema.quarantine
+        q = (
+            select(qt.c.source, qt.c.rule, func.count().label("n"))
+            .where(qt.c.status == status)
+            .group_by(qt.c.source, qt.c.rule)
+            .order_by(func.count().desc())
+        )
+        return self._rows(q)
+
+    def cursor(self, source: str) -> Any:
+        ss = schema.sync_state
+        with self.engine.connect() as conn:
+            return conn.execute(select(ss.c.cursor).where(ss.c.source == source)).scalar()
+
+    def _rows(self, query: Any) -> list[Row]:
+        with self.engine.connect() as conn:
+            rows = [dict(r) for r in conn.execute(query).mappings()]
+        for row in rows:
+            for k, v in row.items():
+                if isinstance(v, datetime):
+                    row[k] = _aware(v)
+        return rows
+
+    def _entity(self, name: str) -> Entity:
+        return entity(name)
+
+
+def _quarantine_row(q: QuarantineEntry, run_id: str, now: datetime) -> Row:
+    raw = {k: jsonable(v) for k, v in q.raw.items()}
+    fingerprint_text = json.dumps(
+        [q.entity, q.source, q.source_record, raw, q.rule], ensure_ascii=False, sort_keys=True
+    )
+    return {
+        "fingerprint": hashlib.sha256(fingerprint_text.encode("utf-8")).hexdigest(),
+        "entity": q.entity,
+        "source": q.source,
+        "source_record": q.source_record,
+        "raw": raw,
+        "rule": q.rule,
+        "field": q.field,
+        "message": q.message,
+        "status": "open",
+        "corrections": [],
+        "run_id": run_id,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def iter_chunks(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
