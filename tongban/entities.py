@@ -23,7 +23,7 @@ from tongban.identifiers.id_number import RegionCheck
 from tongban.normalize import clean_text, gender_code, parse_date, parse_decimal
 from tongban.store import schema
 
-__all__ = ["ENTITIES", "ENTERPRISE", "LICENSE", "PERSON", "Entity", "entity"]
+__all__ = ["ENTERPRISE", "ENTITIES", "LICENSE", "PERSON", "Entity", "entity"]
 
 Record = dict[str, Any]
 
@@ -39,7 +39,9 @@ class Entity:
     fields: tuple[str, ...]
     _clean: Callable[[Mapping[str, Any], RegionCheck], Record]
 
-    def normalize(self, raw: Mapping[str, Any], *, region_check: RegionCheck = "historical") -> Record:
+    def normalize(
+        self, raw: Mapping[str, Any], *, region_check: RegionCheck = "historical"
+    ) -> Record:
         unknown = set(raw) - set(self.fields) - {self.key} - _DERIVED_INPUTS.get(self.name, set())
         if unknown:
             raise RecordError(
@@ -112,7 +114,9 @@ def _clean_enterprise(raw: Mapping[str, Any], region_check: RegionCheck) -> Reco
                 field="legal_rep_id_number",
             ) from None
     rec["legal_rep_id_number"] = clean_text(rep)
-    rec["registered_capital"] = parse_decimal(raw.get("registered_capital"), field="registered_capital")
+    rec["registered_capital"] = parse_decimal(
+        raw.get("registered_capital"), field="registered_capital"
+    )
     rec["established_on"] = parse_date(raw.get("established_on"), field="established_on")
     rec["region_code"] = clean_text(raw.get("region_code")) or credit_code[2:8]
     if not rec["name"]:
@@ -154,7 +158,9 @@ def _clean_license(raw: Mapping[str, Any], region_check: RegionCheck) -> Record:
         )
     fields = raw.get("fields")
     if fields is not None and not isinstance(fields, Mapping):
-        raise RecordError("license.fields", "type-specific fields must be an object", field="fields")
+        raise RecordError(
+            "license.fields", "type-specific fields must be an object", field="fields"
+        )
     rec["fields"] = dict(fields) if fields else None
     rec["license_key"] = f"{rec['license_type_code']}:{rec['license_number']}"
     return rec
@@ -165,7 +171,9 @@ def _fields(table: Table, key: str) -> tuple[str, ...]:
     return tuple(c.name for c in table.columns if c.name not in bookkeeping and c.name != key)
 
 
-PERSON = Entity("person", schema.person, "id_number", _fields(schema.person, "id_number"), _clean_person)
+PERSON = Entity(
+    "person", schema.person, "id_number", _fields(schema.person, "id_number"), _clean_person
+)
 ENTERPRISE = Entity(
     "enterprise",
     schema.enterprise,

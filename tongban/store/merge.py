@@ -157,7 +157,9 @@ def plan_merge(
             if held_source != source:
                 plan.conflicts.append(
                     {
-                        "fingerprint": _fingerprint(entity, k, f, held, held_source, offered, source),
+                        "fingerprint": _fingerprint(
+                            entity, k, f, held, held_source, offered, source
+                        ),
                         "entity": entity,
                         "entity_key": k,
                         "field": f,

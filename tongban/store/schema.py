@@ -80,7 +80,7 @@ enterprise = Table(
     Index("ix_enterprise_legal_rep_id_number", "legal_rep_id_number"),
 )
 
-license = Table(  # noqa: A001 - the domain's word
+license = Table(
     "license",
     metadata,
     Column("license_key", String(120), primary_key=True, comment="type code + ':' + number"),

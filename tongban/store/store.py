@@ -1,9 +1,9 @@
 """The shared store: one object over a SQLAlchemy engine, SQLite or PostgreSQL alike.
 
-    >>> store = Store("sqlite:///:memory:")
-    >>> store.migrate()
-    >>> store.get("person", "11010519491231002X") is None
-    True
+>>> store = Store("sqlite:///:memory:")
+>>> store.migrate()
+>>> store.get("person", "11010519491231002X") is None
+True
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alembic import command
 from alembic.config import Config
@@ -26,9 +26,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
-from tongban.entities import Entity, entity
 from tongban.store import schema
 from tongban.store.merge import Incoming, MergeRules, jsonable, plan_merge
+
+if TYPE_CHECKING:
+    from tongban.entities import Entity
 
 __all__ = ["BatchResult", "QuarantineEntry", "Store", "utcnow"]
 
@@ -264,13 +266,16 @@ class Store:
         rows = self._rows(select(spec.table).where(spec.table.c[spec.key] == key))
         return rows[0] if rows else None
 
+    def keys(self, entity: str, *, limit: int = 100) -> list[str]:
+        """Keys of golden records, oldest first."""
+        spec = self._entity(entity)
+        q = select(spec.table.c[spec.key]).order_by(spec.table.c.created_at, spec.table.c[spec.key])
+        with self.engine.connect() as conn:
+            return list(conn.execute(q.limit(limit)).scalars())
+
     def history(self, entity: str, key: str) -> list[Row]:
         rv = schema.record_version
-        q = (
-            select(rv)
-            .where(rv.c.entity == entity, rv.c.entity_key == key)
-            .order_by(rv.c.version)
-        )
+        q = select(rv).where(rv.c.entity == entity, rv.c.entity_key == key).order_by(rv.c.version)
         return self._rows(q)
 
     def as_of(self, entity: str, key: str, when: datetime) -> Row | None:
@@ -345,6 +350,9 @@ class Store:
         return rows
 
     def _entity(self, name: str) -> Entity:
+        # The canonical model imports the schema from this package, so look it up lazily.
+        from tongban.entities import entity
+
         return entity(name)
 
 
