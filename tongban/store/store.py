@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, and_, bindparam, create_engine, event, func, select
+from sqlalchemy import Connection, Engine, create_engine, event, func, select
 from sqlalchemy import insert as sa_insert
 from sqlalchemy import update as sa_update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -27,7 +27,15 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from tongban.store import schema
-from tongban.store.merge import Incoming, MergeRules, jsonable, plan_merge
+from tongban.store._bulk import JsonCache, dumps, insert_rows, update_rows
+from tongban.store.merge import (
+    Incoming,
+    MergeRules,
+    compact_provenance,
+    expand_provenance,
+    jsonable,
+    plan_merge,
+)
 
 if TYPE_CHECKING:
     from tongban.entities import Entity
@@ -78,7 +86,7 @@ class Store:
         self.url = url
         self.rules = rules or MergeRules.load()
         kwargs: dict[str, Any] = {
-            "json_serializer": lambda o: json.dumps(o, ensure_ascii=False, default=jsonable),
+            "json_serializer": dumps,
             "echo": echo,
         }
         if url.startswith("sqlite"):
@@ -198,37 +206,34 @@ class Store:
         stored: dict[str, Row] = {}
         for i in range(0, len(keys), _IN_CHUNK):
             chunk = keys[i : i + _IN_CHUNK]
-            for row in conn.execute(select(table).where(table.c[key].in_(chunk))).mappings():
-                stored[row[key]] = dict(row)
+            for found in conn.execute(select(table).where(table.c[key].in_(chunk))).mappings():
+                golden = stored[found[key]] = dict(found)
+                golden["provenance"] = expand_provenance(golden["provenance"])
         plan = plan_merge(
             spec.name, key, spec.fields, stored, records, self.rules, run_id=run_id, now=now
         )
-        if plan.inserts:
-            conn.execute(sa_insert(table), plan.inserts)
-        if plan.updates:
-            cols = [*spec.fields, "version", "provenance", "updated_at"]
-            stmt = (
-                sa_update(table)
-                .where(table.c[key] == bindparam("_key"))
-                .values({c: bindparam(c) for c in cols})
-            )
-            conn.execute(stmt, [{"_key": r[key], **{c: r[c] for c in cols}} for r in plan.updates])
-        if plan.close_versions:
-            rv = schema.record_version
-            stmt = (
-                sa_update(rv)
-                .where(
-                    and_(
-                        rv.c.entity == spec.name,
-                        rv.c.entity_key == bindparam("_key"),
-                        rv.c.version == bindparam("_version"),
-                    )
-                )
-                .values(valid_to=now)
-            )
-            conn.execute(stmt, [{"_key": k, "_version": v} for k, v in plan.close_versions])
-        if plan.versions:
-            conn.execute(sa_insert(schema.record_version), plan.versions)
+        packed: dict[int, tuple[Any, Row]] = {}
+        for row in (*plan.inserts, *plan.updates, *plan.versions):
+            prov = row["provenance"]
+            hit = packed.get(id(prov))
+            if hit is None or hit[0] is not prov:
+                hit = packed[id(prov)] = (prov, compact_provenance(prov))
+            row["provenance"] = hit[1]
+        cache = JsonCache()  # golden rows and their versions share provenance objects
+        insert_rows(conn, table, plan.inserts, cache)
+        cols = [*spec.fields, "version", "provenance", "updated_at"]
+        update_rows(conn, table, [key], plan.updates, cols, cache)
+        update_rows(
+            conn,
+            schema.record_version,
+            ["entity", "entity_key", "version"],
+            [
+                {"entity": spec.name, "entity_key": k, "version": v, "valid_to": now}
+                for k, v in plan.close_versions
+            ],
+            ["valid_to"],
+        )
+        insert_rows(conn, schema.record_version, plan.versions, cache)
         if plan.conflicts:
             self._insert_ignore(conn, schema.merge_conflict, plan.conflicts, "fingerprint")
         if quarantined:
@@ -347,6 +352,8 @@ class Store:
             for k, v in row.items():
                 if isinstance(v, datetime):
                     row[k] = _aware(v)
+            if isinstance(row.get("provenance"), dict):
+                row["provenance"] = expand_provenance(row["provenance"])
         return rows
 
     def _entity(self, name: str) -> Entity:
