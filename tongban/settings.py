@@ -43,10 +43,6 @@ class Settings(BaseSettings):
         ),
     )
     batch_size: int = Field(default=5000, ge=1, le=100_000, description="Rows per store write.")
-    operator: str = Field(
-        default_factory=lambda: os.environ.get("USER", "tongban"),
-        description="Who is acting, recorded with corrections and reviews.",
-    )
 
     @property
     def store_url(self) -> str:
