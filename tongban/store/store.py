@@ -19,9 +19,20 @@ from typing import TYPE_CHECKING, Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, func, select
+from sqlalchemy import (
+    Connection,
+    Engine,
+    String,
+    any_,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    select,
+)
 from sqlalchemy import insert as sa_insert
 from sqlalchemy import update as sa_update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -206,7 +217,12 @@ class Store:
         stored: dict[str, Row] = {}
         for i in range(0, len(keys), _IN_CHUNK):
             chunk = keys[i : i + _IN_CHUNK]
-            for found in conn.execute(select(table).where(table.c[key].in_(chunk))).mappings():
+            if conn.dialect.name == "postgresql":
+                # One array parameter instead of thousands of bound values.
+                match = table.c[key] == any_(bindparam("keys", chunk, type_=ARRAY(String)))
+            else:
+                match = table.c[key].in_(chunk)
+            for found in conn.execute(select(table).where(match)).mappings():
                 golden = stored[found[key]] = dict(found)
                 golden["provenance"] = expand_provenance(golden["provenance"])
         plan = plan_merge(

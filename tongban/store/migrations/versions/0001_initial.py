@@ -156,8 +156,8 @@ def upgrade() -> None:
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('valid_from', sa.DateTime(timezone=True), nullable=False),
     sa.Column('valid_to', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('data', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
-    sa.Column('provenance', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('provenance', sa.JSON(), nullable=False),
     sa.Column('run_id', sa.String(length=36), nullable=True),
     sa.ForeignKeyConstraint(['run_id'], ['run_log.run_id'], name=op.f('fk_record_version_run_id_run_log')),
     sa.PrimaryKeyConstraint('entity', 'entity_key', 'version', name=op.f('pk_record_version'))
