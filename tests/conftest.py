@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -22,34 +23,33 @@ PG_ADMIN_URL = os.environ.get(
 )
 
 
-def _admin():  # type: ignore[no-untyped-def]
-    return create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+@contextmanager
+def _throwaway_database() -> Iterator[str]:
+    """Create an empty PostgreSQL database, yield its URL, drop it afterwards."""
+    name = f"tongban_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[str]:
-    """A throwaway PostgreSQL database for this test session; yields its URL."""
-    name = f"tongban_test_{uuid.uuid4().hex[:12]}"
-    admin = _admin()
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    """A throwaway PostgreSQL database shared by this test session (or xdist worker)."""
+    with _throwaway_database() as url:
+        yield url
 
 
 @pytest.fixture
 def new_pg_database() -> Iterator[str]:
     """An empty PostgreSQL database of its own (for migration tests)."""
-    name = f"tongban_test_{uuid.uuid4().hex[:12]}"
-    admin = _admin()
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with _throwaway_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
