@@ -73,3 +73,22 @@ def test_demo_runs_end_to_end_and_is_repeatable(cli):
     assert "│        0 │       0 │        52 │" in second.output
     runs = cli("runs")
     assert runs.output.count("succeeded") == 6
+
+
+def test_enterprise_lookup_shows_sources_and_conflicts(cli, tmp_path):
+    cli("init")
+    first = tmp_path / "e1.csv"
+    first.write_text("credit_code,name,registered_capital\n91350100M000100Y43,闽都有限公司,100\n")
+    second = tmp_path / "e2.csv"
+    second.write_text("credit_code,name\n91350100m000100y43,闽都公司\n")
+    assert (
+        cli("load", str(first), "--entity", "enterprise", "--source", "scjg_enterprise").exit_code
+        == 0
+    )
+    assert cli("load", str(second), "--entity", "enterprise").exit_code == 0
+    shown = cli("enterprise", "91350100M000100Y43")
+    assert shown.exit_code == 0
+    assert "闽都有限公司" in shown.output and "scjg_enterprise" in shown.output
+    assert "conflicts between sources" in shown.output and "闽都公司" in shown.output
+    bad = cli("enterprise", "91350100M000100Y44")
+    assert bad.exit_code == 1 and "credit_code.checksum" in bad.output
