@@ -20,7 +20,6 @@ from tongban.entities import entity as entity_spec
 from tongban.errors import RecordError
 from tongban.identifiers.id_number import RegionCheck
 from tongban.store import Incoming, QuarantineEntry, Store
-from tongban.store.store import iter_chunks
 
 __all__ = ["RunSummary", "load_records"]
 
@@ -79,7 +78,7 @@ def load_records(
     timings.update(normalize=0.0, write=0.0)
     started = time.perf_counter()
     try:
-        for chunk in iter_chunks(records, batch_size):
+        for chunk in _chunks(records, batch_size):
             t0 = time.perf_counter()
             good: list[Incoming] = []
             bad: list[QuarantineEntry] = []
@@ -125,3 +124,14 @@ def load_records(
     timings["total"] = time.perf_counter() - started
     store.finish_run(summary.run_id, status="succeeded", counts=summary.counts(), timings=timings)
     return summary
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

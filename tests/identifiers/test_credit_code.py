@@ -6,8 +6,9 @@ import doctest
 import string
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from noise import SETTINGS, noisy_variants
 
 from tongban.errors import RecordError
 from tongban.identifiers import (
@@ -20,8 +21,6 @@ from tongban.identifiers import (
 from tongban.identifiers import credit_code as credit_code_module
 from tongban.identifiers.credit_code import AUTHORITIES
 from tongban.identifiers.regions import region_codes
-
-SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # --- slow reference implementations, straight from the standards' tables -------------
 
@@ -162,27 +161,6 @@ def test_valid_code_parses_and_round_trips(code: str) -> None:
     assert parsed.region_code == code[2:8]
     assert parsed.organization_code == code[8:17]
     assert check_credit_code(code) == code
-
-
-WHITESPACE = st.sampled_from([" ", "\t", "\n", "\u3000"])
-
-
-@st.composite
-def noisy_variants(draw: st.DrawFn, value: str) -> str:
-    out: list[str] = []
-    if draw(st.booleans()):
-        out.append(draw(WHITESPACE))
-    for c in value:
-        if c.isalpha() and draw(st.booleans()):
-            c = c.lower()
-        if draw(st.booleans()):
-            c = chr(ord(c) + 0xFEE0)
-        out.append(c)
-        if draw(st.integers(0, 5)) == 0:
-            out.append(draw(WHITESPACE))
-    if draw(st.booleans()):
-        out.append(draw(WHITESPACE))
-    return "".join(out)
 
 
 @SETTINGS

@@ -6,8 +6,9 @@ import doctest
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from noise import SETTINGS, noisy_variants
 
 import tongban.identifiers as identifiers
 from tongban.errors import RecordError, TongbanError
@@ -20,8 +21,6 @@ from tongban.identifiers import (
 )
 from tongban.identifiers import id_number as id_number_module
 from tongban.identifiers.regions import PROVINCES, region_codes
-
-SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # --- slow reference implementation, straight from the standard's tables -------------
 
@@ -153,26 +152,6 @@ def test_valid_number_parses_and_round_trips(number: str) -> None:
 
 
 FULL_WIDTH_SPACE = "\u3000"
-WHITESPACE = st.sampled_from([" ", "\t", "\n", FULL_WIDTH_SPACE, "  "])
-
-
-@st.composite
-def noisy_variants(draw: st.DrawFn, value: str) -> str:
-    """``value`` with full-width characters, lower-case x and white space sprinkled in."""
-    out: list[str] = []
-    if draw(st.booleans()):
-        out.append(draw(WHITESPACE))
-    for c in value:
-        if c == "X" and draw(st.booleans()):
-            c = "x"
-        if draw(st.booleans()):
-            c = chr(ord(c) + 0xFEE0)  # U+FF10.. for digits, U+FF38 / U+FF58 for X / x
-        out.append(c)
-        if draw(st.integers(0, 5)) == 0:
-            out.append(draw(WHITESPACE))
-    if draw(st.booleans()):
-        out.append(draw(WHITESPACE))
-    return "".join(out)
 
 
 @SETTINGS

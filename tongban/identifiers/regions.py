@@ -61,13 +61,9 @@ def _table() -> dict[str, Region]:
     return table
 
 
+@cache
 def region_codes() -> frozenset[str]:
     """Every region code GB/T 2260 has listed since 1980."""
-    return _codes()
-
-
-@cache
-def _codes() -> frozenset[str]:
     return frozenset(_table())
 
 
@@ -77,7 +73,7 @@ def region(code: str) -> Region | None:
 
 
 def is_known_region(code: str) -> bool:
-    return code in _codes()
+    return code in region_codes()
 
 
 def province_code(code: str) -> str | None:

@@ -40,7 +40,7 @@ class JsonCache:
 
 
 def _is_json(table: Table, name: str) -> bool:
-    return isinstance(table.c[name].type, JSON) or "JSON" in type(table.c[name].type).__name__
+    return isinstance(table.c[name].type, JSON)  # JSONB and the JSON/JSONB variant included
 
 
 def insert_rows(
