@@ -11,14 +11,23 @@ raises :class:`~tongban.errors.RecordError` naming the rule. Empty strings becom
 
 from __future__ import annotations
 
+import csv
 import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from importlib import resources
 
 from tongban.errors import RecordError
 from tongban.identifiers._text import FULL_TO_HALF
 
-__all__ = ["clean_text", "gender_code", "parse_date", "parse_decimal"]
+__all__ = [
+    "ETHNICITIES",
+    "clean_text",
+    "ethnicity_code",
+    "gender_code",
+    "parse_date",
+    "parse_decimal",
+]
 
 _DATE_PARTS = re.compile(r"^(\d{4})\D{0,2}?(\d{1,2})\D{0,2}?(\d{1,2})\D?$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
@@ -86,3 +95,31 @@ def parse_decimal(value: object, *, field: str) -> Decimal | None:
         raise RecordError(
             f"{field}.format", f"{text!r} is not a number", value=value, field=field
         ) from None
+
+
+def _ethnicities() -> dict[str, str]:
+    with resources.files("tongban.data").joinpath("gb3304.csv").open(encoding="utf-8") as fh:
+        return {row["code"]: row["name"] for row in csv.DictReader(fh)}
+
+
+ETHNICITIES: dict[str, str] = _ethnicities()
+"""GB 3304 ethnicity codes (民族代码) and names: ``{"01": "汉族", ...}``."""
+_ETHNICITY_BY_NAME = {
+    **{name: code for code, name in ETHNICITIES.items()},
+    **{name.removesuffix("族"): code for code, name in ETHNICITIES.items() if name.endswith("族")},
+    **{code.lstrip("0"): code for code in ETHNICITIES},
+    **{code: code for code in ETHNICITIES},
+}
+
+
+def ethnicity_code(value: object, *, field: str = "ethnicity") -> str | None:
+    """GB 3304 code from a code (``"1"``, ``"01"``) or a name (``"汉族"``, ``"维吾尔"``)."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    code = _ETHNICITY_BY_NAME.get(text)
+    if code is None:
+        raise RecordError(
+            f"{field}.value", f"{text!r} is not a GB 3304 ethnicity", value=value, field=field
+        )
+    return code

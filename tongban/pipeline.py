@@ -1,7 +1,13 @@
-"""The load path every record takes: normalize, validate, merge into the store.
+"""The load path every record takes: map, normalize, validate, merge into the store.
 
-Steps are plain functions over explicit inputs (the store, an entity, records and where
-they came from), so the CLI, a test or an Airflow task can call them alike.
+Steps are plain functions over explicit inputs (the store, an entity, pages of records
+and where they came from), so the CLI, a test or an Airflow task can call them alike;
+nothing here assumes a terminal or a single process.
+
+A page is a list of ``(source_record_id, raw_record)`` pairs and the source's cursor
+after it. Pages are written in batches; a batch's records, its quarantined records and
+the cursor of its last page are committed in one transaction, so a run killed anywhere
+resumes right after the last committed page and neither loses nor repeats a record.
 
     >>> summary = load_records(store, "person", [("a.csv:2", {"id_number": ..., "name": ...})],
     ...                        source="manual")                       # doctest: +SKIP
@@ -12,18 +18,21 @@ they came from), so the CLI, a test or an Airflow task can call them alike.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from tongban.entities import Entity
 from tongban.entities import entity as entity_spec
 from tongban.errors import RecordError
 from tongban.identifiers.id_number import RegionCheck
-from tongban.store import Incoming, QuarantineEntry, Store
+from tongban.store import BatchResult, Incoming, QuarantineEntry, Store
 
-__all__ = ["RunSummary", "load_records"]
+__all__ = ["RunSummary", "load_records", "prepare_batch", "run_pages"]
 
 SourceRecord = tuple[str | None, Mapping[str, Any]]
+PageLike = tuple[Sequence[SourceRecord], Any]  # records, cursor after them
+Mapper = Callable[[Mapping[str, Any]], dict[str, Any]]
 
 
 @dataclass
@@ -38,6 +47,7 @@ class RunSummary:
     unchanged: int = 0
     quarantined: int = 0
     conflicts: int = 0
+    pages: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     message: str | None = None
 
@@ -53,6 +63,115 @@ class RunSummary:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def add(self, read: int, result: BatchResult) -> None:
+        self.read += read
+        self.inserted += result.inserted
+        self.updated += result.updated
+        self.unchanged += result.unchanged
+        self.quarantined += result.quarantined
+        self.conflicts += result.conflicts
+
+
+def prepare_batch(
+    spec: Entity,
+    source: str,
+    records: Iterable[SourceRecord],
+    *,
+    mapper: Mapper | None = None,
+    region_check: RegionCheck = "historical",
+) -> tuple[list[Incoming], list[QuarantineEntry]]:
+    """Map and normalize records; each either becomes an :class:`Incoming` or is held back
+    as a :class:`QuarantineEntry` with the rule it broke and the record as it came in."""
+    good: list[Incoming] = []
+    bad: list[QuarantineEntry] = []
+    normalize = spec.normalize
+    for source_record, raw in records:
+        try:
+            rec = normalize(mapper(raw) if mapper else raw, region_check=region_check)
+        except RecordError as exc:
+            bad.append(
+                QuarantineEntry(
+                    spec.name, source, source_record, dict(raw), exc.rule, exc.message, exc.field
+                )
+            )
+        else:
+            good.append(Incoming(rec, source, source_record))
+    return good, bad
+
+
+def run_pages(
+    store: Store,
+    entity: str,
+    pages: Iterable[PageLike],
+    *,
+    source: str,
+    kind: str = "load",
+    mapper: Mapper | None = None,
+    batch_size: int = 5000,
+    region_check: RegionCheck = "historical",
+    save_cursor: bool = False,
+    on_batch: Callable[[RunSummary], None] | None = None,
+    run_id: str | None = None,
+) -> RunSummary:
+    """Run pages of one source through the load path and log the run.
+
+    With ``save_cursor``, each batch commits the cursor of its last page together with
+    its records. A failure stops the run, marks it failed in the run log with the
+    exception's message and re-raises; batches already written stay written.
+    """
+    spec = entity_spec(entity)
+    run_id = run_id or store.start_run(source, entity=entity, kind=kind)
+    summary = RunSummary(run_id, source, entity)
+    timings = summary.timings
+    timings.update(extract=0.0, normalize=0.0, write=0.0)
+    started = time.perf_counter()
+    records: list[SourceRecord] = []
+    cursor: Any = None
+    have_cursor = False
+
+    def flush() -> None:
+        nonlocal records
+        t0 = time.perf_counter()
+        good, bad = prepare_batch(spec, source, records, mapper=mapper, region_check=region_check)
+        t1 = time.perf_counter()
+        result = store.write_batch(
+            entity, good, run_id=run_id, quarantined=bad,
+            cursor=(source, cursor) if save_cursor and have_cursor else None,
+        )  # fmt: skip
+        timings["write"] += time.perf_counter() - t1
+        timings["normalize"] += t1 - t0
+        summary.add(len(records), result)
+        records = []
+        if on_batch:
+            on_batch(summary)
+
+    try:
+        t_wait = time.perf_counter()
+        for page_records, page_cursor in pages:
+            timings["extract"] += time.perf_counter() - t_wait
+            records.extend(page_records)
+            cursor, have_cursor = page_cursor, True
+            summary.pages += 1
+            if len(records) >= batch_size:
+                flush()
+            t_wait = time.perf_counter()
+        timings["extract"] += time.perf_counter() - t_wait
+        if records or (save_cursor and have_cursor):
+            flush()
+    except BaseException as exc:
+        summary.status = "failed"
+        summary.message = f"{type(exc).__name__}: {exc}"
+        timings["total"] = time.perf_counter() - started
+        store.finish_run(
+            run_id, status="failed", counts=summary.counts(), timings=timings,
+            message=summary.message,
+        )  # fmt: skip
+        raise
+    summary.status = "succeeded"
+    timings["total"] = time.perf_counter() - started
+    store.finish_run(run_id, status="succeeded", counts=summary.counts(), timings=timings)
+    return summary
+
 
 def load_records(
     store: Store,
@@ -65,65 +184,13 @@ def load_records(
     kind: str = "load",
     on_batch: Callable[[RunSummary], None] | None = None,
 ) -> RunSummary:
-    """Load ``(source_record_id, raw_record)`` pairs for one entity from one source.
-
-    Each batch is normalized, then merged with its quarantined records in one
-    transaction. A failure stops the run, marks it failed in the run log with the
-    message and re-raises; batches already written stay written, and are unchanged
-    when the run is repeated.
-    """
-    spec = entity_spec(entity)
-    summary = RunSummary(store.start_run(source, entity=entity, kind=kind), source, entity)
-    timings = summary.timings
-    timings.update(normalize=0.0, write=0.0)
-    started = time.perf_counter()
-    try:
-        for chunk in _chunks(records, batch_size):
-            t0 = time.perf_counter()
-            good: list[Incoming] = []
-            bad: list[QuarantineEntry] = []
-            for source_record, raw in chunk:
-                try:
-                    rec = spec.normalize(raw, region_check=region_check)
-                except RecordError as exc:
-                    bad.append(
-                        QuarantineEntry(
-                            entity,
-                            source,
-                            source_record,
-                            dict(raw),
-                            exc.rule,
-                            exc.message,
-                            exc.field,
-                        )
-                    )
-                else:
-                    good.append(Incoming(rec, source, source_record))
-            t1 = time.perf_counter()
-            result = store.write_batch(entity, good, run_id=summary.run_id, quarantined=bad)
-            timings["write"] += time.perf_counter() - t1
-            timings["normalize"] += t1 - t0
-            summary.read += len(chunk)
-            summary.inserted += result.inserted
-            summary.updated += result.updated
-            summary.unchanged += result.unchanged
-            summary.quarantined += result.quarantined
-            summary.conflicts += result.conflicts
-            if on_batch:
-                on_batch(summary)
-    except BaseException as exc:
-        summary.status = "failed"
-        summary.message = f"{type(exc).__name__}: {exc}"
-        timings["total"] = time.perf_counter() - started
-        store.finish_run(
-            summary.run_id, status="failed", counts=summary.counts(), timings=timings,
-            message=summary.message,
-        )  # fmt: skip
-        raise
-    summary.status = "succeeded"
-    timings["total"] = time.perf_counter() - started
-    store.finish_run(summary.run_id, status="succeeded", counts=summary.counts(), timings=timings)
-    return summary
+    """Load ``(source_record_id, raw_record)`` pairs for one entity from one source; the
+    records already use canonical field names. Repeating a load changes nothing."""
+    return run_pages(
+        store, entity, ((chunk, None) for chunk in _chunks(records, batch_size)),
+        source=source, kind=kind, batch_size=batch_size, region_check=region_check,
+        on_batch=on_batch,
+    )  # fmt: skip
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterable[list[Any]]:

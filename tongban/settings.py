@@ -43,6 +43,15 @@ class Settings(BaseSettings):
         ),
     )
     batch_size: int = Field(default=5000, ge=1, le=100_000, description="Rows per store write.")
+    sources_dir: Path | None = Field(
+        default=None,
+        description="Directory of extra source definitions (YAML); they add to, or replace"
+        " by name, the bundled ones.",
+    )
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
 
     @property
     def store_url(self) -> str:

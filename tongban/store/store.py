@@ -12,6 +12,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -39,6 +40,8 @@ from sqlalchemy.exc import IntegrityError
 
 from tongban.store import schema
 from tongban.store._bulk import JsonCache, dumps, insert_rows, update_rows
+from tongban.store._locks import source_lock
+from tongban.store.checksum import store_checksum
 from tongban.store.merge import (
     Incoming,
     MergeRules,
@@ -170,6 +173,37 @@ class Store:
         if source:
             q = q.where(schema.run_log.c.source == source)
         return self._rows(q)
+
+    def interrupt_runs(self, source: str, *, keep: str | None = None) -> int:
+        """Mark runs of ``source`` still 'running' as 'interrupted' (their process died:
+        call this only while holding :meth:`source_lock`). Returns how many."""
+        rl = schema.run_log
+        q = sa_update(rl).where(rl.c.source == source, rl.c.status == "running")
+        if keep is not None:
+            q = q.where(rl.c.run_id != keep)
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                q.values(
+                    status="interrupted",
+                    finished_at=utcnow(),
+                    message="the process running it stopped without finishing (killed?);"
+                    " what it committed stays, a later run resumed from its cursor",
+                )
+            )
+        return int(result.rowcount or 0)
+
+    def source_lock(self, source: str) -> AbstractContextManager[None]:
+        """Hold this while syncing ``source``: one sync per source at a time, across
+        processes (a PostgreSQL advisory lock, or a lock file beside the SQLite file)."""
+        return source_lock(self.engine, source)
+
+    def checksum(self) -> str:
+        """A digest of what the store holds, independent of run ids and clock times:
+        equal for two stores that loaded the same records, however the runs went."""
+        return store_checksum(self.engine)
+
+    def sync_states(self) -> dict[str, Row]:
+        return {row["source"]: row for row in self._rows(select(schema.sync_state))}
 
     def run(self, run_id: str) -> Row | None:
         rows = self._rows(select(schema.run_log).where(schema.run_log.c.run_id == run_id))

@@ -1,0 +1,35 @@
+"""Connectors to department systems: SOAP, REST, front-end databases and file drops.
+
+A source is data: a YAML definition per system (``connectors/sources/``, or the
+directory in the ``sources_dir`` setting) names the transport, endpoint, auth, paging,
+cursor and field mapping. Code is only for a new kind of transport.
+
+    >>> definitions = load_definitions()
+    >>> sync_source(store, definitions["gongan_population"], env=os.environ)  # doctest: +SKIP
+"""
+
+from connectors.base import Connector, Page, call_with_retries
+from connectors.definition import (
+    DefinitionError,
+    SourceDefinition,
+    load_definition,
+    load_definitions,
+)
+from connectors.registry import CONNECTORS, open_connector
+from connectors.sync import sync_source
+from connectors.transforms import TRANSFORMS, compile_mapping
+
+__all__ = [
+    "CONNECTORS",
+    "TRANSFORMS",
+    "Connector",
+    "DefinitionError",
+    "Page",
+    "SourceDefinition",
+    "call_with_retries",
+    "compile_mapping",
+    "load_definition",
+    "load_definitions",
+    "open_connector",
+    "sync_source",
+]

@@ -1,0 +1,74 @@
+"""What every connector gives the pipeline: pages of raw records, each with the cursor
+that resumes right after it.
+
+A connector never writes anything. The pipeline stores a page's records and the page's
+cursor in one transaction, so a run killed anywhere starts again exactly after the last
+stored page.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+from connectors.definition import Retry
+from tongban.errors import RetriableError
+
+__all__ = ["Connector", "Page", "RawRecord", "call_with_retries"]
+
+log = logging.getLogger(__name__)
+
+RawRecord = tuple[str | None, Mapping[str, Any]]
+"""A source record id (for provenance and quarantine) and the record as the system sent it."""
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    records: Sequence[RawRecord]
+    cursor: Any
+    """JSON-able state after this page: passing it to ``pages()`` yields the next page."""
+
+
+class Connector(Protocol):
+    """A department system seen as pages of records after a cursor."""
+
+    def pages(self, cursor: Any) -> Iterator[Page]:
+        """Pages after ``cursor`` (None: from the beginning), in order."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def call_with_retries(
+    call: Callable[[], T],
+    retry: Retry,
+    *,
+    what: str,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """Run ``call``; on :class:`RetriableError` wait (its ``retry_after``, else exponential
+    backoff with jitter) and try again, up to ``retry.attempts`` tries in all. The last
+    error propagates, its message saying how many tries were made."""
+    delay = retry.backoff
+    for attempt in range(1, retry.attempts + 1):
+        try:
+            return call()
+        except RetriableError as exc:
+            if attempt == retry.attempts:
+                raise RetriableError(
+                    f"{what}: gave up after {attempt} tries: {exc}", retry_after=exc.retry_after
+                ) from exc
+            wait = (
+                exc.retry_after if exc.retry_after is not None else delay * random.uniform(0.5, 1.0)
+            )
+            wait = min(wait, retry.max_backoff)
+            log.info("%s: %s; try %d of %d in %.2fs", what, exc, attempt + 1, retry.attempts, wait)
+            sleep(wait)
+            delay = min(delay * 2, retry.max_backoff)
+    raise AssertionError("unreachable")

@@ -1,0 +1,79 @@
+"""From a definition to a live connector: environment references resolved, secrets
+looked up by name, the transport's connector class chosen.
+
+    >>> connector = open_connector(definition, env=os.environ)  # doctest: +SKIP
+    >>> for page in connector.pages(store.cursor(definition.name)): ...  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from connectors.base import Connector
+from connectors.definition import DefinitionError, SourceDefinition, resolve_env
+from connectors.files import FilesConnector
+from connectors.rest import RestConnector
+from connectors.soap import SoapConnector
+from connectors.sql import SqlConnector
+
+__all__ = ["CONNECTORS", "open_connector", "resolved_transport"]
+
+CONNECTORS: dict[str, Any] = {
+    "rest": RestConnector,
+    "soap": SoapConnector,
+    "sql": SqlConnector,
+    "files": FilesConnector,
+}
+"""Connector class per transport kind: a new kind of system is a new entry here."""
+
+
+def _resolve(value: Any, env: Mapping[str, str], where: str) -> Any:
+    if isinstance(value, str):
+        return resolve_env(value, env, where=where)
+    if isinstance(value, dict):
+        return {k: _resolve(v, env, f"{where}.{k}") for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve(v, env, f"{where}[{i}]") for i, v in enumerate(value)]
+    return value
+
+
+def resolved_transport(definition: SourceDefinition, env: Mapping[str, str]) -> Any:
+    """The transport with ``${NAME}`` references replaced from ``env``."""
+    raw = definition.transport.model_dump(by_alias=True)
+    resolved = _resolve(raw, env, f"{definition.name}: transport")
+    return type(definition.transport).model_validate(resolved)
+
+
+def _secrets(transport: Any, env: Mapping[str, str], name: str) -> dict[str, str]:
+    auth = getattr(transport, "auth", None)
+    found: dict[str, str] = {}
+    if auth is None:
+        return found
+    for field, value in auth.model_dump().items():
+        if field.endswith("_env") and value:
+            secret = env.get(value)
+            if not secret:
+                raise DefinitionError(
+                    f"{name}: secret {field[:-4]} is read from environment variable {value},"
+                    " which is not set"
+                )
+            found[value] = secret
+    return found
+
+
+def open_connector(
+    definition: SourceDefinition,
+    *,
+    env: Mapping[str, str],
+    cache_dir: Path | None = None,
+) -> Connector:
+    transport = resolved_transport(definition, env)
+    secrets = _secrets(transport, env, definition.name)
+    cls = CONNECTORS[transport.kind]
+    kwargs: dict[str, Any] = {"record_id": definition.record_id, "secrets": secrets}
+    if cls is SoapConnector:
+        kwargs["cache_dir"] = cache_dir
+    connector: Connector = cls(definition.name, transport, **kwargs)
+    return connector

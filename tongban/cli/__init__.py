@@ -1,0 +1,15 @@
+"""The ``tongban`` command: the same code the Airflow DAGs run, on one machine.
+
+The command is a composition root, like the DAGs: each subcommand imports the component
+it drives (connectors, sandbox, license vault) when it runs; library code in ``tongban``
+never imports them.
+"""
+
+from tongban.cli import demo, records, sync  # noqa: F401  (they register their commands)
+from tongban.cli._common import app
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    app()
