@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
-from functools import partial
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from sqlalchemy import MetaData, Table, and_, create_engine, or_, select

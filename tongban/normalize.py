@@ -32,13 +32,17 @@ __all__ = [
 _DATE_PARTS = re.compile(r"^(\d{4})\D{0,2}?(\d{1,2})\D{0,2}?(\d{1,2})\D?$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _SPACES = re.compile(r"\s+")
+# Text with no white space and no full-width ASCII forms (U+FF01-FF5E) is already clean.
+_DIRTY = re.compile(r"[\s\uff01-\uff5e]")
 
 
 def clean_text(value: object) -> str | None:
     """Trim, fold full-width ASCII and ideographic spaces, collapse inner runs of space."""
     if value is None:
         return None
-    text = str(value)
+    text = value if isinstance(value, str) else str(value)
+    if not _DIRTY.search(text):  # the common case: nothing to fold, trim or collapse
+        return text or None
     if not text.isascii():
         text = text.translate(FULL_TO_HALF)
     text = _SPACES.sub(" ", text).strip()

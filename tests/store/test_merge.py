@@ -87,7 +87,12 @@ def test_same_key_twice_in_one_batch_is_applied_in_order(store):
     result = write(store, "manual", person(address="一"), person(address="二"))
     assert (result.inserted, result.updated) == (1, 1)
     assert store.get("person", ID)["address"] == "二"
-    assert [v["data"]["address"] for v in store.history("person", ID)] == ["一", "二"]
+    # One batch is one transaction: it makes one version, whatever it went through.
+    [only] = store.history("person", ID)
+    assert (only["version"], only["data"]["address"]) == (1, "二")
+    write(store, "manual", person(address="三"), person(address="四"))
+    assert [v["data"]["address"] for v in store.history("person", ID)] == ["二", "四"]
+    assert store.get("person", ID)["version"] == 2
 
 
 def test_quarantine_is_idempotent_and_in_the_same_transaction(store):

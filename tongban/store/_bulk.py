@@ -29,13 +29,40 @@ class JsonCache:
 
     def __init__(self) -> None:
         self._by_id: dict[int, tuple[Any, str]] = {}
+        self._origin_frames: dict[tuple[Any, Any, Any], tuple[str, str]] = {}
 
     def encode(self, value: Any) -> str | None:
         if value is None:
             return None
+        if type(value) is dict and len(value.get("origins", ())) == 1 and len(value) == 2:
+            return self._provenance(value)
         hit = self._by_id.get(id(value))
         if hit is None or hit[0] is not value:
             hit = self._by_id[id(value)] = (value, dumps(value))
+        return hit[1]
+
+    def _provenance(self, value: dict[str, Any]) -> str:
+        """Compact provenance with one origin (every newly inserted record): only the
+        source record id differs between records of a batch, so the rest is text made
+        once per batch."""
+        (origin,) = value["origins"]
+        if len(origin) != 4:
+            return dumps(value)
+        frame_key = (origin.get("source"), origin.get("run"), origin.get("at"))
+        frame = self._origin_frames.get(frame_key)
+        if frame is None:
+            source, run, at = (dumps(v) for v in frame_key)
+            frame = self._origin_frames[frame_key] = (
+                f'{{"origins":[{{"source":{source},"run":{run},"at":{at},"record":',
+                "}],",
+            )
+        fields = self.encode_fields(value["fields"])
+        return f'{frame[0]}{dumps(origin.get("record"))}{frame[1]}"fields":{fields}}}'
+
+    def encode_fields(self, fields: dict[str, int]) -> str:
+        hit = self._by_id.get(id(fields))
+        if hit is None or hit[0] is not fields:
+            hit = self._by_id[id(fields)] = (fields, dumps(fields))
         return hit[1]
 
 

@@ -74,7 +74,6 @@ class MergePlan:
     inserts: list[Row] = field(default_factory=list)
     updates: list[Row] = field(default_factory=list)
     versions: list[Row] = field(default_factory=list)
-    close_versions: list[tuple[str, int]] = field(default_factory=list)  # (key, version)
     conflicts: list[Row] = field(default_factory=list)
     inserted: int = 0
     updated: int = 0
@@ -143,15 +142,19 @@ def plan_merge(
 ) -> MergePlan:
     """Decide, field by field, what each incoming record changes in its golden record.
 
-    ``stored`` maps keys to golden rows as read from the store (with ``version`` and
-    ``provenance``). Records with the same key in one batch are applied in order.
+    ``stored`` maps keys to golden rows as read from the store (with ``version``,
+    ``provenance`` and ``updated_at``). Records with the same key in one batch are applied
+    in order. A batch makes at most one new version per key; the state it replaces goes
+    to history (``versions``) with the interval it was current. A new record writes no
+    history row: the golden row is its first version.
     """
     fields = tuple(fields)
     plan = MergePlan()
     at = now.isoformat()
     state: dict[str, Row] = {}
     new_keys: set[str] = set()
-    pending_version: dict[str, Row] = {}
+    superseded: set[str] = set()
+    field_maps: dict[tuple[str, ...], dict[str, int]] = {}
     for item in batch:
         rec, source = item.record, item.source
         k = rec[key]
@@ -162,16 +165,21 @@ def plan_merge(
         if current is None:
             row = {f: rec.get(f) for f in fields}
             row[key] = k
-            row["provenance"] = {f: origin for f in fields if rec.get(f) is not None}
+            # Stored form straight away: one origin, and a field map shared by every new
+            # record with the same fields present.
+            present = tuple(f for f in fields if row[f] is not None)
+            field_map = field_maps.get(present)
+            if field_map is None:
+                field_map = field_maps[present] = dict.fromkeys(present, 0)
+            row["provenance"] = {"origins": [origin], "fields": field_map}
             row.update(version=1, created_at=now, updated_at=now)
             state[k] = row
             new_keys.add(k)
             plan.inserted += 1
-            _new_version(plan, pending_version, entity, key, fields, row, run_id, now)
             continue
         changed = False
-        # Copy on write: the provenance object may be shared with a pending version row.
-        prov = current["provenance"] = dict(current["provenance"])
+        # Copy on write: the provenance object may be shared with the stored row.
+        prov = current["provenance"] = expand_provenance(current["provenance"])
         for f in fields:
             offered = rec.get(f)
             if offered is None:
@@ -215,16 +223,28 @@ def plan_merge(
         if not changed:
             plan.unchanged += 1
             continue
-        current["version"] += 1
-        current["updated_at"] = now
         plan.updated += 1
-        if k in stored and k not in pending_version:
-            plan.close_versions.append((k, stored[k]["version"]))
-        _new_version(plan, pending_version, entity, key, fields, current, run_id, now)
+        if k in stored and k not in superseded:
+            superseded.add(k)
+            old = stored[k]
+            current["version"] = old["version"] + 1
+            current["updated_at"] = now
+            plan.versions.append(
+                {
+                    "entity": entity,
+                    "entity_key": k,
+                    "version": old["version"],
+                    "valid_from": old["updated_at"],
+                    "valid_to": now,
+                    "data": {f: old.get(f) for f in (key, *fields)},
+                    "provenance": old["provenance"],
+                    "run_id": run_id,  # the run that replaced this version
+                }
+            )
     for k, row in state.items():
         if k in new_keys:
             plan.inserts.append(row)
-        elif row["version"] != stored[k]["version"]:
+        elif k in superseded:
             plan.updates.append(row)
     return plan
 
@@ -234,31 +254,3 @@ def _text(value: Any) -> str | None:
     if value is None or isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
-def _new_version(
-    plan: MergePlan,
-    pending: dict[str, Row],
-    entity: str,
-    key: str,
-    fields: tuple[str, ...],
-    row: Row,
-    run_id: str,
-    now: datetime,
-) -> None:
-    k = row[key]
-    previous = pending.get(k)
-    if previous is not None:
-        previous["valid_to"] = now
-    version = {
-        "entity": entity,
-        "entity_key": k,
-        "version": row["version"],
-        "valid_from": now,
-        "valid_to": None,
-        "data": {f: row.get(f) for f in (key, *fields)},  # JSON-encoded with jsonable()
-        "provenance": row["provenance"],  # shared: plan_merge copies it before any change
-        "run_id": run_id,
-    }
-    pending[k] = version
-    plan.versions.append(version)

@@ -2,7 +2,7 @@
 
 Golden records (``person``, ``enterprise``, ``license``) hold the merged value of each
 field plus ``provenance``: for every field, the source system, source record, run and
-time it came from. Every change to a golden record is kept in ``record_version``
+time it came from. Every state a golden record leaves behind is kept in ``record_version``
 (transaction time: what the hub knew from ``valid_from`` until ``valid_to``).
 """
 
@@ -187,4 +187,52 @@ run_log = Table(
     Column("timings", Json, comment="seconds per step"),
     Column("message", Text),
     Index("ix_run_log_source_started", "source", "started_at"),
+)
+
+# -- license vault: e-seals and the e-license documents they sealed (电子印章, 电子证照) --
+
+seal = Table(
+    "seal",
+    metadata,
+    Column("seal_id", String(64), primary_key=True, comment="SHA-256 of the certificate (DER)"),
+    Column("kind", String(10), nullable=False, comment="root (hub CA) or seal (authority)"),
+    Column("authority_code", String(18), nullable=False, comment="issuing authority credit code"),
+    Column("authority_name", String(200), nullable=False),
+    Column("serial", String(40), nullable=False, comment="certificate serial number, hex"),
+    Column("certificate", Text, nullable=False, comment="X.509 certificate, PEM"),
+    Column("encrypted_key", Text, nullable=False, comment="PKCS#8 PEM, encrypted with the KEK"),
+    Column("image_key", String(120), comment="object key of the seal image (PNG)"),
+    Column("not_before", Timestamp, nullable=False),
+    Column("not_after", Timestamp, nullable=False),
+    Column("status", String(10), nullable=False, comment="active or revoked"),
+    Column("created_at", Timestamp, nullable=False),
+    Column("revoked_at", Timestamp),
+    Column("revoked_reason", Text),
+    Index("ix_seal_authority_status", "authority_code", "status"),
+)
+
+elicense = Table(
+    "elicense",
+    metadata,
+    Column("identifier", String(120), primary_key=True, comment="GB/T 36904 证照标识"),
+    Column("license_key", String(120), nullable=False, comment="links license.license_key"),
+    Column("version", Integer, nullable=False),
+    Column("serial", String(40), nullable=False),
+    Column("license_type_code", String(40), nullable=False),
+    Column("issuer_code", String(18), nullable=False),
+    Column("holder_id", String(18)),
+    Column("valid_until", Date),
+    Column("status", String(12), nullable=False, comment="valid, superseded, revoked"),
+    Column("pdf_key", String(120), nullable=False),
+    Column("pdf_sha256", String(64), nullable=False),
+    Column("json_key", String(120), nullable=False),
+    Column("json_sha256", String(64), nullable=False),
+    Column("seal_id", String(64), ForeignKey("seal.seal_id"), nullable=False),
+    Column("issued_at", Timestamp, nullable=False),
+    Column("superseded_by", String(120)),
+    Column("revoked_at", Timestamp),
+    Column("revoked_reason", Text),
+    Column("record_sha256", String(64), nullable=False, comment="hash of the sealed license data"),
+    Index("ix_elicense_license_key_version", "license_key", "version", unique=True),
+    Index("ix_elicense_holder_id", "holder_id"),
 )

@@ -263,7 +263,7 @@ class Store:
             spec.name, key, spec.fields, stored, records, self.rules, run_id=run_id, now=now
         )
         packed: dict[int, tuple[Any, Row]] = {}
-        for row in (*plan.inserts, *plan.updates, *plan.versions):
+        for row in (*plan.updates, *plan.versions):  # inserts come compact already
             prov = row["provenance"]
             hit = packed.get(id(prov))
             if hit is None or hit[0] is not prov:
@@ -273,16 +273,6 @@ class Store:
         insert_rows(conn, table, plan.inserts, cache)
         cols = [*spec.fields, "version", "provenance", "updated_at"]
         update_rows(conn, table, [key], plan.updates, cols, cache)
-        update_rows(
-            conn,
-            schema.record_version,
-            ["entity", "entity_key", "version"],
-            [
-                {"entity": spec.name, "entity_key": k, "version": v, "valid_to": now}
-                for k, v in plan.close_versions
-            ],
-            ["valid_to"],
-        )
         insert_rows(conn, schema.record_version, plan.versions, cache)
         if plan.conflicts:
             self._insert_ignore(conn, schema.merge_conflict, plan.conflicts, "fingerprint")
@@ -329,26 +319,39 @@ class Store:
             return list(conn.execute(q.limit(limit)).scalars())
 
     def history(self, entity: str, key: str) -> list[Row]:
+        """Every version of a record, oldest first; the last is the current golden record.
+
+        Each is ``{"version", "valid_from", "valid_to", "data", "provenance"}``: what the
+        hub held from ``valid_from`` until ``valid_to`` (None: still current).
+        """
         rv = schema.record_version
         q = select(rv).where(rv.c.entity == entity, rv.c.entity_key == key).order_by(rv.c.version)
-        return self._rows(q)
+        versions = [v for v in self._rows(q) if v["valid_to"] is not None]
+        golden = self.get(entity, key)
+        if golden is not None:
+            spec = self._entity(entity)
+            versions.append(
+                {
+                    "entity": entity,
+                    "entity_key": key,
+                    "version": golden["version"],
+                    "valid_from": golden["updated_at"],
+                    "valid_to": None,
+                    "data": {f: jsonable(golden.get(f)) for f in (spec.key, *spec.fields)},
+                    "provenance": golden["provenance"],
+                    "run_id": None,
+                }
+            )
+        return versions
 
     def as_of(self, entity: str, key: str, when: datetime) -> Row | None:
         """What the hub knew about a record at ``when`` (None if it knew nothing yet)."""
         when = _aware(when).astimezone(UTC)  # type: ignore[union-attr]
-        if self.engine.dialect.name == "sqlite":
-            when = when.replace(tzinfo=None)
-        rv = schema.record_version
-        q = (
-            select(rv)
-            .where(rv.c.entity == entity, rv.c.entity_key == key, rv.c.valid_from <= when)
-            .order_by(rv.c.version.desc())
-            .limit(1)
-        )
-        rows = self._rows(q)
-        if not rows or (rows[0]["valid_to"] is not None and rows[0]["valid_to"] <= _aware(when)):
-            return None
-        return rows[0]
+        for version in self.history(entity, key):
+            end = version["valid_to"]
+            if version["valid_from"] <= when and (end is None or when < end):
+                return version
+        return None
 
     def conflicts(self, entity: str, key: str) -> list[Row]:
         mc = schema.merge_conflict
