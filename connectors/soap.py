@@ -65,13 +65,13 @@ class SoapConnector:
     ):
         self.name, self.t, self.record_id = name, transport, record_id
         self._session = requests.Session()
+        if cache_dir is not None:
+            cache_dir.mkdir(parents=True, exist_ok=True)
         cache = (
             SqliteCache(path=str(cache_dir / "wsdl.sqlite"), timeout=24 * 3600)
             if cache_dir is not None
             else InMemoryCache()
         )
-        if cache_dir is not None:
-            cache_dir.mkdir(parents=True, exist_ok=True)
         self._zeep_transport = Transport(
             session=self._session,
             cache=cache,

@@ -64,16 +64,19 @@ def test_load_rejects_unknown_columns_and_missing_files(cli, tmp_path):
     assert cli("load", str(typo), "--entity", "spaceship").exit_code == 1
 
 
-def test_demo_runs_end_to_end_and_is_repeatable(cli):
-    first = cli("demo")
+def test_demo_syncs_every_sandbox_system_and_is_repeatable(cli):
+    first = cli("demo", "--people", "120", "--enterprises", "30")
     assert first.exit_code == 0, first.output
-    assert "id_number.checksum" in first.output
-    second = cli("demo")
-    assert second.exit_code == 0
-    # The second run finds every good row unchanged: 52 people, 19 enterprises, 10 licenses.
-    assert "│        0 │       0 │        52 │" in second.output
-    runs = cli("runs")
-    assert runs.output.count("succeeded") == 6
+    assert "matches the" in first.output
+    for source in ("gongan_population", "scjg_enterprise", "minzheng_marriage",
+                   "renshe_insurance", "scjg_license"):  # fmt: skip
+        assert source in first.output
+    second = cli("demo", "--people", "120", "--enterprises", "30")
+    assert second.exit_code == 0, second.output
+    assert "matches the" in second.output
+    assert " 0 new, 0 updated" in second.output
+    sources = cli("sources")
+    assert sources.output.count("succeeded") == 5
 
 
 def test_enterprise_lookup_shows_sources_and_conflicts(cli, tmp_path):

@@ -1,35 +1,76 @@
-"""``tongban demo``: load the bundled samples into the embedded store and show them."""
+"""``tongban demo``: the whole main job on one machine, with nothing to configure.
+
+Starts the sandbox department systems, syncs every source into the embedded store, and
+shows what landed: the run summaries, the quarantine against the sandbox's manifest of
+injected dirt, and golden records with their provenance.
+"""
 
 from __future__ import annotations
 
-from importlib import resources
+import os
+from typing import TYPE_CHECKING, Annotated
 
+import typer
 from rich.table import Table
 
 from tongban.cli._common import app, console, fail, print_summary, redact, state
-from tongban.cli.records import load_file, show_record
+from tongban.cli.records import show_record
+from tongban.cli.sync import definitions, run_syncs, running_sandbox
+from tongban.store import Store
+
+if TYPE_CHECKING:
+    from sandbox import Manifest
 
 
 @app.command()
-def demo() -> None:
-    """Initialise the embedded store, load the bundled samples and show what landed."""
+def demo(
+    people: Annotated[int, typer.Option(help="People in the sandbox world.")] = 400,
+    enterprises: Annotated[int, typer.Option(help="Enterprises in the sandbox world.")] = 120,
+    seed: Annotated[int, typer.Option(help="Seed of the sandbox data.")] = 20261122,
+) -> None:
+    """Start the sandbox, sync every source into the embedded store, show the result."""
     store = state.store()
     store.migrate()
     console.print(f"store: {redact(store.url)}")
-    samples = resources.files("tongban.data").joinpath("samples")
-    summaries = []
-    for entity, name in (("person", "people.csv"), ("enterprise", "enterprises.csv"),
-                         ("license", "licenses.csv")):  # fmt: skip
-        with resources.as_file(samples.joinpath(name)) as path:
-            summaries.append(load_file(store, path, entity, "manual", "utf-8-sig", None))
-    print_summary(summaries)
-    counts = Table(title="quarantined, by rule")
+    found = definitions()
+    directory = state.settings.data_dir / "sandbox"
+    with running_sandbox(directory, seed=seed, people=people, enterprises=enterprises) as sb:
+        env = {**os.environ, **sb.env}
+        names = [n for n in found if n in sb.manifest.records]
+        summaries, failures = run_syncs(store, names, env, found)
+    print_summary(summaries, title="sync summary")
+    for message in failures:
+        console.print(f"[bold red]failed[/] {message}")
+
+    counts = Table(title="quarantined, by source and rule")
     for col in ("source", "rule", "records"):
         counts.add_column(col)
     for row in store.quarantine_counts():
         counts.add_row(row["source"], row["rule"], str(row["n"]))
     console.print(counts)
-    for key in store.keys("person", limit=1):
+
+    manifest = sb.manifest
+    expected = sum(manifest.invalid_count(source=n) for n in names)
+    held = sum(store.count("quarantine", source=n, status="open") for n in names)
+    verdict = "[green]matches[/]" if held == expected else "[red]differs from[/]"
+    console.print(
+        f"quarantined records: {held}, {verdict} the {expected} invalid records the sandbox"
+        " injected (manifest.json)"
+    )
+    for key in _interesting_people(store, manifest):
         show_record("person", key, None)
-    if not all(s.reconciles for s in summaries):
-        fail("counts do not reconcile")
+    for key in store.keys("enterprise", limit=1):
+        show_record("enterprise", key, None)
+    if failures or held != expected or not all(s.reconciles for s in summaries):
+        fail("the demo did not come out as expected (see above)")
+
+
+def _interesting_people(store: Store, manifest: Manifest) -> list[str]:
+    """A person other systems disagree about, and one upgraded from a 15-digit number."""
+    keys = []
+    for dirt in ("conflict", "id_15"):
+        for entry in manifest.by_expect("conflict" if dirt == "conflict" else "normalized"):
+            if entry.dirt == dirt and entry.key and store.get("person", entry.key):
+                keys.append(entry.key)
+                break
+    return keys

@@ -145,14 +145,8 @@ def sandbox_up(
     enterprises: Annotated[int, typer.Option(help="Enterprises in the world.")] = 120,
     seed: Annotated[int, typer.Option(help="Seed of the generated data.")] = 20261122,
 ) -> None:
-    """Run the four department systems until interrupted, printing their settings."""
-    from sandbox import Sandbox, SandboxConfig
+    """Run the department systems until interrupted, printing their settings."""
+    from sandbox import SandboxConfig, serve
 
     directory = directory or state.settings.data_dir / "sandbox"
-    config = SandboxConfig(seed=seed, people=people, enterprises=enterprises)
-    sb = Sandbox(directory, config, fixed_ports=True)
-    with sb:
-        for name, value in sb.env.items():
-            console.print(f"export {name}={value}", soft_wrap=True, highlight=False)
-        console.print(f"# manifest: {directory / 'manifest.json'}; Ctrl-C stops", highlight=False)
-        sb.wait()
+    serve(directory, SandboxConfig(seed=seed, people=people, enterprises=enterprises))
