@@ -39,7 +39,7 @@ def _rows(engine: Engine, table: Any, order: list[str]) -> list[Any]:
     return cleaned
 
 
-def store_checksum(engine: Engine) -> str:
+def store_checksum(engine: Engine, *, cursors: bool = True) -> str:
     digest = hashlib.sha256()
     tables = [
         (schema.person, ["id_number"]),
@@ -48,8 +48,9 @@ def store_checksum(engine: Engine) -> str:
         (schema.record_version, ["entity", "entity_key", "version"]),
         (schema.merge_conflict, ["fingerprint"]),
         (schema.quarantine, ["fingerprint"]),
-        (schema.sync_state, ["source"]),
     ]
+    if cursors:
+        tables.append((schema.sync_state, ["source"]))
     for table, order in tables:
         rows = _rows(engine, table, order)
         digest.update(table.name.encode())

@@ -197,10 +197,11 @@ class Store:
         processes (a PostgreSQL advisory lock, or a lock file beside the SQLite file)."""
         return source_lock(self.engine, source)
 
-    def checksum(self) -> str:
+    def checksum(self, *, cursors: bool = True) -> str:
         """A digest of what the store holds, independent of run ids and clock times:
-        equal for two stores that loaded the same records, however the runs went."""
-        return store_checksum(self.engine)
+        equal for two stores that loaded the same records, however the runs went.
+        ``cursors=False`` leaves the sources' sync cursors out."""
+        return store_checksum(self.engine, cursors=cursors)
 
     def sync_states(self) -> dict[str, Row]:
         return {row["source"]: row for row in self._rows(select(schema.sync_state))}
