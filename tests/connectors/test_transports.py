@@ -31,20 +31,29 @@ def _definition(name: str, **transport: object) -> SourceDefinition:
 def population(**options: object) -> Iterator[tuple[PopulationServer, dict[str, str]]]:
     server = PopulationServer(WORLD, DirtRates.none(), username="u", password="p", **options)
     with server:
-        yield server, {
-            "TONGBAN_GONGAN_WSDL": server.wsdl_url, "TONGBAN_GONGAN_ENDPOINT": server.endpoint,
-            "TONGBAN_GONGAN_USERNAME": "u", "TONGBAN_GONGAN_PASSWORD": "p",
-        }  # fmt: skip
+        yield (
+            server,
+            {
+                "TONGBAN_GONGAN_WSDL": server.wsdl_url,
+                "TONGBAN_GONGAN_ENDPOINT": server.endpoint,
+                "TONGBAN_GONGAN_USERNAME": "u",
+                "TONGBAN_GONGAN_PASSWORD": "p",
+            },
+        )
 
 
 @contextmanager
 def registry(**options: object) -> Iterator[tuple[EnterpriseServer, dict[str, str]]]:
     server = EnterpriseServer(WORLD, DirtRates.none(), credentials={"k": "s3cret"}, **options)
     with server:
-        yield server, {
-            "TONGBAN_SCJG_URL": server.url, "TONGBAN_SCJG_APP_KEY": "k",
-            "TONGBAN_SCJG_APP_SECRET": "s3cret",
-        }  # fmt: skip
+        yield (
+            server,
+            {
+                "TONGBAN_SCJG_URL": server.url,
+                "TONGBAN_SCJG_APP_KEY": "k",
+                "TONGBAN_SCJG_APP_SECRET": "s3cret",
+            },
+        )
 
 
 # -- SOAP -------------------------------------------------------------------------------
@@ -62,10 +71,12 @@ def test_soap_pages_through_the_registry_with_ws_security(store):
 
 
 def test_a_wrong_password_is_refused_with_the_fault_string(store):
-    with population() as (_, env):
-        with pytest.raises(FatalError, match="认证失败") as info:
-            sync_source(store, load_definitions()["gongan_population"],
-                        env={**env, "TONGBAN_GONGAN_PASSWORD": "wrong"})  # fmt: skip
+    with population() as (_, env), pytest.raises(FatalError, match="认证失败") as info:
+        sync_source(
+            store,
+            load_definitions()["gongan_population"],
+            env={**env, "TONGBAN_GONGAN_PASSWORD": "wrong"},
+        )
     assert "wsse:FailedAuthentication" in str(info.value)
     [run] = store.runs(source="gongan_population")
     assert run["status"] == "failed" and "认证失败" in run["message"]
@@ -75,17 +86,32 @@ def test_a_wrong_password_is_refused_with_the_fault_string(store):
 def test_the_endpoint_the_wsdl_advertises_is_overridden(tmp_path):
     with population() as (server, env):
         t = resolved_transport(_definition("gongan_population"), env)
-        advertised = t.model_copy(update={"wsdl": server.wsdl_url, "endpoint": None,
-                                          "retry": Retry(attempts=1),
-                                          "timeout": Timeouts(connect=0.3, read=0.3)})  # fmt: skip
-        connector = SoapConnector("g", advertised, record_id="recordId",
-                                  secrets={"TONGBAN_GONGAN_PASSWORD": "p"}, cache_dir=tmp_path)  # fmt: skip
+        advertised = t.model_copy(
+            update={
+                "wsdl": server.wsdl_url,
+                "endpoint": None,
+                "retry": Retry(attempts=1),
+                "timeout": Timeouts(connect=0.3, read=0.3),
+            }
+        )
+        connector = SoapConnector(
+            "g",
+            advertised,
+            record_id="recordId",
+            secrets={"TONGBAN_GONGAN_PASSWORD": "p"},
+            cache_dir=tmp_path,
+        )
         # 10.20.30.40 is the registry's internal address: not the sandbox, whatever answers.
-        with pytest.raises((RetriableError, FatalError), match="QueryChangedPersons|Timeout"):
+        with pytest.raises((RetriableError, FatalError), match=r"QueryChangedPersons|Timeout"):
             next(connector.pages(None))
         overridden = advertised.model_copy(update={"endpoint": server.endpoint})
-        connector = SoapConnector("g", overridden, record_id="recordId",
-                                  secrets={"TONGBAN_GONGAN_PASSWORD": "p"}, cache_dir=tmp_path)  # fmt: skip
+        connector = SoapConnector(
+            "g",
+            overridden,
+            record_id="recordId",
+            secrets={"TONGBAN_GONGAN_PASSWORD": "p"},
+            cache_dir=tmp_path,
+        )
         first = next(connector.pages(None))
         assert len(first.records) == 120
     assert (tmp_path / "wsdl.sqlite").exists()  # the WSDL is cached
@@ -94,7 +120,7 @@ def test_the_endpoint_the_wsdl_advertises_is_overridden(tmp_path):
 def test_a_system_failing_mid_run_leaves_a_failed_run_and_the_last_cursor(store):
     d = _definition("gongan_population", page_size=40, retry=QUICK)
     with population(fail_after_pages=2) as (_, env):
-        with pytest.raises(RetriableError, match="gave up after 3 tries.*soap:Server"):
+        with pytest.raises(RetriableError, match=r"gave up after 3 tries.*soap:Server"):
             sync_source(store, d, env=env, batch_size=40)
     [run] = store.runs(source="gongan_population")
     assert run["status"] == "failed" and "服务暂不可用" in run["message"]
@@ -112,8 +138,13 @@ def test_a_system_failing_mid_run_leaves_a_failed_run_and_the_last_cursor(store)
 def test_rest_honours_429_retry_after_and_retries_5xx(store, caplog):
     caplog.set_level(logging.INFO, logger="connectors.base")
     d = _definition("scjg_enterprise", retry=Retry(attempts=10, backoff=0.01, max_backoff=1))
-    d = d.model_copy(update={"transport": d.transport.model_copy(
-        update={"pagination": d.transport.pagination.model_copy(update={"limit": 5})})})  # fmt: skip
+    d = d.model_copy(
+        update={
+            "transport": d.transport.model_copy(
+                update={"pagination": d.transport.pagination.model_copy(update={"limit": 5})}
+            )
+        }
+    )
     with registry(rate_limit=8, error_every=4) as (_, env):
         summary = sync_source(store, d, env=env)
     assert (summary.read, summary.inserted) == (60, 60)
@@ -124,8 +155,11 @@ def test_rest_honours_429_retry_after_and_retries_5xx(store, caplog):
 def test_a_wrong_hmac_secret_is_refused_with_a_clear_error(store):
     with registry() as (_, env):
         with pytest.raises(FatalError, match="HTTP 401, the system refused our credentials") as e:
-            sync_source(store, load_definitions()["scjg_enterprise"],
-                        env={**env, "TONGBAN_SCJG_APP_SECRET": "guess"})  # fmt: skip
+            sync_source(
+                store,
+                load_definitions()["scjg_enterprise"],
+                env={**env, "TONGBAN_SCJG_APP_SECRET": "guess"},
+            )
     assert "invalid_signature" in str(e.value)
     [run] = store.runs(source="scjg_enterprise")
     assert run["status"] == "failed" and "invalid_signature" in run["message"]
@@ -133,9 +167,16 @@ def test_a_wrong_hmac_secret_is_refused_with_a_clear_error(store):
 
 def test_an_unreachable_system_fails_the_run_with_a_clear_message(store):
     d = _definition("scjg_enterprise", retry=QUICK)
-    with pytest.raises(RetriableError, match="gave up after 3 tries.*ConnectionError"):
-        sync_source(store, d, env={"TONGBAN_SCJG_URL": "http://127.0.0.1:9",
-                                   "TONGBAN_SCJG_APP_KEY": "k", "TONGBAN_SCJG_APP_SECRET": "s"})  # fmt: skip
+    with pytest.raises(RetriableError, match=r"gave up after 3 tries.*ConnectionError"):
+        sync_source(
+            store,
+            d,
+            env={
+                "TONGBAN_SCJG_URL": "http://127.0.0.1:9",
+                "TONGBAN_SCJG_APP_KEY": "k",
+                "TONGBAN_SCJG_APP_SECRET": "s",
+            },
+        )
     [run] = store.runs(source="scjg_enterprise")
     assert run["status"] == "failed" and "ConnectionError" in run["message"]
     assert store.cursor("scjg_enterprise") is None
