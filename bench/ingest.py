@@ -1,0 +1,138 @@
+"""End-to-end ingest speed: the REST enterprise registry (sandbox, its own process) synced
+into PostgreSQL through the whole path (fetch, map, normalize, validate, merge with
+provenance and history), against plain COPY of the same normalized rows into a bare
+table, measured in the same run.
+
+    .venv/bin/python bench/ingest.py              # 200,000 enterprises
+    .venv/bin/python bench/ingest.py --n 1000000
+
+Prints one figure a line: records_per_s, copy_rows_per_s (median of three), ratio_vs_copy
+and peak_rss_mb (this process, which runs the pipeline; the registry runs in another).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from connectors import load_definitions, sync_source  # noqa: E402
+from tongban.store import Store  # noqa: E402
+
+COLUMNS = [
+    "credit_code", "name", "enterprise_type", "legal_rep_id_number", "legal_rep_name",
+    "registered_capital", "established_on", "region_code", "address", "business_scope",
+    "status", "registration_authority",
+]  # fmt: skip
+
+
+@contextmanager
+def throwaway_database(admin_url: str):
+    name = f"tongban_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextmanager
+def registry(n: int, port: int):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sandbox", "enterprise", "--port", str(port), "--enterprises",
+         str(n), "--prerender", "--no-dirt", "--app-secret", "bench-secret"],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        line = proc.stdout.readline() if proc.stdout else ""
+        if not line.startswith("listening"):
+            raise SystemExit(f"the registry did not start: {line!r}")
+        yield line.split()[1]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def copy_baseline(store: Store, chunk: int = 50_000) -> float:
+    """Seconds to COPY the stored normalized rows into a bare table (reading not timed)."""
+    engine = store.engine
+    cols = ", ".join(COLUMNS)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            f"DROP TABLE IF EXISTS bare_enterprise; CREATE TABLE bare_enterprise AS"
+            f" SELECT {cols} FROM enterprise WITH NO DATA"
+        )
+    spent = 0.0
+    with engine.connect() as conn:
+        keys = [r[0] for r in conn.exec_driver_sql("SELECT credit_code FROM enterprise")]
+    for i in range(0, len(keys), chunk):
+        with engine.begin() as conn:
+            rows = conn.exec_driver_sql(
+                f"SELECT {cols} FROM enterprise WHERE credit_code = ANY(%(k)s)",
+                {"k": keys[i : i + chunk]},
+            ).all()
+            raw = conn.connection.driver_connection
+            t0 = time.perf_counter()
+            with raw.cursor().copy(f"COPY bare_enterprise ({cols}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            spent += time.perf_counter() - t0
+    return spent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=200_000, help="enterprises to sync")
+    parser.add_argument("--port", type=int, default=18712)
+    parser.add_argument(
+        "--pg", default=os.environ.get(
+            "TONGBAN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
+        help="PostgreSQL server URL (a throwaway database is created on it)",
+    )  # fmt: skip
+    args = parser.parse_args()
+    definition = load_definitions()["scjg_enterprise"]
+    print(f"# starting the registry with {args.n:,} enterprises (pre-rendered pages)", flush=True)
+    with registry(args.n, args.port) as url, throwaway_database(args.pg) as db:
+        env = {"TONGBAN_SCJG_URL": url, "TONGBAN_SCJG_APP_KEY": "tongban_scjg",
+               "TONGBAN_SCJG_APP_SECRET": "bench-secret"}  # fmt: skip
+        store = Store(db)
+        store.migrate()
+        t0 = time.perf_counter()
+        summary = sync_source(store, definition, env=env, batch_size=5000)
+        elapsed = time.perf_counter() - t0
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        if summary.read != args.n or not summary.reconciles:
+            raise SystemExit(f"sync read {summary.read} of {args.n}: {summary.counts()}")
+        copies = [copy_baseline(store) for _ in range(3)]
+        copy_s = statistics.median(copies)
+        store.dispose()
+    records_per_s = args.n / elapsed
+    copy_per_s = args.n / copy_s
+    t = summary.timings
+    print(f"# sync {elapsed:.1f}s: extract wait {t['extract']:.1f}s, normalize"
+          f" {t['normalize']:.1f}s, write {t['write']:.1f}s")  # fmt: skip
+    print(f"records_per_s: {records_per_s:.0f}")
+    print(f"copy_rows_per_s: {copy_per_s:.0f}")
+    print(f"ratio_vs_copy: {records_per_s / copy_per_s:.3f}")
+    print(f"peak_rss_mb: {peak_mb:.0f}")
+
+
+if __name__ == "__main__":
+    main()
