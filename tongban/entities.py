@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Table
@@ -31,7 +32,7 @@ Record = dict[str, Any]
 HOLDER_CITIZEN, HOLDER_ENTERPRISE = "111", "001"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Entity:
     name: str
     table: Table
@@ -42,13 +43,18 @@ class Entity:
     def normalize(
         self, raw: Mapping[str, Any], *, region_check: RegionCheck = "historical"
     ) -> Record:
-        unknown = set(raw) - set(self.fields) - {self.key} - _DERIVED_INPUTS.get(self.name, set())
-        if unknown:
+        if not self.inputs.issuperset(raw):
+            unknown = set(raw) - self.inputs
             raise RecordError(
                 f"{self.name}.unknown_field",
                 f"fields {sorted(unknown)} are not part of the {self.name} model",
             )
         return self._clean(raw, region_check)
+
+    @cached_property
+    def inputs(self) -> frozenset[str]:
+        """Field names a raw record may carry."""
+        return frozenset((self.key, *self.fields, *_DERIVED_INPUTS.get(self.name, ())))
 
 
 _DERIVED_INPUTS = {"license": {"license_key"}}
