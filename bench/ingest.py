@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from connectors import load_definitions, sync_source  # noqa: E402
+from tongban.settings import Settings  # noqa: E402
 from tongban.store import Store  # noqa: E402
 
 COLUMNS = [
@@ -102,6 +103,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=200_000, help="enterprises to sync")
     parser.add_argument("--port", type=int, default=18712)
     parser.add_argument(
+        "--one-process", action="store_true", help="extract and normalize in this process"
+    )
+    parser.add_argument(
         "--pg", default=os.environ.get(
             "TONGBAN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
         help="PostgreSQL server URL (a throwaway database is created on it)",
@@ -115,7 +119,11 @@ def main() -> None:
         store = Store(db)
         store.migrate()
         t0 = time.perf_counter()
-        summary = sync_source(store, definition, env=env, batch_size=5000)
+        settings = Settings()
+        summary = sync_source(
+            store, definition, env=env, batch_size=settings.batch_size,
+            worker=settings.sync_worker and not args.one_process,
+        )  # fmt: skip
         elapsed = time.perf_counter() - t0
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         if summary.read != args.n or not summary.reconciles:

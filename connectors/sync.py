@@ -18,6 +18,7 @@ from collections.abc import Callable, Generator, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from connectors._worker import prepared_pages
 from connectors.base import Connector, Page
 from connectors.definition import SourceDefinition
 from connectors.registry import open_connector
@@ -83,18 +84,32 @@ def sync_source(
     prefetch_pages: int = 2,
     on_batch: Callable[[RunSummary], None] | None = None,
     connector: Connector | None = None,
+    worker: bool = False,
 ) -> RunSummary:
     """Pull what changed in ``definition``'s system since the last run into ``store``.
 
     Holds the source's lock for the whole run; runs of this source left 'running' by a
     killed process are marked interrupted first. A failure marks the run failed with the
-    reason and re-raises; the cursor stays at the last committed page.
+    reason and re-raises; the cursor stays at the last committed page. With ``worker``,
+    extracting and normalizing run in a separate process (see ``connectors._worker``).
     """
     name = definition.name
     mapper = compile_mapping(definition.fields())
     with store.source_lock(name):
         run_id = store.start_run(name, entity=definition.entity, kind="sync")
         store.interrupt_runs(name, keep=run_id)
+        if worker and connector is None:
+            pages = prepared_pages(
+                definition, env=env, cursor=store.cursor(name), cache_dir=cache_dir,
+                region_check=region_check,
+            )  # fmt: skip
+            try:
+                return run_pages(
+                    store, definition.entity, pages, source=name, kind="sync",
+                    batch_size=batch_size, save_cursor=True, on_batch=on_batch, run_id=run_id,
+                )  # fmt: skip
+            finally:
+                pages.close()  # type: ignore[attr-defined]
         try:
             if connector is None:
                 connector = open_connector(definition, env=env, cache_dir=cache_dir)

@@ -28,11 +28,21 @@ from tongban.errors import RecordError
 from tongban.identifiers.id_number import RegionCheck
 from tongban.store import BatchResult, Incoming, QuarantineEntry, Store
 
-__all__ = ["RunSummary", "load_records", "prepare_batch", "run_pages"]
+__all__ = ["Prepared", "RunSummary", "load_records", "prepare_batch", "run_pages"]
 
 SourceRecord = tuple[str | None, Mapping[str, Any]]
-PageLike = tuple[Sequence[SourceRecord], Any]  # records, cursor after them
+PageLike = tuple["Sequence[SourceRecord] | Prepared", Any]  # records, cursor after them
 Mapper = Callable[[Mapping[str, Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A page already mapped and normalized (for example in a worker process)."""
+
+    good: list[Incoming]
+    bad: list[QuarantineEntry]
+    read: int
+    seconds: float = 0.0
 
 
 @dataclass
@@ -125,23 +135,39 @@ def run_pages(
     timings = summary.timings
     timings.update(extract=0.0, normalize=0.0, write=0.0)
     started = time.perf_counter()
-    records: list[SourceRecord] = []
+    good: list[Incoming] = []
+    bad: list[QuarantineEntry] = []
+    read = 0
     cursor: Any = None
     have_cursor = False
 
-    def flush() -> None:
-        nonlocal records
+    def take(page: Sequence[SourceRecord] | Prepared) -> None:
+        nonlocal read
+        if isinstance(page, Prepared):
+            good.extend(page.good)
+            bad.extend(page.bad)
+            read += page.read
+            timings["normalize"] += page.seconds
+            return
         t0 = time.perf_counter()
-        good, bad = prepare_batch(spec, source, records, mapper=mapper, region_check=region_check)
+        g, b = prepare_batch(spec, source, page, mapper=mapper, region_check=region_check)
+        timings["normalize"] += time.perf_counter() - t0
+        good.extend(g)
+        bad.extend(b)
+        read += len(page)
+
+    def flush() -> None:
+        nonlocal read
         t1 = time.perf_counter()
         result = store.write_batch(
             entity, good, run_id=run_id, quarantined=bad,
             cursor=(source, cursor) if save_cursor and have_cursor else None,
         )  # fmt: skip
         timings["write"] += time.perf_counter() - t1
-        timings["normalize"] += t1 - t0
-        summary.add(len(records), result)
-        records = []
+        summary.add(read, result)
+        good.clear()
+        bad.clear()
+        read = 0
         if on_batch:
             on_batch(summary)
 
@@ -149,14 +175,14 @@ def run_pages(
         t_wait = time.perf_counter()
         for page_records, page_cursor in pages:
             timings["extract"] += time.perf_counter() - t_wait
-            records.extend(page_records)
+            take(page_records)
             cursor, have_cursor = page_cursor, True
             summary.pages += 1
-            if len(records) >= batch_size:
+            if read >= batch_size:
                 flush()
             t_wait = time.perf_counter()
         timings["extract"] += time.perf_counter() - t_wait
-        if records or (save_cursor and have_cursor):
+        if read or (save_cursor and have_cursor):
             flush()
     except BaseException as exc:
         summary.status = "failed"

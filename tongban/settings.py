@@ -43,6 +43,11 @@ class Settings(BaseSettings):
         ),
     )
     batch_size: int = Field(default=5000, ge=1, le=100_000, description="Rows per store write.")
+    sync_worker: bool = Field(
+        default=True,
+        description="Extract and normalize in a worker process while the main process"
+        " merges and writes (about 1.5x faster on two cores); off: all in one process.",
+    )
     sources_dir: Path | None = Field(
         default=None,
         description="Directory of extra source definitions (YAML); they add to, or replace"

@@ -6,6 +6,7 @@ import pytest
 
 from connectors import load_definitions, sync_source
 from sandbox import Sandbox
+from tongban.errors import FatalError
 from tongban.store import Store
 
 SOURCES = ["gongan_population", "scjg_enterprise", "minzheng_marriage", "renshe_insurance",
@@ -78,3 +79,24 @@ def test_sources_list_their_cursor_after_a_sync(store, sandbox, name):
     assert store.cursor(name) is not None
     [run] = store.runs(source=name)
     assert run["kind"] == "sync" and run["status"] == "succeeded"
+
+
+def test_a_worker_process_syncs_the_same_store(store, sandbox, tmp_path):
+    """Extracting and normalizing in a worker process changes nothing in the result."""
+    found = load_definitions()
+    for name in SOURCES:
+        summary = sync_source(store, found[name], env=sandbox.env, worker=True)
+        assert summary.status == "succeeded" and summary.reconciles
+    reference = Store(f"sqlite:///{tmp_path / 'reference.db'}")
+    reference.migrate()
+    _sync_all(reference, sandbox)
+    assert store.checksum() == reference.checksum()
+    reference.dispose()
+
+
+def test_a_worker_process_hands_back_its_errors(store, sandbox):
+    env = {**sandbox.env, "TONGBAN_GONGAN_PASSWORD": "wrong"}
+    with pytest.raises(FatalError, match="认证失败"):
+        sync_source(store, load_definitions()["gongan_population"], env=env, worker=True)
+    [run] = store.runs(source="gongan_population")
+    assert run["status"] == "failed" and "认证失败" in run["message"]

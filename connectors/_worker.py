@@ -1,0 +1,144 @@
+"""Extract and normalize in a worker process, so that on a machine with two cores the
+network, JSON decoding, mapping and normalizing overlap with merging and writing.
+
+The worker opens its own connector, pulls pages after the cursor it is given, prepares
+each (map, normalize, sort out what is quarantined) and hands it over a bounded queue.
+It writes nothing: the parent still commits each batch with its cursor, so a crash of
+either process loses nothing. A worker whose parent has died stops by itself.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import queue
+import time
+from collections.abc import Iterator, Mapping
+from multiprocessing.context import BaseContext
+from pathlib import Path
+from typing import Any
+
+from connectors.definition import SourceDefinition
+from connectors.registry import open_connector
+from connectors.transforms import compile_mapping
+from tongban.entities import entity as entity_spec
+from tongban.errors import FatalError
+from tongban.identifiers.id_number import RegionCheck
+from tongban.pipeline import Prepared, prepare_batch
+
+__all__ = ["prepared_pages"]
+
+_context: BaseContext | None = None
+
+
+def _ctx() -> BaseContext:
+    # A fork server, not fork: the parent may run threads (a web server, the sandbox),
+    # and forking those is unsafe. The server preloads the connectors once.
+    global _context
+    if _context is None:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["connectors._worker"])
+        _context = ctx
+    return _context
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _put(out: Any, item: Any, parent: int) -> bool:
+    while True:
+        try:
+            out.put(item, timeout=1.0)
+            return True
+        except queue.Full:
+            if not _alive(parent):
+                return False
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """The exception itself if it survives pickling, else a FatalError with its text."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return FatalError(f"{type(exc).__name__}: {exc}")
+    return exc
+
+
+def _run(
+    definition: SourceDefinition,
+    env: Mapping[str, str],
+    cursor: Any,
+    cache_dir: Path | None,
+    region_check: RegionCheck,
+    out: Any,
+    parent: int,
+) -> None:
+    try:
+        connector = open_connector(definition, env=env, cache_dir=cache_dir)
+        mapper = compile_mapping(definition.fields())
+        spec = entity_spec(definition.entity)
+        try:
+            for page in connector.pages(cursor):
+                t0 = time.perf_counter()
+                good, bad = prepare_batch(
+                    spec, definition.name, page.records, mapper=mapper, region_check=region_check
+                )
+                prepared = Prepared(good, bad, len(page.records), time.perf_counter() - t0)
+                if not _put(out, ("page", prepared, page.cursor), parent):
+                    return
+        finally:
+            connector.close()
+        _put(out, ("done",), parent)
+    except BaseException as exc:
+        _put(out, ("error", _portable(exc)), parent)
+
+
+def prepared_pages(
+    definition: SourceDefinition,
+    *,
+    env: Mapping[str, str],
+    cursor: Any,
+    cache_dir: Path | None,
+    region_check: RegionCheck,
+    depth: int = 3,
+) -> Iterator[tuple[Prepared, Any]]:
+    """Prepared pages after ``cursor``, from a worker process; its errors re-raised here."""
+    ctx = _ctx()
+    out = ctx.Queue(maxsize=max(1, depth))
+    worker = ctx.Process(  # type: ignore[attr-defined]
+        target=_run,
+        args=(definition, dict(env), cursor, cache_dir, region_check, out, os.getpid()),
+        name=f"tongban-extract-{definition.name}",
+        daemon=True,
+    )
+    worker.start()
+    try:
+        while True:
+            try:
+                message = out.get(timeout=1.0)
+            except queue.Empty:
+                if not worker.is_alive():
+                    raise FatalError(
+                        f"{definition.name}: the extract worker stopped unexpectedly"
+                        f" (exit code {worker.exitcode})"
+                    ) from None
+                continue
+            if message[0] == "page":
+                yield message[1], message[2]
+            elif message[0] == "done":
+                return
+            else:
+                raise message[1]
+    finally:
+        if worker.is_alive():
+            worker.terminate()
+        worker.join(timeout=10)
+        out.close()
