@@ -15,7 +15,8 @@ mostly in force, about 3 % withdrawn (e.g. 110103 崇文区). Enterprises (市�
 GB 32100 credit codes (authority 9; type 1 企业, 2 个体工商户, 3 农民专业合作社); their legal
 representative is a person of the same world. Couple slot *c* pairs persons 2c and 2c+1;
 about 30 % of slots are a marriage registration (婚姻登记): 结婚登记 (hyzk 20) or 离婚登记
-(hyzk 40). License catalog codes: ``GB-YYZZ`` 营业执照, ``GB-JHZ`` 结婚证, ``GB-LHZ`` 离婚证.
+(hyzk 40). License catalog codes (license_vault/catalog.yaml): ``11100000000013127D001``
+营业执照, ``11100000000013514R001`` 结婚证, ``11100000000013514R002`` 离婚证.
 """
 
 from __future__ import annotations
@@ -332,7 +333,7 @@ class World:
         status = {"吊销": "吊销", "注销": "注销"}.get(e.status, "有效")
         return License(
             index=i,
-            license_type_code="GB-YYZZ",
+            license_type_code="11100000000013127D001",
             license_type_name="营业执照",
             license_number=f"{e.region_code}{e.established_on.year}{i:08d}",
             holder_name=e.name,
@@ -357,7 +358,11 @@ class World:
     def _marriage_license(self, m: int) -> License:
         reg = self.marriage(m)
         husband, wife = self.person(reg.husband), self.person(reg.wife)
-        code, name = ("GB-JHZ", "结婚证") if reg.kind == "20" else ("GB-LHZ", "离婚证")
+        code, name = (
+            ("11100000000013514R001", "结婚证")
+            if reg.kind == "20"
+            else ("11100000000013514R002", "离婚证")
+        )
         return License(
             index=self.enterprises + m,
             license_type_code=code,

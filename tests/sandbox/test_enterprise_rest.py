@@ -79,7 +79,10 @@ def test_cursor_survives_a_restart(server: EnterpriseServer, world: World) -> No
         second = get(again, "/api/v1/licenses", {"limit": "50", "cursor": first["next_cursor"]})
         direct = get(server, "/api/v1/licenses", {"limit": "100"}).json()
     assert second.json()["items"] == direct["items"][50:]
-    assert first["items"][0]["lictype"] == "GB-YYZZ" and first["items"][0]["licname"] == "营业执照"
+    assert (
+        first["items"][0]["lictype"] == "11100000000013127D001"
+        and first["items"][0]["licname"] == "营业执照"
+    )
 
 
 def test_signature_refused(server: EnterpriseServer) -> None:

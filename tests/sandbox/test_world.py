@@ -82,11 +82,14 @@ def test_licenses_cover_enterprises_then_marriages(world: World) -> None:
     assert world.licenses == world.enterprises + world.marriages
     first = world.license(0)
     assert (first.license_type_code, first.holder_id) == (
-        "GB-YYZZ",
+        "11100000000013127D001",
         world.enterprise(0).credit_code,
     )
     last = world.license(world.licenses - 1)
-    assert last.license_type_code in ("GB-JHZ", "GB-LHZ") and last.holder_id_type == "111"
+    assert (
+        last.license_type_code in ("11100000000013514R001", "11100000000013514R002")
+        and last.holder_id_type == "111"
+    )
     keys = {world.license(i).license_key for i in range(world.licenses)}
     assert len(keys) == world.licenses
 

@@ -5,8 +5,11 @@ it drives (connectors, sandbox, license vault) when it runs; library code in ``t
 never imports them.
 """
 
+from license_vault.cli import app as license_app
 from tongban.cli import demo, records, sync  # noqa: F401  (they register their commands)
 from tongban.cli._common import app
+
+app.add_typer(license_app, name="license")
 
 __all__ = ["app", "main"]
 

@@ -57,12 +57,52 @@ def demo(
         f"quarantined records: {held}, {verdict} the {expected} invalid records the sandbox"
         " injected (manifest.json)"
     )
+    issued, refused = _issue_licenses(store)
     for key in _interesting_people(store, manifest):
         show_record("person", key, None)
     for key in store.keys("enterprise", limit=1):
         show_record("enterprise", key, None)
-    if failures or held != expected or not all(s.reconciles for s in summaries):
+    if issued:
+        console.print(
+            f"verify one yourself: tongban license verify {issued.pdf_path}  (or"
+            f" {issued.json_path}); identifier {issued.identifier}"
+        )
+    if failures or held != expected or not all(s.reconciles for s in summaries) or refused:
         fail("the demo did not come out as expected (see above)")
+
+
+class _Sample:
+    def __init__(self, identifier: str, pdf_path: str, json_path: str):
+        self.identifier, self.pdf_path, self.json_path = identifier, pdf_path, json_path
+
+
+def _issue_licenses(store: Store) -> tuple[_Sample | None, int]:
+    """Issue, e-seal and store an e-license for every license record; verify one."""
+    from license_vault import Vault, load_vault_settings
+
+    vault = Vault(store, load_vault_settings(state.settings))
+    report = vault.issue_all()
+    new = sum(1 for i in report.issued if i.new)
+    console.print(
+        f"e-licenses: {len(report.issued)} issued and sealed ({new} new), stored with"
+        f" their PDF (PAdES) and JSON (JWS) forms; {len(report.refused)} refused"
+    )
+    for key, exc in report.refused[:5]:
+        console.print(f"  [red]refused[/] {key}: {exc.rule}: {exc.message}")
+    if not report.issued:
+        return None, len(report.refused)
+    first = report.issued[0]
+    out = state.settings.data_dir / "demo-license"
+    out.mkdir(parents=True, exist_ok=True)
+    pdf, jws = out / f"{first.identifier}.pdf", out / f"{first.identifier}.jws"
+    pdf.write_bytes(vault.document(first.identifier, "pdf"))
+    jws.write_bytes(vault.document(first.identifier, "jws"))
+    verdict = vault.verify(pdf.read_bytes())
+    status = "[green]valid[/]" if verdict.ok else "[red]not valid[/]"
+    console.print(f"verified {first.identifier} ({first.license_key}): {status}")
+    for reason in verdict.reasons:
+        console.print(f"  {reason}")
+    return _Sample(first.identifier, str(pdf), str(jws)), len(report.refused)
 
 
 def _interesting_people(store: Store, manifest: Manifest) -> list[str]:

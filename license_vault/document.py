@@ -1,0 +1,112 @@
+"""The content of an e-license: what the PDF prints and the JWS carries (GB/T 36903 metadata).
+
+>>> data = LicenseData.from_record(record, license_type, identifier, issued_at, url)
+>>> payload = data.to_json()          # canonical UTF-8 JSON, the JWS payload
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from license_vault.catalog import LicenseType
+
+__all__ = ["HOLDER_ID_LABELS", "LicenseData", "canonical_json"]
+
+HOLDER_ID_LABELS = {"001": "统一社会信用代码", "111": "公民身份号码"}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def canonical_json(value: Any) -> bytes:
+    """Sorted keys, no spaces, UTF-8: the same data always gives the same bytes."""
+    return json.dumps(
+        _plain(value), ensure_ascii=False, sort_keys=True, separators=(",", ":")
+    ).encode("utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class LicenseData:
+    """Metadata of one e-license version (证照元数据) plus its type-specific fields."""
+
+    identifier: str
+    version: int
+    license_type_code: str
+    license_type_name: str
+    license_number: str
+    holder_name: str | None
+    holder_id: str | None
+    holder_id_type: str | None
+    issuer_name: str | None
+    issuer_code: str
+    issue_date: str | None
+    valid_from: str | None
+    valid_until: str | None
+    jurisdiction_code: str | None
+    issued_at: str
+    verify_url: str
+    supersedes: str | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_record(
+        cls,
+        record: dict[str, Any],
+        license_type: LicenseType,
+        identifier: str,
+        version: int,
+        issued_at: datetime,
+        verify_url: str,
+        supersedes: str | None = None,
+    ) -> LicenseData:
+        def text(name: str) -> str | None:
+            value = record.get(name)
+            return None if value is None else str(_plain(value))
+
+        return cls(
+            identifier=identifier, version=version, license_type_code=license_type.code,
+            license_type_name=license_type.name, license_number=str(record["license_number"]),
+            holder_name=text("holder_name"), holder_id=text("holder_id"),
+            holder_id_type=text("holder_id_type"), issuer_name=text("issuer_name"),
+            issuer_code=str(record["issuer_code"]), issue_date=text("issue_date"),
+            valid_from=text("valid_from"), valid_until=text("valid_until"),
+            jurisdiction_code=text("jurisdiction_code"),
+            issued_at=issued_at.isoformat(timespec="seconds"), verify_url=verify_url,
+            supersedes=supersedes, fields=_plain(dict(record.get("fields") or {})),
+        )  # fmt: skip
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_json(self) -> bytes:
+        return canonical_json(self.to_dict())
+
+    @classmethod
+    def from_json(cls, payload: bytes) -> LicenseData:
+        data = json.loads(payload)
+        if not isinstance(data, dict):
+            raise ValueError("the payload is not a JSON object")
+        return cls(**data)
+
+    def record_sha256(self) -> str:
+        """Hash of what the issuing record said (not of when or as what it was issued)."""
+        content = {
+            k: v
+            for k, v in self.to_dict().items()
+            if k not in ("identifier", "version", "issued_at", "verify_url", "supersedes")
+        }
+        return hashlib.sha256(canonical_json(content)).hexdigest()
