@@ -25,7 +25,7 @@ from connectors.transforms import compile_mapping
 from tongban.entities import entity as entity_spec
 from tongban.errors import FatalError
 from tongban.identifiers.id_number import RegionCheck
-from tongban.pipeline import Prepared, prepare_batch
+from tongban.pipeline import Prepared, fewer_collections, prepare_batch
 
 __all__ = ["prepared_pages"]
 
@@ -81,6 +81,8 @@ def _run(
     out: Any,
     parent: int,
 ) -> None:
+    gc_relaxed = fewer_collections()
+    gc_relaxed.__enter__()  # a process of its own: no need to restore anything
     try:
         connector = open_connector(definition, env=env, cache_dir=cache_dir)
         mapper = compile_mapping(definition.fields())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Table, bindparam, update
@@ -89,12 +90,22 @@ def _copy(
     table: Table,
     cache: JsonCache,
 ) -> None:
-    json_cols = {c for c in cols if _is_json(table, c)}
+    json_at = [i for i, c in enumerate(cols) if _is_json(table, c)]
+    values = itemgetter(*cols) if len(cols) > 1 else (lambda row: (row[cols[0]],))
+    encode = cache.encode
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     quoted = ", ".join(f'"{c}"' for c in cols)
     with cursor.copy(f'COPY "{name}" ({quoted}) FROM STDIN') as copy:
+        write_row = copy.write_row
+        if not json_at:
+            for row in rows:
+                write_row(values(row))
+            return
         for row in rows:
-            copy.write_row([cache.encode(row[c]) if c in json_cols else row[c] for c in cols])
+            out = list(values(row))
+            for i in json_at:
+                out[i] = encode(out[i])
+            write_row(out)
 
 
 def update_rows(
