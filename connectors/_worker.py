@@ -13,19 +13,21 @@ import multiprocessing
 import os
 import pickle
 import queue
-import time
 from collections.abc import Iterator, Mapping
 from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
 from connectors.definition import SourceDefinition
+from connectors.quality import batch_check
 from connectors.registry import open_connector
 from connectors.transforms import compile_mapping
 from tongban.entities import entity as entity_spec
 from tongban.errors import FatalError
 from tongban.identifiers.id_number import RegionCheck
-from tongban.pipeline import Prepared, fewer_collections, prepare_batch
+from tongban.pipeline import fewer_collections
+from tongban.prepare import Prepared, prepare_pages
+from tongban.store import Store
 
 __all__ = ["prepared_pages"]
 
@@ -38,7 +40,7 @@ def _ctx() -> BaseContext:
     global _context
     if _context is None:
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["connectors._worker"])
+        ctx.set_forkserver_preload(["connectors._worker", "expectations"])
         _context = ctx
     return _context
 
@@ -80,6 +82,9 @@ def _run(
     region_check: RegionCheck,
     out: Any,
     parent: int,
+    store_url: str | None,
+    validate: bool,
+    group: int,
 ) -> None:
     gc_relaxed = fewer_collections()
     gc_relaxed.__enter__()  # a process of its own: no need to restore anything
@@ -87,17 +92,22 @@ def _run(
         connector = open_connector(definition, env=env, cache_dir=cache_dir)
         mapper = compile_mapping(definition.fields())
         spec = entity_spec(definition.entity)
+        store = Store(store_url) if store_url else None
+        check = (
+            batch_check(definition, store=store, region_check=region_check) if validate else None
+        )
         try:
-            for page in connector.pages(cursor):
-                t0 = time.perf_counter()
-                good, bad = prepare_batch(
-                    spec, definition.name, page.records, mapper=mapper, region_check=region_check
-                )
-                prepared = Prepared(good, bad, len(page.records), time.perf_counter() - t0)
-                if not _put(out, ("page", prepared, page.cursor), parent):
+            raw = ((page.records, page.cursor) for page in connector.pages(cursor))
+            for prepared, page_cursor in prepare_pages(
+                spec, definition.name, raw, mapper=mapper, check=check,
+                region_check=region_check, group=group,
+            ):  # fmt: skip
+                if not _put(out, ("page", prepared, page_cursor), parent):
                     return
         finally:
             connector.close()
+            if store is not None:
+                store.dispose()
         _put(out, ("done",), parent)
     except BaseException as exc:
         _put(out, ("error", _portable(exc)), parent)
@@ -110,6 +120,9 @@ def prepared_pages(
     cursor: Any,
     cache_dir: Path | None,
     region_check: RegionCheck,
+    store_url: str | None = None,
+    validate: bool = False,
+    group: int = 50_000,
     depth: int = 3,
 ) -> Iterator[tuple[Prepared, Any]]:
     """Prepared pages after ``cursor``, from a worker process; its errors re-raised here."""
@@ -117,7 +130,8 @@ def prepared_pages(
     out = ctx.Queue(maxsize=max(1, depth))
     worker = ctx.Process(  # type: ignore[attr-defined]
         target=_run,
-        args=(definition, dict(env), cursor, cache_dir, region_check, out, os.getpid()),
+        args=(definition, dict(env), cursor, cache_dir, region_check, out, os.getpid(),
+              store_url, validate, group),
         name=f"tongban-extract-{definition.name}",
         daemon=True,
     )

@@ -21,6 +21,7 @@ from typing import Any
 from connectors._worker import prepared_pages
 from connectors.base import Connector, Page
 from connectors.definition import SourceDefinition
+from connectors.quality import batch_check
 from connectors.registry import open_connector
 from connectors.transforms import compile_mapping
 from tongban.identifiers.id_number import RegionCheck
@@ -85,6 +86,8 @@ def sync_source(
     on_batch: Callable[[RunSummary], None] | None = None,
     connector: Connector | None = None,
     worker: bool = False,
+    validate: bool = True,
+    group: int = 50_000,
 ) -> RunSummary:
     """Pull what changed in ``definition``'s system since the last run into ``store``.
 
@@ -92,6 +95,8 @@ def sync_source(
     killed process are marked interrupted first. A failure marks the run failed with the
     reason and re-raises; the cursor stays at the last committed page. With ``worker``,
     extracting and normalizing run in a separate process (see ``connectors._worker``).
+    With ``validate``, every group of about ``group`` records passes the source's
+    data-quality gate (its Great Expectations suite) before anything of it is written.
     """
     name = definition.name
     mapper = compile_mapping(definition.fields())
@@ -101,7 +106,8 @@ def sync_source(
         if worker and connector is None:
             pages = prepared_pages(
                 definition, env=env, cursor=store.cursor(name), cache_dir=cache_dir,
-                region_check=region_check,
+                region_check=region_check, store_url=store.url if validate else None,
+                validate=validate, group=group,
             )  # fmt: skip
             try:
                 return run_pages(
@@ -121,7 +127,9 @@ def sync_source(
         try:
             return run_pages(
                 store, definition.entity, ((p.records, p.cursor) for p in fetched),
-                source=name, kind="sync", mapper=mapper,
+                source=name, kind="sync", mapper=mapper, group=group,
+                check=batch_check(definition, store=store, region_check=region_check)
+                if validate else None,
                 batch_size=batch_size, region_check=region_check, save_cursor=True,
                 on_batch=on_batch, run_id=run_id,
             )  # fmt: skip

@@ -275,6 +275,23 @@ class Mapper:
             out[target] = value
         return out
 
+    def lenient(self, raw: Mapping[str, Any]) -> tuple[dict[str, Any], RecordError | None]:
+        """Map without stopping: a field whose transform fails keeps the value as sent
+        (so validation sees and names it), and the first such error is returned."""
+        out: dict[str, Any] = {}
+        first: RecordError | None = None
+        for target, source, constant, fns in self._steps:
+            value = raw.get(source) if source is not None else constant
+            sent = value
+            try:
+                for fn in fns:
+                    value = fn(value)
+            except RecordError as exc:
+                value = sent
+                first = first or exc
+            out[target] = value
+        return out, first
+
 
 def compile_mapping(fields: Mapping[str, FieldMapping]) -> Mapper:
     """Check every transform and bind its arguments once; raises ValueError on a bad one."""

@@ -177,7 +177,11 @@ def _cached_suite(
 
 
 def _meta(rule: str, level: str, column: str | None = None, **extra: str) -> dict[str, Any]:
-    held = "quarantines the record" if level == "record" else "holds the batch back"
+    held = {
+        "record": "quarantines the record",
+        "batch": "holds the batch back",
+        "report": "is reported (a change feed may carry a record twice; the later wins)",
+    }[level]
     notes = f"Rule `{rule}`: a failure {held}."
     meta: dict[str, Any] = {"rule": rule, "level": level, "notes": notes, **extra}
     if column is not None:
@@ -211,12 +215,19 @@ def _record(
     return expectation(**kwargs, meta=_meta(rule, "record", field, **extra))
 
 
+def _report(
+    expectation: type[Expectation], rule: str, field: str, **kwargs: Any
+) -> Expectation:
+    """Checked and shown in results and Data Docs; neither quarantines nor holds back."""
+    return expectation(**kwargs, meta=_meta(rule, "report", field))
+
+
 def _person(mostly: float, region_check: RegionCheck) -> list[Expectation]:
     return [
         _required("person", "id_number", mostly, "id_number.missing"),
         _record(ExpectColumnValuesToBeValidIdNumber, "id_number.*", "id_number",
                 column="id_number", region_check=region_check, mostly=mostly),
-        _record(ExpectColumnValuesToBeUniqueIdentifiers, "id_number.duplicate", "id_number",
+        _report(ExpectColumnValuesToBeUniqueIdentifiers, "id_number.duplicate", "id_number",
                 column="id_number", identifier="id_number", region_check=region_check,
                 mostly=mostly),
         _required("person", "name", mostly),
@@ -239,7 +250,7 @@ def _enterprise(mostly: float, region_check: RegionCheck) -> list[Expectation]:
         _required("enterprise", "credit_code", mostly, "credit_code.missing"),
         _record(ExpectColumnValuesToBeValidCreditCode, "credit_code.*", "credit_code",
                 column="credit_code", mostly=mostly),
-        _record(ExpectColumnValuesToBeUniqueIdentifiers, "credit_code.duplicate",
+        _report(ExpectColumnValuesToBeUniqueIdentifiers, "credit_code.duplicate",
                 "credit_code", column="credit_code", identifier="credit_code", mostly=mostly),
         _required("enterprise", "name", mostly),
         _record(ExpectColumnValuesToBeValidIdNumber, "enterprise.legal_rep.id_number.*",
@@ -269,7 +280,7 @@ def _license(
         gxe.ExpectCompoundColumnsToBeUnique(
             column_list=["license_type_code", "license_number"],
             mostly=mostly,
-            meta=_meta("license.license_key.duplicate", "record", "license_number",
+            meta=_meta("license.license_key.duplicate", "report", "license_number",
                        message="license {value} occurs more than once in this batch"),
         ),
         _record(ExpectColumnValuesToBeValidIdNumber, "id_number.*", "holder_id",

@@ -109,10 +109,12 @@ class Sandbox:
             found = (render(w, rates, i)[1] for i in range(count))
             return [e for e in found if e is not None]
 
+        enterprises = entries(enterprise_item, w.enterprises)
+        licenses = entries(license_item, w.enterprises)
         return [
             Written("gongan_population", w.people, entries(population_person, w.people)),
-            Written("scjg_enterprise", w.enterprises, entries(enterprise_item, w.enterprises)),
-            Written("scjg_license", w.enterprises, entries(license_item, w.enterprises)),
+            Written("scjg_enterprise", w.enterprises, enterprises),
+            Written("scjg_license", w.enterprises, licenses + _orphans(enterprises, licenses)),
         ]
 
     def stop(self) -> None:
@@ -176,6 +178,27 @@ class Sandbox:
             "TONGBAN_MINZHENG_DB_URL": self.frontdb_url,
             "TONGBAN_RENSHE_DROP_DIR": str(self.drop_dir),
         }
+
+
+def _orphans(
+    enterprises: list[ManifestEntry], licenses: list[ManifestEntry]
+) -> list[ManifestEntry]:
+    """Business licenses whose holder never reaches the store: the registry's record of
+    the enterprise is quarantined, so the hub must hold the license back as well (its
+    holder is checked against the store). Business license i belongs to enterprise i."""
+    dirty = {e.record for e in licenses}
+    out = []
+    for e in enterprises:
+        if e.expect != "quarantined":
+            continue
+        record = "YYZZ" + e.record.removeprefix("SCJG")
+        if record not in dirty:
+            entry = ManifestEntry(
+                "scjg_license", record, "holder_quarantined", "uniscid", "quarantined",
+                "holder_id.not_in_store", None, "holder_id",
+            )  # fmt: skip
+            out.append(entry)
+    return out
 
 
 def serve(

@@ -8,7 +8,7 @@ the run with its message.
 
 from __future__ import annotations
 
-__all__ = ["FatalError", "RecordError", "RetriableError", "TongbanError"]
+__all__ = ["BatchHeld", "FatalError", "RecordError", "RetriableError", "TongbanError"]
 
 
 class TongbanError(Exception):
@@ -39,3 +39,27 @@ class RecordError(TongbanError):
         self.message = message
         self.value = value
         self.field = field
+
+
+class BatchHeld(FatalError):
+    """The data-quality gate stopped a batch: nothing of it was written, and the run stops.
+
+    Carries the batch as received (``records``), the validation result and the cursor
+    the batch would have moved the source to, so the batch can be kept for review.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        records: list[tuple[str | None, object]] | None = None,
+        result: dict[str, object] | None = None,
+        cursor_after: object = None,
+    ):
+        super().__init__(f"batch held back by the data-quality gate: {reason}")
+        self.reason = reason
+        self.records = records or []
+        self.result = result
+        self.cursor_after = cursor_after
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (BatchHeld, (self.reason, self.records, self.result, self.cursor_after))

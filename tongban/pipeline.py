@@ -19,16 +19,16 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from tongban.entities import Entity
 from tongban.entities import entity as entity_spec
-from tongban.errors import RecordError
+from tongban.errors import BatchHeld
 from tongban.identifiers.id_number import RegionCheck
+from tongban.prepare import BatchCheck, Mapper, Prepared, SourceRecord, prepare_batch, prepare_pages
 from tongban.store import BatchResult, Incoming, QuarantineEntry, Store
 
 __all__ = [
@@ -40,19 +40,7 @@ __all__ = [
     "run_pages",
 ]
 
-SourceRecord = tuple[str | None, Mapping[str, Any]]
-PageLike = tuple["Sequence[SourceRecord] | Prepared", Any]  # records, cursor after them
-Mapper = Callable[[Mapping[str, Any]], dict[str, Any]]
-
-
-@dataclass(frozen=True, slots=True)
-class Prepared:
-    """A page already mapped and normalized (for example in a worker process)."""
-
-    good: list[Incoming]
-    bad: list[QuarantineEntry]
-    read: int
-    seconds: float = 0.0
+PageLike = tuple[Sequence[SourceRecord] | Prepared, Any]  # records, cursor after them
 
 
 @dataclass
@@ -109,33 +97,6 @@ def fewer_collections(young: int = 50_000) -> Iterator[None]:
         gc.set_threshold(*before)
 
 
-def prepare_batch(
-    spec: Entity,
-    source: str,
-    records: Iterable[SourceRecord],
-    *,
-    mapper: Mapper | None = None,
-    region_check: RegionCheck = "historical",
-) -> tuple[list[Incoming], list[QuarantineEntry]]:
-    """Map and normalize records; each either becomes an :class:`Incoming` or is held back
-    as a :class:`QuarantineEntry` with the rule it broke and the record as it came in."""
-    good: list[Incoming] = []
-    bad: list[QuarantineEntry] = []
-    normalize = spec.normalize
-    for source_record, raw in records:
-        try:
-            rec = normalize(mapper(raw) if mapper else raw, region_check=region_check)
-        except RecordError as exc:
-            bad.append(
-                QuarantineEntry(
-                    spec.name, source, source_record, dict(raw), exc.rule, exc.message, exc.field
-                )
-            )
-        else:
-            good.append(Incoming(rec, source, source_record))
-    return good, bad
-
-
 def run_pages(
     store: Store,
     entity: str,
@@ -144,7 +105,9 @@ def run_pages(
     source: str,
     kind: str = "load",
     mapper: Mapper | None = None,
+    check: BatchCheck | None = None,
     batch_size: int = 5000,
+    group: int = 50_000,
     region_check: RegionCheck = "historical",
     save_cursor: bool = False,
     on_batch: Callable[[RunSummary], None] | None = None,
@@ -168,20 +131,14 @@ def run_pages(
     cursor: Any = None
     have_cursor = False
 
-    def take(page: Sequence[SourceRecord] | Prepared) -> None:
+    def take(page: Prepared) -> None:
         nonlocal read
-        if isinstance(page, Prepared):
-            good.extend(page.good)
-            bad.extend(page.bad)
-            read += page.read
-            timings["normalize"] += page.seconds
-            return
-        t0 = time.perf_counter()
-        g, b = prepare_batch(spec, source, page, mapper=mapper, region_check=region_check)
-        timings["normalize"] += time.perf_counter() - t0
-        good.extend(g)
-        bad.extend(b)
-        read += len(page)
+        good.extend(page.good)
+        bad.extend(page.bad)
+        read += page.read
+        timings["normalize"] += page.seconds
+        for result in page.validations:
+            store.record_validation({**result, "run_id": run_id, "source": source})
 
     writer = _Writer(store, entity, run_id, summary, on_batch)
 
@@ -193,7 +150,11 @@ def run_pages(
     try:
         with fewer_collections():
             t_wait = time.perf_counter()
-            for page_records, page_cursor in pages:
+            prepared = prepare_pages(
+                spec, source, pages, mapper=mapper, check=check, region_check=region_check,
+                group=group,
+            )  # fmt: skip
+            for page_records, page_cursor in prepared:
                 timings["extract"] += time.perf_counter() - t_wait
                 take(page_records)
                 cursor, have_cursor = page_cursor, True
@@ -213,6 +174,8 @@ def run_pages(
             also = f" (and the batch being written failed: {type(late).__name__}: {late})"
         summary.status = "failed"
         summary.message = f"{type(exc).__name__}: {exc}{also}"
+        if isinstance(exc, BatchHeld):
+            summary.message = _hold(store, exc, run_id, source, entity) + also
         timings["total"] = time.perf_counter() - started
         store.finish_run(
             run_id, status="failed", counts=summary.counts(), timings=timings,
@@ -223,6 +186,20 @@ def run_pages(
     timings["total"] = time.perf_counter() - started
     store.finish_run(run_id, status="succeeded", counts=summary.counts(), timings=timings)
     return summary
+
+
+def _hold(store: Store, held: BatchHeld, run_id: str, source: str, entity: str) -> str:
+    """Keep the refused batch for review; the store's records are untouched."""
+    if held.result is not None:
+        store.record_validation({**held.result, "run_id": run_id, "source": source})
+    batch_id = store.hold_batch(
+        run_id=run_id, source=source, entity=entity, reason=held.reason, records=held.records,
+        cursor_before=store.cursor(source), cursor_after=held.cursor_after,
+    )  # fmt: skip
+    return (
+        f"the data-quality gate held back a batch of {len(held.records)} records (kept for"
+        f" review as held batch {batch_id}): {held.reason}"
+    )
 
 
 class _Writer:

@@ -121,13 +121,13 @@ def test_a_system_failing_mid_run_leaves_a_failed_run_and_the_last_cursor(store)
     d = _definition("gongan_population", page_size=40, retry=QUICK)
     with population(fail_after_pages=2) as (_, env):
         with pytest.raises(RetriableError, match=r"gave up after 3 tries.*soap:Server"):
-            sync_source(store, d, env=env, batch_size=40)
+            sync_source(store, d, env=env, batch_size=40, group=40)
     [run] = store.runs(source="gongan_population")
     assert run["status"] == "failed" and "服务暂不可用" in run["message"]
     assert run["read"] == 80 and store.count("person") == 80
     assert store.cursor("gongan_population")["next"] == 3  # page 3 is where to go on
     with population() as (_, env):  # the registry is back
-        rest = sync_source(store, d, env=env, batch_size=40)
+        rest = sync_source(store, d, env=env, batch_size=40, group=40)
     assert (rest.read, rest.inserted) == (40, 40)
     assert store.count("person") == 120
 

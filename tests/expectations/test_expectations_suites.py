@@ -23,7 +23,7 @@ def test_every_expectation_names_its_rule_and_level(name: str) -> None:
     for expectation in suite.expectations:
         meta = expectation.meta or {}
         assert meta.get("rule"), expectation
-        assert meta.get("level") in ("record", "batch")
+        assert meta.get("level") in ("record", "batch", "report")
         if meta["level"] == "record":
             assert expectation.mostly == 0.9  # type: ignore[attr-defined]
 

@@ -128,12 +128,15 @@ def test_thresholds_reject_nonsense() -> None:
         Thresholds(min_success_ratio=80)
 
 
-def test_natural_keys_are_unique_within_a_batch(rng: random.Random) -> None:
+def test_natural_keys_are_checked_for_uniqueness_within_a_batch(rng: random.Random) -> None:
     records = [enterprise(rng) for _ in range(10)]
     records[7]["credit_code"] = records[2]["credit_code"].lower()
-    verdict = validate_batch("enterprise", records)
-    assert sorted(verdict.record_failures) == [2, 7]
-    assert {f.rule for f in verdict.record_failures[7]} == {"credit_code.duplicate"}
+    verdict = validate_batch("enterprise", records, thresholds=Thresholds(0.95))
+    # Reported, not quarantined: a change feed may carry a record twice; the later wins.
+    assert verdict.gate_passed and not verdict.record_failures
+    [outcome] = [r for r in verdict.gx_result["results"]
+                 if r["expectation_config"]["meta"].get("rule") == "credit_code.duplicate"]
+    assert not outcome["success"]
 
 
 def test_enterprise_rules_match_normalization(rng: random.Random) -> None:
@@ -167,12 +170,10 @@ def test_licenses_holder_in_store_catalog_and_validity(rng: random.Random) -> No
     )
     rules = {i: sorted(f.rule for f in fs) for i, fs in verdict.record_failures.items()}
     assert rules == {
-        0: ["license.license_key.duplicate"],
         1: ["holder_id.not_in_store"],
         2: ["license.validity_order"],
         3: ["license_type_code.not_in_catalog"],
         5: ["id_number.checksum"],
-        6: ["license.license_key.duplicate"],
         8: ["license.fields"],
     }
 

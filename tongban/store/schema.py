@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -146,10 +148,12 @@ quarantine = Table(
     Column("source_record", String(200)),
     Column("raw", Json, nullable=False),
     Column("rule", String(80), nullable=False),
+    Column("expectation", String(120), comment="the Great Expectations expectation it failed"),
     Column("field", String(60)),
     Column("message", Text, nullable=False),
     Column("status", String(10), nullable=False, comment="open, fixed, rejected"),
     Column("corrections", Json, comment="list of {field, old, new, by, why, at}"),
+    Column("resolution", Json, comment="{by, why, at, run}: who rejected it, or where it landed"),
     Column("run_id", String(36), ForeignKey("run_log.run_id")),
     Column("created_at", Timestamp, nullable=False),
     Column("updated_at", Timestamp, nullable=False),
@@ -187,6 +191,42 @@ run_log = Table(
     Column("timings", Json, comment="seconds per step"),
     Column("message", Text),
     Index("ix_run_log_source_started", "source", "started_at"),
+)
+
+# -- data quality: validation results and batches held back at the gate ----------------
+
+validation_result = Table(
+    "validation_result",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(36), ForeignKey("run_log.run_id"), nullable=False),
+    Column("source", String(60), nullable=False),
+    Column("entity", String(20), nullable=False),
+    Column("suite", String(60), nullable=False),
+    Column("evaluated", Integer, nullable=False),
+    Column("passed", Integer, nullable=False),
+    Column("failed", Integer, nullable=False),
+    Column("success_ratio", Float, nullable=False),
+    Column("gate_passed", Boolean, nullable=False),
+    Column("reason", Text),
+    Column("result", JSON, nullable=False, comment="the Great Expectations validation result"),
+    Column("validated_at", Timestamp, nullable=False),
+    Index("ix_validation_result_source_at", "source", "validated_at"),
+)
+
+held_batch = Table(
+    "held_batch",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(36), ForeignKey("run_log.run_id"), nullable=False),
+    Column("source", String(60), nullable=False),
+    Column("entity", String(20), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("records", JSON, nullable=False, comment="[[source record id, raw record], ...]"),
+    Column("cursor_before", Json, comment="the source's cursor when the batch was read"),
+    Column("cursor_after", Json, comment="the cursor the batch would have moved to"),
+    Column("status", String(12), nullable=False, comment="held, released, discarded"),
+    Column("created_at", Timestamp, nullable=False),
 )
 
 # -- license vault: e-seals and the e-license documents they sealed (电子印章, 电子证照) --

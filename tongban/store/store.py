@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -50,6 +50,7 @@ from tongban.store.merge import (
     jsonable,
     plan_merge,
 )
+from tongban.store.quality import QualityRecords
 
 if TYPE_CHECKING:
     from tongban.entities import Entity
@@ -82,6 +83,7 @@ class QuarantineEntry:
     rule: str
     message: str
     field: str | None = None
+    expectation: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +95,7 @@ class BatchResult:
     conflicts: int
 
 
-class Store:
+class Store(QualityRecords):
     """Golden records with provenance and history, quarantine, sync state and the run log."""
 
     def __init__(self, url: str, *, rules: MergeRules | None = None, echo: bool = False):
@@ -312,6 +314,18 @@ class Store:
         rows = self._rows(select(spec.table).where(spec.table.c[spec.key] == key))
         return rows[0] if rows else None
 
+    def existing_keys(self, entity: str, keys: Iterable[str]) -> set[str]:
+        """Which of ``keys`` have a golden record."""
+        spec = self._entity(entity)
+        wanted = list(dict.fromkeys(keys))
+        found: set[str] = set()
+        column = spec.table.c[spec.key]
+        with self.engine.connect() as conn:
+            for i in range(0, len(wanted), _IN_CHUNK):
+                chunk = wanted[i : i + _IN_CHUNK]
+                found.update(conn.execute(select(column).where(column.in_(chunk))).scalars())
+        return found
+
     def keys(self, entity: str, *, limit: int = 100) -> list[str]:
         """Keys of golden records, oldest first."""
         spec = self._entity(entity)
@@ -429,6 +443,7 @@ def _quarantine_row(q: QuarantineEntry, run_id: str, now: datetime) -> Row:
         "source_record": q.source_record,
         "raw": raw,
         "rule": q.rule,
+        "expectation": q.expectation,
         "field": q.field,
         "message": q.message,
         "status": "open",
