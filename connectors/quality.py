@@ -7,6 +7,7 @@ from the source's ``quality:`` section, and the store's keys for holder checks.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -25,24 +26,37 @@ def _license_types() -> frozenset[str]:
 
 
 def batch_check(
-    definition: SourceDefinition,
+    definition: SourceDefinition | None,
     *,
+    entity: str | None = None,
+    source: str | None = None,
     store: Store | None = None,
     region_check: RegionCheck = "historical",
+    min_success_ratio: float | None = None,
 ) -> BatchCheck:
-    """A check for :func:`tongban.pipeline.run_pages` validating with the entity's suite."""
+    """A check for :func:`tongban.pipeline.run_pages` validating with the entity's suite,
+    at the thresholds of the source's ``quality:`` section (defaults for a file loaded by
+    hand, which has no definition: give ``entity`` and ``source`` instead)."""
     from expectations import Thresholds, validate_batch
 
-    thresholds = Thresholds.from_mapping(definition.quality.model_dump())
-    license_types = _license_types() if definition.entity == "license" else None
+    if definition is not None:
+        entity, source = definition.entity, definition.name
+        thresholds = Thresholds.from_mapping(definition.quality.model_dump())
+    else:
+        thresholds = Thresholds()
+    if min_success_ratio is not None:
+        thresholds = dataclasses.replace(thresholds, min_success_ratio=min_success_ratio)
+    if entity is None:
+        raise ValueError("give a source definition, or the entity of the records")
+    license_types = _license_types() if entity == "license" else None
     known_keys: Any = None
-    if definition.entity == "license" and store is not None:
+    if entity == "license" and store is not None:
         known_keys = lambda codes: store.existing_keys("enterprise", codes)  # noqa: E731
 
     def check(entity: str, records: Sequence[Mapping[str, Any]]) -> VerdictLike:
         return validate_batch(
             entity, records, thresholds=thresholds, known_keys=known_keys,
-            license_types=license_types, source=definition.name, region_check=region_check,
+            license_types=license_types, source=source, region_check=region_check,
         )  # fmt: skip
 
     return check

@@ -267,13 +267,14 @@ def load_records(
     region_check: RegionCheck = "historical",
     kind: str = "load",
     on_batch: Callable[[RunSummary], None] | None = None,
+    check: BatchCheck | None = None,
 ) -> RunSummary:
     """Load ``(source_record_id, raw_record)`` pairs for one entity from one source; the
     records already use canonical field names. Repeating a load changes nothing."""
     return run_pages(
         store, entity, ((chunk, None) for chunk in _chunks(records, batch_size)),
         source=source, kind=kind, batch_size=batch_size, region_check=region_check,
-        on_batch=on_batch,
+        on_batch=on_batch, check=check,
     )  # fmt: skip
 
 

@@ -54,9 +54,10 @@ def demo(
     held = sum(store.count("quarantine", source=n, status="open") for n in names)
     verdict = "[green]matches[/]" if held == expected else "[red]differs from[/]"
     console.print(
-        f"quarantined records: {held}, {verdict} the {expected} invalid records the sandbox"
-        " injected (manifest.json)"
+        f"quarantined records: {held}, {verdict} the {expected} the sandbox's manifest of"
+        " injected dirt expects to be held back (manifest.json)"
     )
+    _quality(store)
     issued, refused = _issue_licenses(store)
     for key in _interesting_people(store, manifest):
         show_record("person", key, None)
@@ -69,6 +70,31 @@ def demo(
         )
     if failures or held != expected or not all(s.reconciles for s in summaries) or refused:
         fail("the demo did not come out as expected (see above)")
+
+
+def _quality(store: Store) -> None:
+    """What the data-quality gate saw, and the Data Docs a reviewer can open."""
+    from expectations import build_data_docs
+
+    latest = store.validation_results(limit=20, with_result=True)
+    table = Table(title="data quality (Great Expectations), latest validations")
+    for col in ("source", "suite", "evaluated", "passed", "failed", "success", "gate"):
+        table.add_column(col)
+    seen = set()
+    for row in latest:
+        if row["source"] in seen:
+            continue
+        seen.add(row["source"])
+        table.add_row(
+            row["source"], row["suite"], str(row["evaluated"]), str(row["passed"]),
+            str(row["failed"]), f"{row['success_ratio']:.1%}",
+            "passed" if row["gate_passed"] else "[red]held back[/]",
+        )  # fmt: skip
+    console.print(table)
+    index = build_data_docs(
+        state.settings.data_dir / "quality-docs", results=[r["result"] for r in latest]
+    )
+    console.print(f"Data Docs: {index}", highlight=False, soft_wrap=True)
 
 
 class _Sample:

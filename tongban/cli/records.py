@@ -49,13 +49,16 @@ def load(
     source: Annotated[str, typer.Option(help="Source system the file came from.")] = "manual",
     encoding: Annotated[str, typer.Option(help="File encoding, e.g. utf-8 or gbk.")] = "utf-8-sig",
     id_column: Annotated[str | None, typer.Option(help="Column holding the record id.")] = None,
+    min_success_ratio: Annotated[
+        float, typer.Option(help="Share of rows that must pass every check, or the load stops.")
+    ] = 0.5,
 ) -> None:
     """Load a file through the normalize, validate and merge path."""
     if entity not in ENTITIES:
         fail(f"unknown entity {entity!r}; expected one of {', '.join(ENTITIES)}")
     store = ready_store()
     try:
-        summary = load_file(store, file, entity, source, encoding, id_column)
+        summary = load_file(store, file, entity, source, encoding, id_column, min_success_ratio)
     except FatalError as exc:
         fail(str(exc))
     print_summary([summary])
@@ -64,7 +67,13 @@ def load(
 
 
 def load_file(
-    store: Store, file: Path, entity: str, source: str, encoding: str, id_column: str | None
+    store: Store,
+    file: Path,
+    entity: str,
+    source: str,
+    encoding: str,
+    id_column: str | None,
+    min_success_ratio: float = 0.5,
 ) -> RunSummary:
     records = read_records(file, encoding=encoding, id_column=id_column)
     first = next(records, None)
@@ -83,8 +92,14 @@ def load_file(
             yield first
             yield from records
 
+    from connectors.quality import batch_check
+
+    check = batch_check(
+        None, entity=entity, source=source, store=store,
+        region_check=state.settings.region_check, min_success_ratio=min_success_ratio,
+    )  # fmt: skip
     return load_records(
-        store, entity, all_records(), source=source,
+        store, entity, all_records(), source=source, check=check,
         batch_size=state.settings.batch_size, region_check=state.settings.region_check,
     )  # fmt: skip
 

@@ -62,11 +62,13 @@ class MergeRules:
 
 @dataclass(frozen=True, slots=True)
 class Incoming:
-    """One normalized record and where it came from."""
+    """One normalized record and where it came from (and, for a record a reviewer
+    corrected in quarantine, the correction: who, why, which fields)."""
 
     record: Row
     source: str
     source_record: str | None
+    correction: Mapping[str, Any] | None = None
 
 
 @dataclass
@@ -158,7 +160,9 @@ def plan_merge(
     for item in batch:
         rec, source = item.record, item.source
         k = rec[key]
-        origin = {"source": source, "record": item.source_record, "run": run_id, "at": at}
+        origin: Row = {"source": source, "record": item.source_record, "run": run_id, "at": at}
+        if item.correction:
+            origin["correction"] = dict(item.correction)
         current = state.get(k)
         if current is None and k in stored:
             current = dict(stored[k])

@@ -150,6 +150,17 @@ class QualityRecords:
             )
         return self.quarantine_entry(entry_id)
 
+    def still_failing(
+        self, entry_id: int, *, rule: str, message: str, expectation: str | None
+    ) -> None:
+        """A corrected record that failed again: it stays open, with the new reason."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(schema.quarantine)
+                .where(schema.quarantine.c.id == entry_id)
+                .values(rule=rule, message=message, expectation=expectation, updated_at=_now())
+            )
+
     def mark_fixed(self, entry_ids: Sequence[int], *, run_id: str) -> None:
         """Corrected records that landed through the normal path in run ``run_id``."""
         if not entry_ids:
