@@ -18,6 +18,7 @@ from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
+from connectors._prefetch import prefetch
 from connectors.definition import SourceDefinition
 from connectors.quality import batch_check
 from connectors.registry import open_connector
@@ -26,10 +27,10 @@ from tongban.entities import entity as entity_spec
 from tongban.errors import FatalError
 from tongban.identifiers.id_number import RegionCheck
 from tongban.pipeline import fewer_collections
-from tongban.prepare import Prepared, prepare_pages
+from tongban.prepare import QUALITY_GROUP, Prepared, prepare_pages
 from tongban.store import Store
 
-__all__ = ["prepared_pages"]
+__all__ = ["prepared_pages", "warm_up"]
 
 _context: BaseContext | None = None
 
@@ -97,12 +98,16 @@ def _run(
             batch_check(definition, store=store, region_check=region_check) if validate else None
         )
         try:
-            raw = ((page.records, page.cursor) for page in connector.pages(cursor))
+            fetched = prefetch(connector.pages(cursor), 4)
+            raw = ((page.records, page.cursor) for page in fetched)
             for prepared, page_cursor in prepare_pages(
                 spec, definition.name, raw, mapper=mapper, check=check,
                 region_check=region_check, group=group,
             ):  # fmt: skip
-                if not _put(out, ("page", prepared, page_cursor), parent):
+                # Pickled here, not by the queue's feeder thread later: a page waiting in
+                # the queue then takes about 100 bytes a record instead of its objects.
+                data = pickle.dumps(prepared, protocol=pickle.HIGHEST_PROTOCOL)
+                if not _put(out, ("page", data, page_cursor), parent):
                     return
         finally:
             connector.close()
@@ -111,6 +116,18 @@ def _run(
         _put(out, ("done",), parent)
     except BaseException as exc:
         _put(out, ("error", _portable(exc)), parent)
+
+
+def _nothing() -> None:
+    pass
+
+
+def warm_up() -> None:
+    """Start the fork server now (it imports the connectors and Great Expectations, which
+    takes seconds) rather than at the first sync."""
+    worker = _ctx().Process(target=_nothing, daemon=True)  # type: ignore[attr-defined]
+    worker.start()
+    worker.join()
 
 
 def prepared_pages(
@@ -122,10 +139,14 @@ def prepared_pages(
     region_check: RegionCheck,
     store_url: str | None = None,
     validate: bool = False,
-    group: int = 50_000,
-    depth: int = 3,
+    group: int = QUALITY_GROUP,
+    depth: int = 256,
 ) -> Iterator[tuple[Prepared, Any]]:
-    """Prepared pages after ``cursor``, from a worker process; its errors re-raised here."""
+    """Prepared pages after ``cursor``, from a worker process; its errors re-raised here.
+
+    The queue holds up to ``depth`` pages, more than a validation group: the worker
+    hands over a whole group at once, and must be free to fetch the next one while the
+    parent writes (pages travel pickled, about 100 bytes a record)."""
     ctx = _ctx()
     out = ctx.Queue(maxsize=max(1, depth))
     worker = ctx.Process(  # type: ignore[attr-defined]
@@ -148,7 +169,7 @@ def prepared_pages(
                     ) from None
                 continue
             if message[0] == "page":
-                yield message[1], message[2]
+                yield pickle.loads(message[1]), message[2]
             elif message[0] == "done":
                 return
             else:

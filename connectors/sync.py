@@ -11,68 +11,22 @@ overlaps with normalizing and writing; memory stays bounded by the queue size.
 
 from __future__ import annotations
 
-import contextlib
-import queue
-import threading
-from collections.abc import Callable, Generator, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
 
+from connectors._prefetch import prefetch
 from connectors._worker import prepared_pages
-from connectors.base import Connector, Page
+from connectors.base import Connector
 from connectors.definition import SourceDefinition
 from connectors.quality import batch_check
 from connectors.registry import open_connector
 from connectors.transforms import compile_mapping
 from tongban.identifiers.id_number import RegionCheck
 from tongban.pipeline import RunSummary, run_pages
+from tongban.prepare import QUALITY_GROUP
 from tongban.store import Store
 
 __all__ = ["prefetch", "sync_source"]
-
-_DONE = object()
-
-
-def prefetch(pages: Iterator[Page], depth: int = 2) -> Generator[Page, None, None]:
-    """Iterate ``pages`` in a background thread, at most ``depth`` pages ahead."""
-    if depth <= 0:
-        yield from pages
-        return
-    slots: queue.Queue[Any] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for page in pages:
-                while not stop.is_set():
-                    try:
-                        slots.put(page, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            slots.put(_DONE)
-        except BaseException as exc:  # handed to the consumer, raised there
-            slots.put(exc)
-
-    worker = threading.Thread(target=produce, name="tongban-prefetch", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item = slots.get()
-            if item is _DONE:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        while worker.is_alive():
-            with contextlib.suppress(queue.Empty):
-                slots.get_nowait()
-            worker.join(timeout=0.05)
-
 
 def sync_source(
     store: Store,
@@ -87,7 +41,7 @@ def sync_source(
     connector: Connector | None = None,
     worker: bool = False,
     validate: bool = True,
-    group: int = 50_000,
+    group: int = QUALITY_GROUP,
 ) -> RunSummary:
     """Pull what changed in ``definition``'s system since the last run into ``store``.
 

@@ -24,8 +24,8 @@ in 36 swaps of neighbouring values (``12`` for ``21``) through, so the other par
 a swap inside the type code gives a code not in the catalog (when ``type_codes`` is
 given) and one inside the issuer code breaks its GB 32100 check character, except a swap
 of its last two characters, which only the identifier's check character catches (35 in
-36). Serials the vault issues (:func:`new_serial`: issue year, six random characters and
-a guard character) are chosen so that no swap in the serial or the version, of any
+36). Serials the vault issues (:func:`new_serial`: six random characters, the issue year
+and a guard character) are chosen so that no swap in the serial or the version, of any
 version 001-999, passes: the guard brings the check computation after the serial to a
 state from which every swap inside the version shows, and the candidate is tested
 against every swap from the serial on before it is used.
@@ -175,10 +175,15 @@ def _transpositions_caught(text: str, start: int) -> bool:
 
 
 def new_serial(type_code: str, issuer_code: str, year: int) -> str:
-    """A fresh random serial for a first issue: ``YYYY`` + 6 random characters + guard."""
+    """A fresh random serial for a first issue: 6 random characters + ``YYYY`` + guard.
+
+    The random characters come first: whether a swap of two year digits shows in the
+    check character depends on the computation's state before them, which a fixed
+    prefix (type and issuer) would leave to chance; random ones let the search find a
+    state where every swap shows."""
     safe = _safe_states()
     for _ in range(_SERIAL_ATTEMPTS):
-        stem = f"{year:04d}" + "".join(secrets.choice(ALPHABET) for _ in range(6))
+        stem = "".join(secrets.choice(ALPHABET) for _ in range(6)) + f"{year:04d}"
         product = _run(_M, type_code + issuer_code + stem)
         for guard in ALPHABET:
             if _step(product, guard) not in safe:

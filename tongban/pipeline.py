@@ -28,7 +28,15 @@ from typing import Any
 from tongban.entities import entity as entity_spec
 from tongban.errors import BatchHeld
 from tongban.identifiers.id_number import RegionCheck
-from tongban.prepare import BatchCheck, Mapper, Prepared, SourceRecord, prepare_batch, prepare_pages
+from tongban.prepare import (
+    QUALITY_GROUP,
+    BatchCheck,
+    Mapper,
+    Prepared,
+    SourceRecord,
+    prepare_batch,
+    prepare_pages,
+)
 from tongban.store import BatchResult, Incoming, QuarantineEntry, Store
 
 __all__ = [
@@ -107,7 +115,7 @@ def run_pages(
     mapper: Mapper | None = None,
     check: BatchCheck | None = None,
     batch_size: int = 5000,
-    group: int = 50_000,
+    group: int = QUALITY_GROUP,
     region_check: RegionCheck = "historical",
     save_cursor: bool = False,
     on_batch: Callable[[RunSummary], None] | None = None,
@@ -138,6 +146,7 @@ def run_pages(
         read += page.read
         timings["normalize"] += page.seconds
         for result in page.validations:
+            timings["validate"] = timings.get("validate", 0.0) + result.get("seconds", 0.0)
             store.record_validation({**result, "run_id": run_id, "source": source})
 
     writer = _Writer(store, entity, run_id, summary, on_batch)
@@ -268,13 +277,14 @@ def load_records(
     kind: str = "load",
     on_batch: Callable[[RunSummary], None] | None = None,
     check: BatchCheck | None = None,
+    group: int = QUALITY_GROUP,
 ) -> RunSummary:
     """Load ``(source_record_id, raw_record)`` pairs for one entity from one source; the
     records already use canonical field names. Repeating a load changes nothing."""
     return run_pages(
         store, entity, ((chunk, None) for chunk in _chunks(records, batch_size)),
         source=source, kind=kind, batch_size=batch_size, region_check=region_check,
-        on_batch=on_batch, check=check,
+        on_batch=on_batch, check=check, group=group,
     )  # fmt: skip
 
 

@@ -21,7 +21,13 @@ from tongban.errors import BatchHeld, RecordError
 from tongban.identifiers.id_number import RegionCheck
 from tongban.store import Incoming, QuarantineEntry
 
-__all__ = ["BatchCheck", "Prepared", "prepare_batch", "prepare_pages"]
+__all__ = ["QUALITY_GROUP", "BatchCheck", "Prepared", "prepare_batch", "prepare_pages"]
+
+QUALITY_GROUP = 50_000
+"""Records validated together. A suite run costs about 0.1 s whatever its size, so larger
+groups validate faster, but a group is in memory three times over (as received, mapped,
+normalized: about 3 KB a record), and Great Expectations itself takes 250 MB; 50,000
+keeps a sync near 450 MB."""
 
 SourceRecord = tuple[str | None, Mapping[str, Any]]
 Mapper = Callable[[Mapping[str, Any]], dict[str, Any]]
@@ -100,7 +106,9 @@ def prepare_outcomes(
             mapped.append(rec)
             if error is not None:
                 map_errors[i] = error
+    t0 = time.perf_counter()
     verdict = check(spec.name, mapped) if check is not None and records else None
+    validated = time.perf_counter() - t0
     if verdict is not None and not verdict.gate_passed:
         raise BatchHeld(verdict.reason or "the gate refused the batch", list(records),
                         verdict.as_record())  # fmt: skip
@@ -125,7 +133,9 @@ def prepare_outcomes(
                 error = exc
         out.append(QuarantineEntry(spec.name, source, source_record, dict(raw), error.rule,
                                    error.message, error.field))  # fmt: skip
-    return out, verdict.as_record() if verdict is not None else None
+    if verdict is None:
+        return out, None
+    return out, {**verdict.as_record(), "seconds": validated}
 
 
 def prepare_batch(
@@ -154,7 +164,7 @@ def prepare_pages(
     mapper: Mapper | None = None,
     check: BatchCheck | None = None,
     region_check: RegionCheck = "historical",
-    group: int = 50_000,
+    group: int = QUALITY_GROUP,
 ) -> Iterator[tuple[Prepared, Any]]:
     """Prepare raw pages in groups of about ``group`` records (one validation each) and
     give them back page by page with their cursors; prepared pages pass through.
@@ -169,24 +179,27 @@ def prepare_pages(
 
     def drain() -> Iterator[tuple[Prepared, Any]]:
         records = [r for page, _ in waiting for r in page]
+        sizes = [(len(page), cursor) for page, cursor in waiting]
+        waiting.clear()  # the raw pages go as soon as they are prepared
         t0 = time.perf_counter()
         try:
             outcomes, result = prepare_outcomes(
                 spec, source, records, mapper=mapper, check=check, region_check=region_check
             )
         except BatchHeld as held:
-            held.cursor_after = waiting[-1][1]
+            held.cursor_after = sizes[-1][1]
             raise
+        del records
         seconds = time.perf_counter() - t0
         start = 0
-        for n, (page, cursor) in enumerate(waiting):
-            part = outcomes[start : start + len(page)]
-            start += len(page)
+        for n, (size, cursor) in enumerate(sizes):
+            part = outcomes[start : start + size]
+            start += size
             yield (
                 Prepared(
                     [o for o in part if isinstance(o, Incoming)],
                     [o for o in part if isinstance(o, QuarantineEntry)],
-                    len(page),
+                    size,
                     seconds if n == 0 else 0.0,
                     [result] if result is not None and n == 0 else [],
                 ),
@@ -197,13 +210,13 @@ def prepare_pages(
         if isinstance(page, Prepared):
             if waiting:
                 yield from drain()
-                waiting, size = [], 0
+                size = 0
             yield page, cursor
             continue
         waiting.append((page, cursor))
         size += len(page)
         if size >= group:
             yield from drain()
-            waiting, size = [], 0
+            size = 0
     if waiting:
         yield from drain()

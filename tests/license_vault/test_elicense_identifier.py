@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from license_vault.catalog import load_catalog
@@ -68,6 +68,8 @@ def _mutations(text: str):
 
 
 @settings(max_examples=25, deadline=None)
+# Once failed: with the year first in the serial, its digit swaps could go unseen.
+@example(type_code="11100000000013127D002", issuer="11100000000013127D", year=2010, version=1)
 @given(
     type_code=st.sampled_from(TYPES),
     issuer=st.sampled_from(ISSUERS),

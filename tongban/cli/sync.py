@@ -93,7 +93,7 @@ def run_syncs(
                 summary = sync_source(
                     store, found[name], env=env, batch_size=settings.batch_size,
                     region_check=settings.region_check, cache_dir=settings.cache_dir,
-                    on_batch=show, worker=settings.sync_worker,
+                    on_batch=show, worker=settings.sync_worker, group=settings.quality_group,
                 )  # fmt: skip
             except Exception as exc:
                 progress.update(task, description=f"[red]{name}: failed[/]")
