@@ -7,7 +7,7 @@ corrected one keeps its raw record as received plus the list of corrections.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,10 +27,10 @@ def _now() -> datetime:
 
 
 class QualityRecords:
-    engine: Engine
+    """Part of :class:`~tongban.store.Store`, which provides ``engine`` and ``_rows``."""
 
-    def _rows(self, query: Any) -> list[Row]:  # provided by Store
-        raise NotImplementedError
+    engine: Engine
+    _rows: Callable[[Any], list[Row]]
 
     # -- validation results -------------------------------------------------------------
 
