@@ -18,8 +18,6 @@ from datetime import UTC, datetime
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import (
     Connection,
     Engine,
@@ -115,6 +113,10 @@ class Store(QualityRecords):
 
     def migrate(self, revision: str = "head") -> None:
         """Create the store or bring it to ``revision`` (Alembic migrations)."""
+        # Imported here: Alembic takes most of a second to load, and only this needs it.
+        from alembic import command
+        from alembic.config import Config
+
         cfg = Config()
         cfg.set_main_option(
             "script_location", str(resources.files("tongban.store").joinpath("migrations"))
