@@ -33,7 +33,7 @@ def demo(
     store.migrate()
     console.print(f"store: {redact(store.url)}")
     found = definitions()
-    directory = state.settings.data_dir / "sandbox"
+    directory = (state.settings.data_dir / "sandbox").resolve()
     with running_sandbox(directory, seed=seed, people=people, enterprises=enterprises) as sb:
         env = {**os.environ, **sb.env}
         names = [n for n in found if n in sb.manifest.records]

@@ -148,5 +148,5 @@ def sandbox_up(
     """Run the department systems until interrupted, printing their settings."""
     from sandbox import SandboxConfig, serve
 
-    directory = directory or state.settings.data_dir / "sandbox"
+    directory = (directory or state.settings.data_dir / "sandbox").resolve()
     serve(directory, SandboxConfig(seed=seed, people=people, enterprises=enterprises))
