@@ -17,6 +17,7 @@ Eighteen characters over the alphabet ``0-9 A-Z`` without I, O, S, V, Z:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tongban.errors import RecordError
 from tongban.identifiers._text import clean_code
@@ -84,7 +85,20 @@ def org_code_check_char(body8: str) -> str:
 
 
 def check_credit_code(raw: object) -> str:
-    """Normalize and validate; return the 18-character code or raise :class:`RecordError`."""
+    """Normalize and validate; return the 18-character code or raise :class:`RecordError`.
+
+    Valid text inputs are remembered (the last 2**16), as for ID numbers."""
+    if type(raw) is str:
+        return _check_text(raw)
+    return _check_credit_code(raw)
+
+
+@lru_cache(maxsize=1 << 16)
+def _check_text(raw: str) -> str:
+    return _check_credit_code(raw)
+
+
+def _check_credit_code(raw: object) -> str:
     s = clean_code(raw)
     if len(s) != 18:
         if not s:

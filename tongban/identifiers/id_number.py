@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Literal
 
 from tongban.errors import RecordError
@@ -82,6 +83,22 @@ def upgrade_id_number(number15: str) -> str:
 
 def check_id_number(raw: object, *, region_check: RegionCheck = "historical") -> str:
     """Normalize and validate; return the 18-character number or raise :class:`RecordError`.
+
+    Valid text inputs are remembered (the last 2**16): a record's ID number is checked by
+    the data-quality suite and again by normalization, and the second time is a look-up.
+    """
+    if type(raw) is str:
+        return _check_text(raw, region_check)
+    return _check_id_number(raw, region_check=region_check)
+
+
+@lru_cache(maxsize=1 << 16)
+def _check_text(raw: str, region_check: RegionCheck) -> str:
+    return _check_id_number(raw, region_check=region_check)
+
+
+def _check_id_number(raw: object, *, region_check: RegionCheck = "historical") -> str:
+    """The check itself.
 
     This is the hot path of every load (see ``bench/identifiers.py``): for a clean
     number, a few string predicates, one ``int()`` call and two set look-ups.
