@@ -23,11 +23,11 @@ from tongban.store import Incoming, QuarantineEntry
 
 __all__ = ["QUALITY_GROUP", "BatchCheck", "Prepared", "prepare_batch", "prepare_pages"]
 
-QUALITY_GROUP = 50_000
+QUALITY_GROUP = 40_000
 """Records validated together. A suite run costs about 0.1 s whatever its size, so larger
 groups validate faster, but a group is in memory three times over (as received, mapped,
-normalized: about 3 KB a record), and Great Expectations itself takes 250 MB; 50,000
-keeps a sync near 450 MB."""
+normalized: about 3 KB a record), and Great Expectations itself takes 250 MB; 40,000
+keeps a sync under 500 MB."""
 
 SourceRecord = tuple[str | None, Mapping[str, Any]]
 Mapper = Callable[[Mapping[str, Any]], dict[str, Any]]

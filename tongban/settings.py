@@ -51,7 +51,7 @@ class Settings(BaseSettings):
         " 250 MB for no gain there, so it is off by default (worth it with more cores).",
     )
     quality_group: int = Field(
-        default=50_000,
+        default=40_000,
         ge=1,
         le=1_000_000,
         description="Records validated together by the data-quality gate; a failure"
