@@ -8,7 +8,7 @@ injected dirt, and golden records with their provenance.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NamedTuple
 
 import typer
 from rich.table import Table
@@ -97,9 +97,12 @@ def _quality(store: Store) -> None:
     console.print(f"Data Docs: {index}", highlight=False, soft_wrap=True)
 
 
-class _Sample:
-    def __init__(self, identifier: str, pdf_path: str, json_path: str):
-        self.identifier, self.pdf_path, self.json_path = identifier, pdf_path, json_path
+class _Sample(NamedTuple):
+    """An issued e-license saved for the reader to verify by hand."""
+
+    identifier: str
+    pdf_path: str
+    json_path: str
 
 
 def _issue_licenses(store: Store) -> tuple[_Sample | None, int]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -254,13 +254,7 @@ class Store(QualityRecords):
         now = utcnow()
         keys = list({r.record[key] for r in records})
         stored: dict[str, Row] = {}
-        for i in range(0, len(keys), _IN_CHUNK):
-            chunk = keys[i : i + _IN_CHUNK]
-            if conn.dialect.name == "postgresql":
-                # One array parameter instead of thousands of bound values.
-                match = table.c[key] == any_(bindparam("keys", chunk, type_=ARRAY(String)))
-            else:
-                match = table.c[key].in_(chunk)
+        for match in _key_matches(conn, table.c[key], keys):
             for found in conn.execute(select(table).where(match)).mappings():
                 golden = stored[found[key]] = dict(found)
                 golden["provenance"] = expand_provenance(golden["provenance"])
@@ -323,9 +317,8 @@ class Store(QualityRecords):
         found: set[str] = set()
         column = spec.table.c[spec.key]
         with self.engine.connect() as conn:
-            for i in range(0, len(wanted), _IN_CHUNK):
-                chunk = wanted[i : i + _IN_CHUNK]
-                found.update(conn.execute(select(column).where(column.in_(chunk))).scalars())
+            for match in _key_matches(conn, column, wanted):
+                found.update(conn.execute(select(column).where(match)).scalars())
         return found
 
     def keys(self, entity: str, *, limit: int = 100) -> list[str]:
@@ -431,6 +424,17 @@ class Store(QualityRecords):
         from tongban.entities import entity
 
         return entity(name)
+
+
+def _key_matches(conn: Connection, column: Any, keys: Sequence[str]) -> Iterator[Any]:
+    """``column`` matching ``keys``, a condition per chunk of them."""
+    for i in range(0, len(keys), _IN_CHUNK):
+        chunk = list(keys[i : i + _IN_CHUNK])
+        if conn.dialect.name == "postgresql":
+            # One array parameter instead of thousands of bound values.
+            yield column == any_(bindparam("keys", chunk, type_=ARRAY(String)))
+        else:
+            yield column.in_(chunk)
 
 
 def _quarantine_row(q: QuarantineEntry, run_id: str, now: datetime) -> Row:
