@@ -13,19 +13,16 @@ and peak_rss_mb (the syncing process and its worker together; the registry runs 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import resource
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
-import psutil
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -59,35 +56,24 @@ def throwaway_database(admin_url: str):
 
 
 class RssSampler:
-    """Peak memory of this process and its descendants (the sync's worker and the fork
-    server it came from), sampled every 250 ms; ``exclude`` leaves out the registry.
-
-    Forked processes share pages, so their RSS would count the shared ones twice: each
-    process counts with its PSS (shared pages split between the processes sharing them),
-    which sums to the memory really used."""
+    """Peak memory of this process and its descendants (``exclude`` leaves out the
+    registry), sampled by ``bench/_rss.py`` in a process of its own."""
 
     def __init__(self, exclude: set[int]):
         self.exclude, self.peak_mb = exclude, 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        me = psutil.Process()
-        while not self._stop.wait(0.25):
-            total = me.memory_full_info().pss
-            for child in me.children(recursive=True):
-                if child.pid in self.exclude:
-                    continue
-                with contextlib.suppress(psutil.Error):
-                    total += child.memory_full_info().pss
-            self.peak_mb = max(self.peak_mb, total / 2**20)
+        self._proc: subprocess.Popen[str] | None = None
 
     def start(self) -> None:
-        self._thread.start()
+        self._proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "bench" / "_rss.py"), str(os.getpid()),
+             *map(str, self.exclude)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
 
     def stop(self) -> None:
-        self._stop.set()
-        self._thread.join()
+        assert self._proc is not None
+        out, _ = self._proc.communicate("", timeout=60)
+        self.peak_mb = float(out.strip() or 0)
 
 
 @contextmanager

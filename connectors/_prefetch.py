@@ -55,5 +55,3 @@ def prefetch(pages: Iterator[Page], depth: int = 2) -> Generator[Page, None, Non
             with contextlib.suppress(queue.Empty):
                 slots.get_nowait()
             worker.join(timeout=0.05)
-
-

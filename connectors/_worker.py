@@ -151,8 +151,18 @@ def prepared_pages(
     out = ctx.Queue(maxsize=max(1, depth))
     worker = ctx.Process(  # type: ignore[attr-defined]
         target=_run,
-        args=(definition, dict(env), cursor, cache_dir, region_check, out, os.getpid(),
-              store_url, validate, group),
+        args=(
+            definition,
+            dict(env),
+            cursor,
+            cache_dir,
+            region_check,
+            out,
+            os.getpid(),
+            store_url,
+            validate,
+            group,
+        ),
         name=f"tongban-extract-{definition.name}",
         daemon=True,
     )

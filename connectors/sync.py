@@ -28,6 +28,7 @@ from tongban.store import Store
 
 __all__ = ["prefetch", "sync_source"]
 
+
 def sync_source(
     store: Store,
     definition: SourceDefinition,

@@ -24,6 +24,7 @@ from great_expectations.data_context.types.base import (
     InMemoryStoreBackendDefaults,
     ProgressBarsConfig,
 )
+from great_expectations.execution_engine import pandas_execution_engine
 from great_expectations.validator.v1_validator import Validator
 
 if TYPE_CHECKING:
@@ -34,6 +35,11 @@ if TYPE_CHECKING:
 __all__ = ["DATASOURCE", "batch_definition", "new_context", "validate"]
 
 DATASOURCE = "tongban"
+
+# GX fingerprints every pandas batch below this many bytes with an md5 over a hash of each
+# cell, kept only as a marker in the result: a tenth of the cost of validating a group.
+# Batches here are named by their run and group instead, so the fingerprint is skipped.
+pandas_execution_engine.HASH_THRESHOLD = 0
 _lock = threading.Lock()
 _datasource: PandasDatasource | None = None
 _definitions: dict[str, BatchDefinition[Any]] = {}

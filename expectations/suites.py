@@ -215,9 +215,7 @@ def _record(
     return expectation(**kwargs, meta=_meta(rule, "record", field, **extra))
 
 
-def _report(
-    expectation: type[Expectation], rule: str, field: str, **kwargs: Any
-) -> Expectation:
+def _report(expectation: type[Expectation], rule: str, field: str, **kwargs: Any) -> Expectation:
     """Checked and shown in results and Data Docs; neither quarantines nor holds back."""
     return expectation(**kwargs, meta=_meta(rule, "report", field))
 

@@ -134,8 +134,11 @@ def test_natural_keys_are_checked_for_uniqueness_within_a_batch(rng: random.Rand
     verdict = validate_batch("enterprise", records, thresholds=Thresholds(0.95))
     # Reported, not quarantined: a change feed may carry a record twice; the later wins.
     assert verdict.gate_passed and not verdict.record_failures
-    [outcome] = [r for r in verdict.gx_result["results"]
-                 if r["expectation_config"]["meta"].get("rule") == "credit_code.duplicate"]
+    [outcome] = [
+        r
+        for r in verdict.gx_result["results"]
+        if r["expectation_config"]["meta"].get("rule") == "credit_code.duplicate"
+    ]
     assert not outcome["success"]
 
 

@@ -116,3 +116,31 @@ def test_enterprise_decimal_capital_reload_is_unchanged(store):
     again = store.write_batch("enterprise", [Incoming(rec, "scjg_enterprise", "1")], run_id=run_id)
     assert again.unchanged == 1
     assert store.get("enterprise", "91350100M000100Y43")["region_code"] == "350100"
+
+
+def test_provenance_is_stored_short_when_one_origin_gave_every_field(store):
+    """A record from one source row is stored as its origin alone; a record whose fields
+    came from two sources keeps its field map. Both read back field by field."""
+    from sqlalchemy import select
+
+    from tongban.store import schema
+
+    write(store, "gongan_population", person(address="户籍地址"))
+
+    def stored():
+        with store.engine.connect() as conn:
+            col = schema.person.c.provenance
+            return conn.execute(select(col).where(schema.person.c.id_number == ID)).scalar_one()
+
+    assert set(stored()) == {"origins"}
+    golden = store.get("person", ID)
+    assert {f for f, o in golden["provenance"].items() if o["source"] == "gongan_population"} == {
+        f for f in PERSON.fields if golden[f] is not None
+    }
+    write(store, "renshe_insurance", person(address="户籍地址", phone="13800000000"))
+    assert set(stored()) == {"origins", "fields"}
+    golden = store.get("person", ID)
+    assert golden["provenance"]["phone"]["source"] == "renshe_insurance"
+    assert golden["provenance"]["name"]["source"] == "gongan_population"
+    (old,) = store.history("person", ID)[:-1]
+    assert set(old["provenance"]) == {f for f in PERSON.fields if old["data"].get(f) is not None}

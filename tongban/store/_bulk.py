@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
+from json.encoder import encode_basestring
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Table, bindparam, update
+from sqlalchemy import JSON, Connection, DateTime, Table, bindparam, update
 from sqlalchemy import insert as sa_insert
 
 from tongban.store.merge import jsonable
@@ -35,7 +37,11 @@ class JsonCache:
     def encode(self, value: Any) -> str | None:
         if value is None:
             return None
-        if type(value) is dict and len(value.get("origins", ())) == 1 and len(value) == 2:
+        if (
+            type(value) is dict
+            and len(value.get("origins", ())) == 1
+            and (len(value) == 1 or (len(value) == 2 and "fields" in value))
+        ):
             return self._provenance(value)
         hit = self._by_id.get(id(value))
         if hit is None or hit[0] is not value:
@@ -55,10 +61,14 @@ class JsonCache:
             source, run, at = (dumps(v) for v in frame_key)
             frame = self._origin_frames[frame_key] = (
                 f'{{"origins":[{{"source":{source},"run":{run},"at":{at},"record":',
-                "}],",
+                "}]",
             )
-        fields = self.encode_fields(value["fields"])
-        return f'{frame[0]}{dumps(origin.get("record"))}{frame[1]}"fields":{fields}}}'
+        record = origin.get("record")
+        record_json = encode_basestring(record) if type(record) is str else dumps(record)
+        mapping = value.get("fields")
+        if mapping is None:  # the short form: every field with a value came from here
+            return f"{frame[0]}{record_json}{frame[1]}}}"
+        return f'{frame[0]}{record_json}{frame[1]},"fields":{self.encode_fields(mapping)}}}'
 
     def encode_fields(self, fields: dict[str, int]) -> str:
         hit = self._by_id.get(id(fields))
@@ -69,6 +79,27 @@ class JsonCache:
 
 def _is_json(table: Table, name: str) -> bool:
     return isinstance(table.c[name].type, JSON)  # JSONB and the JSON/JSONB variant included
+
+
+def _is_timestamp(table: Table, name: str) -> bool:
+    return isinstance(table.c[name].type, DateTime)
+
+
+class _Timestamps:
+    """ISO text of timestamps for COPY. A batch stamps all its rows with one or two
+    instants, and the driver's datetime adaptation costs more than the rest of a row:
+    each instant is formatted once."""
+
+    def __init__(self) -> None:
+        self._text: dict[datetime, str] = {}
+
+    def __call__(self, value: Any) -> Any:
+        if type(value) is not datetime:
+            return value
+        text = self._text.get(value)
+        if text is None:
+            text = self._text[value] = value.isoformat()
+        return text
 
 
 def insert_rows(
@@ -90,21 +121,25 @@ def _copy(
     table: Table,
     cache: JsonCache,
 ) -> None:
-    json_at = [i for i, c in enumerate(cols) if _is_json(table, c)]
+    stamps = _Timestamps()
+    convert = [
+        (i, cache.encode if _is_json(table, c) else stamps)
+        for i, c in enumerate(cols)
+        if _is_json(table, c) or _is_timestamp(table, c)
+    ]
     values = itemgetter(*cols) if len(cols) > 1 else (lambda row: (row[cols[0]],))
-    encode = cache.encode
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     quoted = ", ".join(f'"{c}"' for c in cols)
     with cursor.copy(f'COPY "{name}" ({quoted}) FROM STDIN') as copy:
         write_row = copy.write_row
-        if not json_at:
+        if not convert:
             for row in rows:
                 write_row(values(row))
             return
         for row in rows:
             out = list(values(row))
-            for i in json_at:
-                out[i] = encode(out[i])
+            for i, fn in convert:
+                out[i] = fn(out[i])
             write_row(out)
 
 

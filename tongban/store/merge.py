@@ -91,30 +91,51 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def compact_provenance(provenance: Mapping[str, Row]) -> Row:
+def compact_provenance(
+    provenance: Mapping[str, Row], row: Mapping[str, Any] | None = None, fields: Iterable[str] = ()
+) -> Row:
     """The stored form: each distinct origin once, and each field pointing at one.
 
     ``{"origins": [{"source", "record", "run", "at"}, ...], "fields": {field: index}}``;
     a record loaded from one source row keeps one origin instead of one per field.
+
+    Given the golden ``row`` and the entity's ``fields``, a record whose every field with
+    a value came from one origin is stored as ``{"origins": [origin]}`` alone: the field
+    map is implied by the row (most records, and every newly inserted one). The document
+    is a third of the size, and PostgreSQL parses JSONB in proportion to it.
     """
     origins: list[Row] = []
     index: dict[int, int] = {}
-    fields: dict[str, int] = {}
+    mapping: dict[str, int] = {}
     for name, origin in provenance.items():
         i = index.get(id(origin))
         if i is None:
             i = index[id(origin)] = len(origins)
             origins.append(origin)
-        fields[name] = i
-    return {"origins": origins, "fields": fields}
+        mapping[name] = i
+    short = row is not None and len(origins) == 1
+    if short and mapping.keys() == {f for f in fields if row.get(f) is not None}:  # type: ignore[union-attr]
+        return {"origins": origins}
+    return {"origins": origins, "fields": mapping}
 
 
-def expand_provenance(stored: Mapping[str, Any]) -> dict[str, Row]:
-    """Per-field provenance from the stored form (the form readers and merges use)."""
+def expand_provenance(
+    stored: Mapping[str, Any], row: Mapping[str, Any] | None = None, fields: Iterable[str] = ()
+) -> dict[str, Row]:
+    """Per-field provenance from the stored form (the form readers and merges use).
+
+    The short form (one origin, no field map) needs the golden ``row`` and the entity's
+    ``fields``: every field with a value came from that origin."""
     if "origins" not in stored:
         return dict(stored)
     origins = stored["origins"]
-    return {name: origins[i] for name, i in stored["fields"].items()}
+    mapping = stored.get("fields")
+    if mapping is None:
+        if row is None:
+            raise ValueError("provenance without a field map is read with its golden row")
+        (origin,) = origins
+        return {f: origin for f in fields if row.get(f) is not None}
+    return {name: origins[i] for name, i in mapping.items()}
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -156,7 +177,8 @@ def plan_merge(
     state: dict[str, Row] = {}
     new_keys: set[str] = set()
     superseded: set[str] = set()
-    field_maps: dict[tuple[str, ...], dict[str, int]] = {}
+    blank = dict.fromkeys((key, *fields))  # a new golden row's columns, in order
+    width = len(blank)
     for item in batch:
         rec, source = item.record, item.source
         k = rec[key]
@@ -167,15 +189,13 @@ def plan_merge(
         if current is None and k in stored:
             current = dict(stored[k])
         if current is None:
-            row = {f: rec.get(f) for f in fields}
+            row = blank.copy()
+            row.update(rec)
+            if len(row) != width:  # the record carries a field outside the model
+                row = {f: rec.get(f) for f in fields}
             row[key] = k
-            # Stored form straight away: one origin, and a field map shared by every new
-            # record with the same fields present.
-            present = tuple(f for f in fields if row[f] is not None)
-            field_map = field_maps.get(present)
-            if field_map is None:
-                field_map = field_maps[present] = dict.fromkeys(present, 0)
-            row["provenance"] = {"origins": [origin], "fields": field_map}
+            # Stored (short) form straight away: every field with a value came from here.
+            row["provenance"] = {"origins": [origin]}
             row.update(version=1, created_at=now, updated_at=now)
             state[k] = row
             new_keys.add(k)
@@ -183,7 +203,7 @@ def plan_merge(
             continue
         changed = False
         # Copy on write: the provenance object may be shared with the stored row.
-        prov = current["provenance"] = expand_provenance(current["provenance"])
+        prov = current["provenance"] = expand_provenance(current["provenance"], current, fields)
         for f in fields:
             offered = rec.get(f)
             if offered is None:

@@ -177,9 +177,7 @@ run_log = Table(
     Column("source", String(60), nullable=False),
     Column("entity", String(20)),
     Column("kind", String(20), nullable=False, comment="load, sync, reprocess"),
-    Column(
-        "status", String(20), nullable=False, comment="running, succeeded, failed, interrupted"
-    ),
+    Column("status", String(20), nullable=False, comment="running, succeeded, failed, interrupted"),
     Column("started_at", Timestamp, nullable=False),
     Column("finished_at", Timestamp),
     Column("read", Integer, nullable=False, default=0),

@@ -257,12 +257,14 @@ class Store(QualityRecords):
         for match in _key_matches(conn, table.c[key], keys):
             for found in conn.execute(select(table).where(match)).mappings():
                 golden = stored[found[key]] = dict(found)
-                golden["provenance"] = expand_provenance(golden["provenance"])
+                golden["provenance"] = expand_provenance(golden["provenance"], golden, spec.fields)
         plan = plan_merge(
             spec.name, key, spec.fields, stored, records, self.rules, run_id=run_id, now=now
         )
+        for row in plan.updates:  # inserts come compact already
+            row["provenance"] = compact_provenance(row["provenance"], row, spec.fields)
         packed: dict[int, tuple[Any, Row]] = {}
-        for row in (*plan.updates, *plan.versions):  # inserts come compact already
+        for row in plan.versions:
             prov = row["provenance"]
             hit = packed.get(id(prov))
             if hit is None or hit[0] is not prov:
@@ -307,7 +309,7 @@ class Store(QualityRecords):
     def get(self, entity: str, key: str) -> Row | None:
         """The golden record, with its per-field provenance."""
         spec = self._entity(entity)
-        rows = self._rows(select(spec.table).where(spec.table.c[spec.key] == key))
+        rows = self._rows(select(spec.table).where(spec.table.c[spec.key] == key), spec.fields)
         return rows[0] if rows else None
 
     def existing_keys(self, entity: str, keys: Iterable[str]) -> set[str]:
@@ -408,7 +410,8 @@ class Store(QualityRecords):
         with self.engine.connect() as conn:
             return conn.execute(select(ss.c.cursor).where(ss.c.source == source)).scalar()
 
-    def _rows(self, query: Any) -> list[Row]:
+    def _rows(self, query: Any, fields: Sequence[str] = ()) -> list[Row]:
+        """Rows as dicts, times aware, provenance expanded (golden rows: give ``fields``)."""
         with self.engine.connect() as conn:
             rows = [dict(r) for r in conn.execute(query).mappings()]
         for row in rows:
@@ -416,7 +419,7 @@ class Store(QualityRecords):
                 if isinstance(v, datetime):
                     row[k] = _aware(v)
             if isinstance(row.get("provenance"), dict):
-                row["provenance"] = expand_provenance(row["provenance"])
+                row["provenance"] = expand_provenance(row["provenance"], row, fields)
         return rows
 
     def _entity(self, name: str) -> Entity:
