@@ -152,12 +152,13 @@ def main() -> None:
         startup = time.perf_counter() - t_start
         sampler = RssSampler(exclude={registry_pid})
         sampler.start()
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), time.process_time()
         summary = sync_source(
             store, definition, env=env, batch_size=settings.batch_size,
             worker=worker, group=settings.quality_group,
         )  # fmt: skip
         elapsed = time.perf_counter() - t0
+        cpu = time.process_time() - cpu0
         sampler.stop()
         own_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         # Conservative: the larger of this process's own peak RSS and the summed PSS.
@@ -177,6 +178,8 @@ def main() -> None:
         f" also preparing), map+validate+normalize {t['normalize']:.1f}s (validate"
         f" {t.get('validate', 0):.1f}s), write {t['write']:.1f}s (a thread, overlapping)"
     )
+    print(f"# CPU time of the syncing process: {cpu:.1f}s ({cpu / elapsed:.2f} of a core;"
+          f" {cpu / args.n * 1e6:.0f} us a record)")  # fmt: skip
     print(f"records_per_s: {records_per_s:.0f}")
     print(f"copy_rows_per_s: {copy_per_s:.0f}")
     print(f"ratio_vs_copy: {records_per_s / copy_per_s:.3f}")

@@ -20,6 +20,7 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+import msgspec
 import requests
 from requests.adapters import HTTPAdapter
 
@@ -35,6 +36,9 @@ from connectors.definition import (
     RestTransport,
 )
 from tongban.errors import FatalError, RetriableError
+
+# Pages are decoded by msgspec: the same JSON, parsed about twice as fast as json.loads.
+_decode = msgspec.json.Decoder().decode
 
 __all__ = ["RestConnector", "dig"]
 
@@ -120,8 +124,8 @@ class RestConnector:
         if status >= 400:
             raise FatalError(f"{self.name}: HTTP {status} from {self.url}: {_brief(response)}")
         try:
-            return json.loads(response.content)
-        except ValueError as exc:
+            return _decode(response.content)
+        except (ValueError, msgspec.DecodeError) as exc:
             raise RetriableError(f"{self.name}: response is not JSON: {exc}") from exc
 
     def fetch(self, params: dict[str, Any]) -> Any:

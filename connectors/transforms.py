@@ -265,6 +265,12 @@ class Mapper:
     def __init__(self, steps: list[tuple[str, str | None, Any, tuple[Fn, ...]]]):
         self._steps = steps
         self.sources = tuple(source for _, source, _, _ in steps if source is not None)
+        # Fields copied as sent (no transform) are looked up together in C; the rest
+        # run their transforms, in the order of the definition.
+        plain = [(t, src) for t, src, _, fns in steps if src is not None and not fns]
+        self._plain_targets = tuple(t for t, _ in plain)
+        self._plain_sources = tuple(src for _, src in plain)
+        self._transformed = [step for step in steps if step[1] is None or step[3]]
 
     def __call__(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -278,10 +284,13 @@ class Mapper:
     def lenient(self, raw: Mapping[str, Any]) -> tuple[dict[str, Any], RecordError | None]:
         """Map without stopping: a field whose transform fails keeps the value as sent
         (so validation sees and names it), and the first such error is returned."""
-        out: dict[str, Any] = {}
+        get = raw.get
+        out: dict[str, Any] = dict(
+            zip(self._plain_targets, map(get, self._plain_sources), strict=True)
+        )
         first: RecordError | None = None
-        for target, source, constant, fns in self._steps:
-            value = raw.get(source) if source is not None else constant
+        for target, source, constant, fns in self._transformed:
+            value = get(source) if source is not None else constant
             sent = value
             try:
                 for fn in fns:

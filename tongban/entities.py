@@ -21,7 +21,7 @@ from sqlalchemy import Table
 from tongban.errors import RecordError
 from tongban.identifiers import check_credit_code, check_id_number
 from tongban.identifiers.id_number import RegionCheck
-from tongban.normalize import clean_text, gender_code, parse_date, parse_decimal
+from tongban.normalize import clean_text, clean_texts, gender_code, parse_date, parse_decimal
 from tongban.store import schema
 
 __all__ = ["ENTERPRISE", "ENTITIES", "LICENSE", "PERSON", "Entity", "entity"]
@@ -61,7 +61,7 @@ _DERIVED_INPUTS = {"license": {"license_key"}}
 
 
 def _text_fields(raw: Mapping[str, Any], names: tuple[str, ...]) -> Record:
-    return {n: clean_text(raw.get(n)) for n in names}
+    return clean_texts(raw, names)
 
 
 def _clean_person(raw: Mapping[str, Any], region_check: RegionCheck) -> Record:

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from importlib import resources
+from typing import Any
 
 from tongban.errors import RecordError
 from tongban.identifiers._text import FULL_TO_HALF
@@ -23,6 +25,7 @@ from tongban.identifiers._text import FULL_TO_HALF
 __all__ = [
     "ETHNICITIES",
     "clean_text",
+    "clean_texts",
     "ethnicity_code",
     "gender_code",
     "parse_date",
@@ -36,6 +39,20 @@ _SPACES = re.compile(r"\s+")
 _DIRTY = re.compile(r"[\s\uff01-\uff5e]")
 
 
+def clean_texts(record: Mapping[str, Any], names: Iterable[str]) -> dict[str, str | None]:
+    """``clean_text`` of each named field of ``record`` (the hot path of normalization:
+    clean text is recognised without a call per field)."""
+    out: dict[str, str | None] = {}
+    dirty = _DIRTY.search
+    get = record.get
+    for name in names:
+        value = get(name)
+        out[name] = (
+            value if value.__class__ is str and value and not dirty(value) else clean_text(value)
+        )
+    return out
+
+
 def clean_text(value: object) -> str | None:
     """Trim, fold full-width ASCII and ideographic spaces, collapse inner runs of space."""
     if value is None:
@@ -43,6 +60,24 @@ def clean_text(value: object) -> str | None:
     text = value if isinstance(value, str) else str(value)
     if not _DIRTY.search(text):  # the common case: nothing to fold, trim or collapse
         return text or None
+    cleaned = _FOLDED.get(text, _UNSEEN)
+    if cleaned is _UNSEEN:
+        cleaned = _fold(text)
+        if len(_FOLDED) >= _FOLDED_MAX:
+            _FOLDED.clear()
+        _FOLDED[text] = cleaned
+    return cleaned  # type: ignore[return-value]
+
+
+# Text that needs folding is mostly a handful of values repeated on every record (types
+# and scopes written with full-width parentheses and semicolons, 有限责任公司（…）): their
+# clean form is remembered, up to this many at a time.
+_FOLDED: dict[str, str | None] = {}
+_FOLDED_MAX = 1 << 16
+_UNSEEN = object()
+
+
+def _fold(text: str) -> str | None:
     if not text.isascii():
         text = text.translate(FULL_TO_HALF)
     text = _SPACES.sub(" ", text).strip()
@@ -52,6 +87,11 @@ def clean_text(value: object) -> str | None:
 def parse_date(value: object, *, field: str = "date") -> date | None:
     """Parse the date spellings departments use: 19900101, 1990-1-1, 1990/01/01, 1990年1月1日,
     1990.1.1, and ISO date-times (the time is dropped)."""
+    if value.__class__ is str and len(value) == 10 and value[4] == "-" == value[7]:
+        try:  # the common spelling, 1990-01-01, parsed in C
+            return date.fromisoformat(value)
+        except ValueError:
+            pass  # the general path names the problem
     if value is None or isinstance(value, date):
         return value.date() if isinstance(value, datetime) else value
     text = clean_text(value)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gc
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -149,7 +150,9 @@ def run_pages(
             timings["validate"] = timings.get("validate", 0.0) + result.get("seconds", 0.0)
             store.record_validation({**result, "run_id": run_id, "source": source})
 
-    writer = _Writer(store, entity, run_id, summary, on_batch)
+    # A validated group's batches may all wait for the writer while the next is prepared.
+    depth = -(-group // batch_size) + 1 if check is not None else 1
+    writer = _Writer(store, entity, run_id, summary, on_batch, depth)
 
     def flush() -> None:
         nonlocal good, bad, read
@@ -212,9 +215,15 @@ def _hold(store: Store, held: BatchHeld, run_id: str, source: str, entity: str) 
 
 
 class _Writer:
-    """Writes batches on a background thread, one at a time and in order, so that the
-    next batch is mapped and normalized while the database takes the previous one (the
-    driver releases the GIL while it waits). At most two batches are in memory."""
+    """Writes batches on a background thread, one at a time and in order, while the next
+    pages are fetched, validated and normalized (the driver releases the GIL while the
+    database works).
+
+    Up to ``depth`` batches wait their turn: validation prepares a whole group of pages at
+    once, and its batches are written while the next group is prepared. After a failed
+    write, the batches behind it are not written: each commits its cursor, and a cursor
+    past a lost batch would skip its records.
+    """
 
     def __init__(
         self,
@@ -223,11 +232,14 @@ class _Writer:
         run_id: str,
         summary: RunSummary,
         on_batch: Callable[[RunSummary], None] | None,
+        depth: int = 1,
     ):
         self.store, self.entity, self.run_id = store, entity, run_id
         self.summary, self.on_batch = summary, on_batch
+        self.depth = max(1, depth)
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="tongban-write")
-        self._pending: tuple[Future[tuple[BatchResult, float]], int] | None = None
+        self._pending: deque[tuple[Future[tuple[BatchResult, float]], int]] = deque()
+        self._broken = False
 
     def submit(
         self,
@@ -236,34 +248,48 @@ class _Writer:
         read: int,
         cursor: tuple[str, Any] | None,
     ) -> None:
-        self.wait()
-        self._pending = (self._pool.submit(self._write, good, bad, cursor), read)
+        self._settle(keep=self.depth - 1)
+        self._pending.append((self._pool.submit(self._write, good, bad, cursor), read))
 
     def _write(
         self, good: list[Incoming], bad: list[QuarantineEntry], cursor: tuple[str, Any] | None
     ) -> tuple[BatchResult, float]:
+        if self._broken:
+            raise _NotWritten("an earlier batch of this run failed to write")
         t0 = time.perf_counter()
-        result = self.store.write_batch(
-            self.entity, good, run_id=self.run_id, quarantined=bad, cursor=cursor
-        )
+        try:
+            result = self.store.write_batch(
+                self.entity, good, run_id=self.run_id, quarantined=bad, cursor=cursor
+            )
+        except BaseException:
+            self._broken = True
+            raise
         return result, time.perf_counter() - t0
 
+    def _settle(self, keep: int) -> None:
+        """Account for finished batches in order; wait until at most ``keep`` are pending.
+        The first failure is raised here."""
+        while self._pending and (len(self._pending) > keep or self._pending[0][0].done()):
+            future, read = self._pending.popleft()
+            result, seconds = future.result()
+            self.summary.timings["write"] += seconds
+            self.summary.add(read, result)
+            if self.on_batch:
+                self.on_batch(self.summary)
+
     def wait(self) -> None:
-        if self._pending is None:
-            return
-        future, read = self._pending
-        self._pending = None
-        result, seconds = future.result()
-        self.summary.timings["write"] += seconds
-        self.summary.add(read, result)
-        if self.on_batch:
-            self.on_batch(self.summary)
+        self._settle(keep=0)
 
     def close(self) -> None:
         try:
             self.wait()
         finally:
+            self._broken = True  # anything still queued after a failure stays unwritten
             self._pool.shutdown(wait=True)
+
+
+class _NotWritten(Exception):
+    """A batch queued behind a failed one."""
 
 
 def load_records(

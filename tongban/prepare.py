@@ -83,6 +83,84 @@ def _lenient(mapper: Mapper) -> Callable[[Mapping[str, Any]], tuple[dict, Record
     return strict
 
 
+@dataclass(slots=True)
+class _Staged:
+    """Records mapped and normalized, waiting for the group's validation."""
+
+    records: list[SourceRecord] = field(default_factory=list)
+    mapped: list[Mapping[str, Any]] = field(default_factory=list)
+    # Per record: the normalized record, or the RecordError of its mapping or normalization.
+    results: list[dict[str, Any] | RecordError] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def add(
+        self,
+        spec: Entity,
+        records: Sequence[SourceRecord],
+        mapper: Mapper | None,
+        region_check: RegionCheck,
+    ) -> None:
+        """Map and normalize ``records`` now (as pages arrive); validation comes later."""
+        t0 = time.perf_counter()
+        normalize = spec.normalize
+        to_canonical = _lenient(mapper) if mapper is not None else None
+        mapped, results = self.mapped, self.results
+        for record in records:
+            raw = record[1]
+            if to_canonical is None:
+                rec: Mapping[str, Any] = raw
+            else:
+                rec, error = to_canonical(raw)
+                if error is not None:
+                    mapped.append(rec)
+                    results.append(error)
+                    continue
+            mapped.append(rec)
+            try:
+                results.append(normalize(rec, region_check=region_check))
+            except RecordError as exc:
+                results.append(exc)
+        self.records.extend(records)
+        self.seconds += time.perf_counter() - t0
+
+    def conclude(
+        self, spec: Entity, source: str, check: BatchCheck | None
+    ) -> tuple[list[Incoming | QuarantineEntry], dict[str, Any] | None]:
+        """Validate the staged records as one batch; each record's outcome, in order.
+
+        A record the suite fails is quarantined under the expectation even when mapping or
+        normalization also failed it (the suite names the rule a reviewer reads first).
+        Raises :class:`BatchHeld` when the gate refuses the batch."""
+        records = self.records
+        t0 = time.perf_counter()
+        verdict = check(spec.name, self.mapped) if check is not None and records else None
+        validated = time.perf_counter() - t0
+        if verdict is not None and not verdict.gate_passed:
+            raise BatchHeld(verdict.reason or "the gate refused the batch", list(records),
+                            verdict.as_record())  # fmt: skip
+        failures = verdict.record_failures if verdict is not None else {}
+        out: list[Incoming | QuarantineEntry] = []
+        name = spec.name
+        for i, result in enumerate(self.results):
+            source_record, raw = records[i]
+            found = failures.get(i) if failures else None
+            if found:
+                first = found[0]
+                message = "; ".join(dict.fromkeys(f.message for f in found))
+                out.append(QuarantineEntry(name, source, source_record, dict(raw), first.rule,
+                                           message, first.field, first.expectation))  # fmt: skip
+            elif type(result) is dict:
+                out.append(Incoming(result, source, source_record))
+            else:
+                error: RecordError = result  # type: ignore[assignment]
+                out.append(QuarantineEntry(name, source, source_record, dict(raw), error.rule,
+                                           error.message, error.field))  # fmt: skip
+        self.seconds += time.perf_counter() - t0
+        if verdict is None:
+            return out, None
+        return out, {**verdict.as_record(), "seconds": validated}
+
+
 def prepare_outcomes(
     spec: Entity,
     source: str,
@@ -95,47 +173,9 @@ def prepare_outcomes(
     """Each record's outcome, in order, and the validation result (None without check).
 
     Raises :class:`BatchHeld` when the gate refuses the batch."""
-    mapped: list[Mapping[str, Any]] = []
-    map_errors: dict[int, RecordError] = {}
-    if mapper is None:
-        mapped = [raw for _, raw in records]
-    else:
-        to_canonical = _lenient(mapper)
-        for i, (_, raw) in enumerate(records):
-            rec, error = to_canonical(raw)
-            mapped.append(rec)
-            if error is not None:
-                map_errors[i] = error
-    t0 = time.perf_counter()
-    verdict = check(spec.name, mapped) if check is not None and records else None
-    validated = time.perf_counter() - t0
-    if verdict is not None and not verdict.gate_passed:
-        raise BatchHeld(verdict.reason or "the gate refused the batch", list(records),
-                        verdict.as_record())  # fmt: skip
-    failures = verdict.record_failures if verdict is not None else {}
-    normalize = spec.normalize
-    out: list[Incoming | QuarantineEntry] = []
-    for i, (source_record, raw) in enumerate(records):
-        found = failures.get(i)
-        if found:
-            first = found[0]
-            message = "; ".join(dict.fromkeys(f.message for f in found))
-            out.append(QuarantineEntry(spec.name, source, source_record, dict(raw), first.rule,
-                                       message, first.field, first.expectation))  # fmt: skip
-            continue
-        error = map_errors.get(i)
-        if error is None:
-            try:
-                out.append(Incoming(normalize(mapped[i], region_check=region_check), source,
-                                    source_record))  # fmt: skip
-                continue
-            except RecordError as exc:
-                error = exc
-        out.append(QuarantineEntry(spec.name, source, source_record, dict(raw), error.rule,
-                                   error.message, error.field))  # fmt: skip
-    if verdict is None:
-        return out, None
-    return out, {**verdict.as_record(), "seconds": validated}
+    staged = _Staged()
+    staged.add(spec, records, mapper, region_check)
+    return staged.conclude(spec, source, check)
 
 
 def prepare_batch(
@@ -169,30 +209,29 @@ def prepare_pages(
     """Prepare raw pages in groups of about ``group`` records (one validation each) and
     give them back page by page with their cursors; prepared pages pass through.
 
-    Without ``check`` every page is prepared alone. With it, a failure part-way through a
-    group loses nothing but the group's progress: none of it was written, and the next
-    run reads it again."""
+    Each page is mapped and normalized as it arrives, so the work overlaps with fetching
+    the next; validation waits for the group. Without ``check`` every page is prepared
+    alone. With it, a failure part-way through a group loses nothing but the group's
+    progress: none of it was written, and the next run reads it again."""
     if check is None:
         group = 1
-    waiting: list[tuple[Sequence[SourceRecord], Any]] = []
-    size = 0
+    staged = _Staged()
+    sizes: list[tuple[int, Any]] = []
 
     def drain() -> Iterator[tuple[Prepared, Any]]:
-        records = [r for page, _ in waiting for r in page]
-        sizes = [(len(page), cursor) for page, cursor in waiting]
-        waiting.clear()  # the raw pages go as soon as they are prepared
-        t0 = time.perf_counter()
+        nonlocal staged
+        current, pages_of = staged, list(sizes)
+        staged = _Staged()  # the raw pages go as soon as they are prepared
+        sizes.clear()
         try:
-            outcomes, result = prepare_outcomes(
-                spec, source, records, mapper=mapper, check=check, region_check=region_check
-            )
+            outcomes, result = current.conclude(spec, source, check)
         except BatchHeld as held:
-            held.cursor_after = sizes[-1][1]
+            held.cursor_after = pages_of[-1][1]
             raise
-        del records
-        seconds = time.perf_counter() - t0
+        seconds = current.seconds
+        del current
         start = 0
-        for n, (size, cursor) in enumerate(sizes):
+        for n, (size, cursor) in enumerate(pages_of):
             part = outcomes[start : start + size]
             start += size
             yield (
@@ -206,17 +245,19 @@ def prepare_pages(
                 cursor,
             )
 
+    waiting = 0
     for page, cursor in pages:
         if isinstance(page, Prepared):
-            if waiting:
+            if sizes:
                 yield from drain()
-                size = 0
+                waiting = 0
             yield page, cursor
             continue
-        waiting.append((page, cursor))
-        size += len(page)
-        if size >= group:
+        staged.add(spec, page, mapper, region_check)
+        sizes.append((len(page), cursor))
+        waiting += len(page)
+        if waiting >= group:
             yield from drain()
-            size = 0
-    if waiting:
+            waiting = 0
+    if sizes:
         yield from drain()
