@@ -69,13 +69,18 @@ def _retry_after(response: requests.Response) -> float | None:
             return None
 
 
-def _later(a: str | None, b: str | None) -> str | None:
-    if a is None or b is None:
-        return a or b
+def _latest(high: str | None, stamps: set[Any]) -> str | None:
+    """The latest of ``high`` and a page's change times, each distinct one parsed once
+    (ISO 8601; text order when they are not all comparable times)."""
+    texts = [str(s) for s in stamps if s is not None]
+    if high is not None:
+        texts.append(high)
+    if not texts:
+        return None
     try:
-        return a if datetime.fromisoformat(a) >= datetime.fromisoformat(b) else b
-    except ValueError:
-        return max(a, b)
+        return max(texts, key=datetime.fromisoformat)
+    except (TypeError, ValueError):
+        return max(texts)
 
 
 class RestConnector:
@@ -167,15 +172,14 @@ class RestConnector:
                 raise FatalError(
                     f"{self.name}: {t.records_path!r} in the response is not a list of records"
                 )
-            records = []
-            high = state["high_water"]
-            change = t.incremental.field if t.incremental else None
             rid = self.record_id
-            for item in items:
-                ident = item.get(rid)
-                records.append((None if ident is None else str(ident), item))
-                if change is not None:
-                    high = _later(high, item.get(change))
+            records = [
+                (None if (ident := item.get(rid)) is None else str(ident), item) for item in items
+            ]
+            high = state["high_water"]
+            if t.incremental:
+                change = t.incremental.field
+                high = _latest(high, {item.get(change) for item in items})
             nxt = self._next(pg, document, position, first, len(items))
             state = {"since": state["since"], "next": nxt, "high_water": high}
             yield Page(records, dict(state))
