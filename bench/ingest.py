@@ -145,10 +145,10 @@ def main() -> None:
         t_start = time.perf_counter()
         settings = Settings()
         worker = settings.sync_worker or args.worker
+        import expectations  # noqa: F401  (validation runs in this process either way)
+
         if worker:
             warm_up()
-        else:
-            import expectations  # noqa: F401
         startup = time.perf_counter() - t_start
         sampler = RssSampler(exclude={registry_pid})
         sampler.start()

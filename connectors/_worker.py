@@ -1,10 +1,13 @@
-"""Extract and normalize in a worker process, so that on a machine with two cores the
-network, JSON decoding, mapping and normalizing overlap with merging and writing.
+"""Extract, map and normalize in a worker process, so that on a machine with two cores
+the network, JSON decoding, mapping and normalizing overlap with validating, merging and
+writing in the syncing process.
 
-The worker opens its own connector, pulls pages after the cursor it is given, prepares
-each (map, normalize, sort out what is quarantined) and hands it over a bounded queue.
-It writes nothing: the parent still commits each batch with its cursor, so a crash of
-either process loses nothing. A worker whose parent has died stops by itself.
+The worker opens its own connector, pulls pages after the cursor it is given, stages
+each (maps and normalizes every record: :class:`tongban.prepare.Staged`) and hands it
+over a bounded queue. Validation (Great Expectations) stays in the parent, which sees
+whole groups of pages; the worker never imports it, and stays small. It writes nothing:
+the parent still commits each batch with its cursor, so a crash of either process loses
+nothing. A worker whose parent has died stops by itself.
 """
 
 from __future__ import annotations
@@ -20,17 +23,15 @@ from typing import Any
 
 from connectors._prefetch import prefetch
 from connectors.definition import SourceDefinition
-from connectors.quality import batch_check
 from connectors.registry import open_connector
 from connectors.transforms import compile_mapping
 from tongban.entities import entity as entity_spec
 from tongban.errors import FatalError
 from tongban.identifiers.id_number import RegionCheck
 from tongban.pipeline import fewer_collections
-from tongban.prepare import QUALITY_GROUP, Prepared, prepare_pages
-from tongban.store import Store
+from tongban.prepare import Staged
 
-__all__ = ["prepared_pages", "warm_up"]
+__all__ = ["staged_pages", "warm_up"]
 
 _context: BaseContext | None = None
 
@@ -41,7 +42,7 @@ def _ctx() -> BaseContext:
     global _context
     if _context is None:
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["connectors._worker", "expectations"])
+        ctx.set_forkserver_preload(["connectors._worker"])
         _context = ctx
     return _context
 
@@ -83,9 +84,6 @@ def _run(
     region_check: RegionCheck,
     out: Any,
     parent: int,
-    store_url: str | None,
-    validate: bool,
-    group: int,
 ) -> None:
     gc_relaxed = fewer_collections()
     gc_relaxed.__enter__()  # a process of its own: no need to restore anything
@@ -93,26 +91,18 @@ def _run(
         connector = open_connector(definition, env=env, cache_dir=cache_dir)
         mapper = compile_mapping(definition.fields())
         spec = entity_spec(definition.entity)
-        store = Store(store_url) if store_url else None
-        check = (
-            batch_check(definition, store=store, region_check=region_check) if validate else None
-        )
         try:
-            fetched = prefetch(connector.pages(cursor), 4)
-            raw = ((page.records, page.cursor) for page in fetched)
-            for prepared, page_cursor in prepare_pages(
-                spec, definition.name, raw, mapper=mapper, check=check,
-                region_check=region_check, group=group,
-            ):  # fmt: skip
+            for page in prefetch(connector.pages(cursor), 4):
+                staged = Staged()
+                staged.add(spec, page.records, mapper, region_check)
                 # Pickled here, not by the queue's feeder thread later: a page waiting in
-                # the queue then takes about 100 bytes a record instead of its objects.
-                data = pickle.dumps(prepared, protocol=pickle.HIGHEST_PROTOCOL)
-                if not _put(out, ("page", data, page_cursor), parent):
+                # the queue then takes a few hundred bytes a record instead of its objects.
+                data = pickle.dumps(staged, protocol=pickle.HIGHEST_PROTOCOL)
+                del staged
+                if not _put(out, ("page", data, page.cursor), parent):
                     return
         finally:
             connector.close()
-            if store is not None:
-                store.dispose()
         _put(out, ("done",), parent)
     except BaseException as exc:
         _put(out, ("error", _portable(exc)), parent)
@@ -123,30 +113,26 @@ def _nothing() -> None:
 
 
 def warm_up() -> None:
-    """Start the fork server now (it imports the connectors and Great Expectations, which
-    takes seconds) rather than at the first sync."""
+    """Start the fork server now (it imports the connectors, which takes a second) rather
+    than at the first sync."""
     worker = _ctx().Process(target=_nothing, daemon=True)  # type: ignore[attr-defined]
     worker.start()
     worker.join()
 
 
-def prepared_pages(
+def staged_pages(
     definition: SourceDefinition,
     *,
     env: Mapping[str, str],
     cursor: Any,
     cache_dir: Path | None,
     region_check: RegionCheck,
-    store_url: str | None = None,
-    validate: bool = False,
-    group: int = QUALITY_GROUP,
-    depth: int = 256,
-) -> Iterator[tuple[Prepared, Any]]:
-    """Prepared pages after ``cursor``, from a worker process; its errors re-raised here.
+    depth: int = 64,
+) -> Iterator[tuple[Staged, Any]]:
+    """Staged pages after ``cursor``, from a worker process; its errors re-raised here.
 
-    The queue holds up to ``depth`` pages, more than a validation group: the worker
-    hands over a whole group at once, and must be free to fetch the next one while the
-    parent writes (pages travel pickled, about 100 bytes a record)."""
+    The queue holds up to ``depth`` pages (pickled), so the worker fetches and stages on
+    while the parent validates a group."""
     ctx = _ctx()
     out = ctx.Queue(maxsize=max(1, depth))
     worker = ctx.Process(  # type: ignore[attr-defined]
@@ -159,9 +145,6 @@ def prepared_pages(
             region_check,
             out,
             os.getpid(),
-            store_url,
-            validate,
-            group,
         ),
         name=f"tongban-extract-{definition.name}",
         daemon=True,

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from connectors._prefetch import prefetch
-from connectors._worker import prepared_pages
+from connectors._worker import staged_pages
 from connectors.base import Connector
 from connectors.definition import SourceDefinition
 from connectors.quality import batch_check
@@ -49,7 +49,7 @@ def sync_source(
     Holds the source's lock for the whole run; runs of this source left 'running' by a
     killed process are marked interrupted first. A failure marks the run failed with the
     reason and re-raises; the cursor stays at the last committed page. With ``worker``,
-    extracting and normalizing run in a separate process (see ``connectors._worker``).
+    extracting, mapping and normalizing run in a separate process (``connectors._worker``).
     With ``validate``, every group of about ``group`` records passes the source's
     data-quality gate (its Great Expectations suite) before anything of it is written.
     """
@@ -58,16 +58,19 @@ def sync_source(
     with store.source_lock(name):
         run_id = store.start_run(name, entity=definition.entity, kind="sync")
         store.interrupt_runs(name, keep=run_id)
+        check = (
+            batch_check(definition, store=store, region_check=region_check) if validate else None
+        )
         if worker and connector is None:
-            pages = prepared_pages(
+            pages = staged_pages(
                 definition, env=env, cursor=store.cursor(name), cache_dir=cache_dir,
-                region_check=region_check, store_url=store.url if validate else None,
-                validate=validate, group=group,
+                region_check=region_check,
             )  # fmt: skip
             try:
                 return run_pages(
-                    store, definition.entity, pages, source=name, kind="sync",
-                    batch_size=batch_size, save_cursor=True, on_batch=on_batch, run_id=run_id,
+                    store, definition.entity, pages, source=name, kind="sync", check=check,
+                    group=group, batch_size=batch_size, region_check=region_check,
+                    save_cursor=True, on_batch=on_batch, run_id=run_id,
                 )  # fmt: skip
             finally:
                 pages.close()  # type: ignore[attr-defined]
@@ -82,9 +85,7 @@ def sync_source(
         try:
             return run_pages(
                 store, definition.entity, ((p.records, p.cursor) for p in fetched),
-                source=name, kind="sync", mapper=mapper, group=group,
-                check=batch_check(definition, store=store, region_check=region_check)
-                if validate else None,
+                source=name, kind="sync", mapper=mapper, group=group, check=check,
                 batch_size=batch_size, region_check=region_check, save_cursor=True,
                 on_batch=on_batch, run_id=run_id,
             )  # fmt: skip

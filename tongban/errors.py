@@ -40,6 +40,14 @@ class RecordError(TongbanError):
         self.value = value
         self.field = field
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Picklable with its fields (records staged in a worker process carry these).
+        return (_record_error, (self.rule, self.message, self.value, self.field))
+
+
+def _record_error(rule: str, message: str, value: object, field: str | None) -> RecordError:
+    return RecordError(rule, message, value=value, field=field)
+
 
 class BatchHeld(FatalError):
     """The data-quality gate stopped a batch: nothing of it was written, and the run stops.

@@ -35,6 +35,7 @@ from tongban.prepare import (
     Mapper,
     Prepared,
     SourceRecord,
+    Staged,
     prepare_batch,
     prepare_pages,
 )
@@ -49,7 +50,7 @@ __all__ = [
     "run_pages",
 ]
 
-PageLike = tuple[Sequence[SourceRecord] | Prepared, Any]  # records, cursor after them
+PageLike = tuple[Sequence[SourceRecord] | Staged | Prepared, Any]  # records, cursor after them
 
 
 @dataclass

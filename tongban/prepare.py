@@ -21,7 +21,14 @@ from tongban.errors import BatchHeld, RecordError
 from tongban.identifiers.id_number import RegionCheck
 from tongban.store import Incoming, QuarantineEntry
 
-__all__ = ["QUALITY_GROUP", "BatchCheck", "Prepared", "prepare_batch", "prepare_pages"]
+__all__ = [
+    "QUALITY_GROUP",
+    "BatchCheck",
+    "Prepared",
+    "Staged",
+    "prepare_batch",
+    "prepare_pages",
+]
 
 QUALITY_GROUP = 40_000
 """Records validated together. A suite run costs about 0.1 s whatever its size, so larger
@@ -84,8 +91,12 @@ def _lenient(mapper: Mapper) -> Callable[[Mapping[str, Any]], tuple[dict, Record
 
 
 @dataclass(slots=True)
-class _Staged:
-    """Records mapped and normalized, waiting for the group's validation."""
+class Staged:
+    """Records mapped and normalized, waiting for the group's validation.
+
+    Staging needs no Great Expectations and no store, so it can run in the process that
+    fetches (``connectors._worker``) while validation and writing run in the syncing
+    one; a staged page pickles its three forms of a record with their values shared."""
 
     records: list[SourceRecord] = field(default_factory=list)
     mapped: list[Mapping[str, Any]] = field(default_factory=list)
@@ -122,6 +133,13 @@ class _Staged:
                 results.append(exc)
         self.records.extend(records)
         self.seconds += time.perf_counter() - t0
+
+    def extend(self, other: Staged) -> None:
+        """Append the records ``other`` staged (a page staged elsewhere joins a group)."""
+        self.records.extend(other.records)
+        self.mapped.extend(other.mapped)
+        self.results.extend(other.results)
+        self.seconds += other.seconds
 
     def conclude(
         self, spec: Entity, source: str, check: BatchCheck | None
@@ -173,7 +191,7 @@ def prepare_outcomes(
     """Each record's outcome, in order, and the validation result (None without check).
 
     Raises :class:`BatchHeld` when the gate refuses the batch."""
-    staged = _Staged()
+    staged = Staged()
     staged.add(spec, records, mapper, region_check)
     return staged.conclude(spec, source, check)
 
@@ -199,7 +217,7 @@ def prepare_batch(
 def prepare_pages(
     spec: Entity,
     source: str,
-    pages: Iterable[tuple[Sequence[SourceRecord] | Prepared, Any]],
+    pages: Iterable[tuple[Sequence[SourceRecord] | Staged | Prepared, Any]],
     *,
     mapper: Mapper | None = None,
     check: BatchCheck | None = None,
@@ -210,18 +228,19 @@ def prepare_pages(
     give them back page by page with their cursors; prepared pages pass through.
 
     Each page is mapped and normalized as it arrives, so the work overlaps with fetching
-    the next; validation waits for the group. Without ``check`` every page is prepared
-    alone. With it, a failure part-way through a group loses nothing but the group's
-    progress: none of it was written, and the next run reads it again."""
+    the next (a page may also come staged already, from a worker process); validation
+    waits for the group. Without ``check`` every page is prepared alone. With it, a
+    failure part-way through a group loses nothing but the group's progress: none of it
+    was written, and the next run reads it again."""
     if check is None:
         group = 1
-    staged = _Staged()
+    staged = Staged()
     sizes: list[tuple[int, Any]] = []
 
     def drain() -> Iterator[tuple[Prepared, Any]]:
         nonlocal staged
         current, pages_of = staged, list(sizes)
-        staged = _Staged()  # the raw pages go as soon as they are prepared
+        staged = Staged()  # the raw pages go as soon as they are prepared
         sizes.clear()
         try:
             outcomes, result = current.conclude(spec, source, check)
@@ -253,9 +272,14 @@ def prepare_pages(
                 waiting = 0
             yield page, cursor
             continue
-        staged.add(spec, page, mapper, region_check)
-        sizes.append((len(page), cursor))
-        waiting += len(page)
+        if isinstance(page, Staged):
+            size = len(page.records)
+            staged.extend(page)
+        else:
+            size = len(page)
+            staged.add(spec, page, mapper, region_check)
+        sizes.append((size, cursor))
+        waiting += size
         if waiting >= group:
             yield from drain()
             waiting = 0

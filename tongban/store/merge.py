@@ -177,8 +177,10 @@ def plan_merge(
     state: dict[str, Row] = {}
     new_keys: set[str] = set()
     superseded: set[str] = set()
-    blank = dict.fromkeys((key, *fields))  # a new golden row's columns, in order
+    # A new golden row's columns, in order, with its bookkeeping filled in.
+    blank: Row = dict.fromkeys((key, *fields))
     width = len(blank)
+    blank.update(provenance=None, version=1, created_at=now, updated_at=now)
     for item in batch:
         rec, source = item.record, item.source
         k = rec[key]
@@ -191,12 +193,12 @@ def plan_merge(
         if current is None:
             row = blank.copy()
             row.update(rec)
-            if len(row) != width:  # the record carries a field outside the model
-                row = {f: rec.get(f) for f in fields}
+            if len(row) != width + 4:  # the record carries a field outside the model
+                row = blank.copy()
+                row.update((f, rec.get(f)) for f in fields)
             row[key] = k
             # Stored (short) form straight away: every field with a value came from here.
             row["provenance"] = {"origins": [origin]}
-            row.update(version=1, created_at=now, updated_at=now)
             state[k] = row
             new_keys.add(k)
             plan.inserted += 1
