@@ -57,8 +57,7 @@ def to_frame(entity: str, records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     columns = [*model, *extra]
     # pandas reads the records into object columns in C (a column at a time in Python
     # costs three times as much); blank text then becomes None, column by column.
-    frame = pd.DataFrame(list(records), columns=columns, dtype=object)
-    frame.index = pd.RangeIndex(len(records))
+    frame = pd.DataFrame(list(records), columns=columns, dtype=object)  # a RangeIndex
     cleaners = CODE_COLUMNS.get(entity, {})
     for column in columns:
         values = frame[column].to_numpy()

@@ -60,10 +60,6 @@ class Entity:
 _DERIVED_INPUTS = {"license": {"license_key"}}
 
 
-def _text_fields(raw: Mapping[str, Any], names: tuple[str, ...]) -> Record:
-    return clean_texts(raw, names)
-
-
 def _clean_person(raw: Mapping[str, Any], region_check: RegionCheck) -> Record:
     try:
         id_number = check_id_number(raw.get("id_number"), region_check=region_check)
@@ -72,7 +68,7 @@ def _clean_person(raw: Mapping[str, Any], region_check: RegionCheck) -> Record:
         raise
     born = date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
     sex = "1" if int(id_number[16]) % 2 else "2"
-    rec = _text_fields(raw, ("name", "ethnicity", "marital_status", "address", "phone"))
+    rec = clean_texts(raw, ("name", "ethnicity", "marital_status", "address", "phone"))
     rec["id_number"] = id_number
     given_birth = parse_date(raw.get("birth_date"), field="birth_date")
     if given_birth is not None and given_birth != born:
@@ -102,7 +98,7 @@ def _clean_enterprise(raw: Mapping[str, Any], region_check: RegionCheck) -> Reco
     except RecordError as exc:
         exc.field = "credit_code"
         raise
-    rec = _text_fields(
+    rec = clean_texts(
         raw,
         ("name", "enterprise_type", "legal_rep_name", "address", "business_scope", "status",
          "registration_authority"),
@@ -133,7 +129,7 @@ def _clean_enterprise(raw: Mapping[str, Any], region_check: RegionCheck) -> Reco
 
 
 def _clean_license(raw: Mapping[str, Any], region_check: RegionCheck) -> Record:
-    rec = _text_fields(
+    rec = clean_texts(
         raw,
         ("license_type_code", "license_type_name", "license_number", "holder_name",
          "holder_id_type", "issuer_name", "issuer_code", "jurisdiction_code", "status"),
@@ -173,8 +169,9 @@ def _clean_license(raw: Mapping[str, Any], region_check: RegionCheck) -> Record:
 
 
 def _fields(table: Table, key: str) -> tuple[str, ...]:
-    bookkeeping = {"version", "provenance", "created_at", "updated_at"}
-    return tuple(c.name for c in table.columns if c.name not in bookkeeping and c.name != key)
+    fields = schema.golden_fields(table)
+    assert key not in fields and key in table.c, f"{key} must be the key of {table.name}"
+    return fields
 
 
 PERSON = Entity(

@@ -39,10 +39,10 @@ _SPACES = re.compile(r"\s+")
 _DIRTY = re.compile(r"[\s\uff01-\uff5e]")
 
 
-def clean_texts(record: Mapping[str, Any], names: Iterable[str]) -> dict[str, str | None]:
+def clean_texts(record: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:
     """``clean_text`` of each named field of ``record`` (the hot path of normalization:
     clean text is recognised without a call per field)."""
-    out: dict[str, str | None] = {}
+    out: dict[str, Any] = {}  # a record to be filled in further
     dirty = _DIRTY.search
     get = record.get
     for name in names:

@@ -162,17 +162,18 @@ class Staged:
         for i, result in enumerate(self.results):
             source_record, raw = records[i]
             found = failures.get(i) if failures else None
+            if not found and type(result) is dict:
+                out.append(Incoming(result, source, source_record))
+                continue
+            why: tuple[str, str, str | None, str | None]
             if found:
                 first = found[0]
                 message = "; ".join(dict.fromkeys(f.message for f in found))
-                out.append(QuarantineEntry(name, source, source_record, dict(raw), first.rule,
-                                           message, first.field, first.expectation))  # fmt: skip
-            elif type(result) is dict:
-                out.append(Incoming(result, source, source_record))
+                why = (first.rule, message, first.field, first.expectation)
             else:
                 error: RecordError = result  # type: ignore[assignment]
-                out.append(QuarantineEntry(name, source, source_record, dict(raw), error.rule,
-                                           error.message, error.field))  # fmt: skip
+                why = (error.rule, error.message, error.field, None)
+            out.append(QuarantineEntry(name, source, source_record, dict(raw), *why))
         self.seconds += time.perf_counter() - t0
         if verdict is None:
             return out, None

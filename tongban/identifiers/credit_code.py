@@ -63,8 +63,12 @@ def credit_check_char(first17: str) -> str:
     """MOD 31 check character of the first 17 characters (weights 3**i mod 31)."""
     if len(first17) != 17 or not _ALPHABET_SET.issuperset(first17):
         raise ValueError(f"expected 17 characters of {ALPHABET}, got {first17!r}")
-    total = int(first17[::-1].translate(_TO_BASE36), 34) % 31
-    return ALPHABET[(31 - total) % 31]
+    return _credit_check(first17)
+
+
+def _credit_check(first17: str) -> str:
+    """The check character of 17 characters already known to be of the alphabet."""
+    return ALPHABET[-int(first17[::-1].translate(_TO_BASE36), 34) % 31]
 
 
 # GB 11714's weights 3, 7, 9, 10, 5, 8, 4, 2 are 3 * 6**k (mod 11), and 28 = 6 (mod 11):
@@ -79,13 +83,16 @@ _ORG_CHECK = "0123456789X"  # index: 11 - (weighted sum mod 11), mod 11
 _NO_AUTHORITY: tuple[str, dict[str, str]] = ("", {})
 
 
+def _org_check(body8: str) -> str:
+    """The GB 11714 check character of 8 upper-case ASCII letters and digits."""
+    return _ORG_CHECK[(-3 * int(body8[::-1].translate(_ORG_MOD11), 28)) % 11]
+
+
 def org_code_check_char(body8: str) -> str:
     """GB 11714 check character of an 8-character organization code body."""
     if len(body8) != 8 or not body8.isalnum() or not body8.isascii():
         raise ValueError(f"expected 8 characters 0-9A-Z, got {body8!r}")
-    total = 3 * int(body8.upper()[::-1].translate(_ORG_MOD11), 28)
-    check = 11 - total % 11
-    return "X" if check == 10 else "0" if check == 11 else str(check)
+    return _org_check(body8.upper())
 
 
 def check_credit_code(raw: object) -> str:
@@ -109,11 +116,11 @@ def _check_credit_code(raw: object) -> str:
         # re-checked step by step below to name the rule it breaks.
         if (
             _ALPHABET_SET.issuperset(s)
-            and ALPHABET[-int(s[16::-1].translate(_TO_BASE36), 34) % 31] == s[17]
+            and _credit_check(s[:17]) == s[17]
             and s[1] in AUTHORITIES.get(s[0], _NO_AUTHORITY)[1]
             and s[2:8].isdigit()
             and (s[2:4] in PROVINCES or s[2:4] == "10")
-            and _ORG_CHECK[(-3 * int(s[15:7:-1].translate(_ORG_MOD11), 28)) % 11] == s[16]
+            and _org_check(s[8:16]) == s[16]
         ):
             return s
     s = clean_code(raw)

@@ -20,9 +20,6 @@ _VOLATILE = {"run", "at", "run_id", "created_at", "updated_at", "valid_from", "v
              "detected_at", "id"}  # fmt: skip
 
 
-_BOOKKEEPING = {"version", "provenance", "created_at", "updated_at"}
-
-
 def _clean(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _clean(v) for k, v in value.items() if k not in _VOLATILE}
@@ -34,8 +31,7 @@ def _clean(value: Any) -> Any:
 def _rows(engine: Engine, table: Any, order: list[str]) -> list[Any]:
     with engine.connect() as conn:
         rows = [dict(r) for r in conn.execute(select(table)).mappings()]
-    # A golden table's fields: its columns but the key and the bookkeeping.
-    fields = [c.name for c in table.columns if not c.primary_key and c.name not in _BOOKKEEPING]
+    fields = schema.golden_fields(table)
     for row in rows:
         if isinstance(row.get("provenance"), dict):
             row["provenance"] = expand_provenance(row["provenance"], row, fields)

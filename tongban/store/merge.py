@@ -113,8 +113,11 @@ def compact_provenance(
             i = index[id(origin)] = len(origins)
             origins.append(origin)
         mapping[name] = i
-    short = row is not None and len(origins) == 1
-    if short and mapping.keys() == {f for f in fields if row.get(f) is not None}:  # type: ignore[union-attr]
+    if (
+        row is not None
+        and len(origins) == 1
+        and mapping.keys() == {f for f in fields if row.get(f) is not None}
+    ):
         return {"origins": origins}
     return {"origins": origins, "fields": mapping}
 
@@ -179,8 +182,8 @@ def plan_merge(
     superseded: set[str] = set()
     # A new golden row's columns, in order, with its bookkeeping filled in.
     blank: Row = dict.fromkeys((key, *fields))
-    width = len(blank)
     blank.update(provenance=None, version=1, created_at=now, updated_at=now)
+    width = len(blank)
     for item in batch:
         rec, source = item.record, item.source
         k = rec[key]
@@ -193,7 +196,7 @@ def plan_merge(
         if current is None:
             row = blank.copy()
             row.update(rec)
-            if len(row) != width + 4:  # the record carries a field outside the model
+            if len(row) != width:  # the record carries a field outside the model
                 row = blank.copy()
                 row.update((f, rec.get(f)) for f in fields)
             row[key] = k

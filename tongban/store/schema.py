@@ -49,6 +49,15 @@ def _golden_columns() -> list[Column]:
     ]
 
 
+BOOKKEEPING = frozenset(c.name for c in _golden_columns())
+"""Columns every golden table has besides its key and its fields."""
+
+
+def golden_fields(table: Table) -> tuple[str, ...]:
+    """A golden table's fields: its columns but the key and the bookkeeping."""
+    return tuple(c.name for c in table.columns if not c.primary_key and c.name not in BOOKKEEPING)
+
+
 person = Table(
     "person",
     metadata,
