@@ -144,3 +144,25 @@ def test_provenance_is_stored_short_when_one_origin_gave_every_field(store):
     assert golden["provenance"]["name"]["source"] == "gongan_population"
     (old,) = store.history("person", ID)[:-1]
     assert set(old["provenance"]) == {f for f in PERSON.fields if old["data"].get(f) is not None}
+
+
+def test_resent_record_then_a_change_in_one_batch_keeps_the_stored_version(store):
+    """The first record offers what is stored (unchanged, decided without expanding the
+    provenance); the second changes it: history holds the stored state, untouched."""
+    write(store, "gongan_population", person(address="旧址"))
+    result = write(store, "gongan_population", person(address="旧址"), person(address="新址"))
+    assert (result.unchanged, result.updated) == (1, 1)
+    history = store.history("person", ID)
+    assert [v["data"]["address"] for v in history] == ["旧址", "新址"]
+    assert history[0]["provenance"]["address"]["source"] == "gongan_population"
+
+
+def test_same_values_from_a_higher_priority_source_take_over_the_provenance(store):
+    write(store, "renshe_insurance", person(address="户籍地址"))
+    result = write(store, "gongan_population", person(address="户籍地址"))
+    assert (result.unchanged, result.updated) == (0, 1)
+    golden = store.get("person", ID)
+    assert golden["provenance"]["name"]["source"] == "gongan_population"
+    assert store.conflicts("person", ID) == []
+    again = write(store, "gongan_population", person(address="户籍地址"))
+    assert (again.unchanged, again.updated) == (1, 0)

@@ -142,6 +142,8 @@ def expand_provenance(
 
 
 def _same(a: Any, b: Any) -> bool:
+    if a.__class__ is b.__class__:  # Decimal == Decimal compares values, 1.0 equals 1.00
+        return bool(a == b)
     if isinstance(a, Decimal) or isinstance(b, Decimal):
         try:
             return Decimal(str(a)) == Decimal(str(b))
@@ -192,7 +194,11 @@ def plan_merge(
             origin["correction"] = dict(item.correction)
         current = state.get(k)
         if current is None and k in stored:
-            current = dict(stored[k])
+            held_row = stored[k]
+            if _unchanged(held_row, rec, fields, source, item.correction):
+                plan.unchanged += 1  # and no state: a later record of the key starts afresh
+                continue
+            current = dict(held_row)
         if current is None:
             row = blank.copy()
             row.update(rec)
@@ -266,7 +272,7 @@ def plan_merge(
                     "valid_from": old["updated_at"],
                     "valid_to": now,
                     "data": {f: old.get(f) for f in (key, *fields)},
-                    "provenance": old["provenance"],
+                    "provenance": expand_provenance(old["provenance"], old, fields),
                     "run_id": run_id,  # the run that replaced this version
                 }
             )
@@ -276,6 +282,24 @@ def plan_merge(
         elif k in superseded:
             plan.updates.append(row)
     return plan
+
+
+def _unchanged(held: Row, rec: Row, fields: tuple[str, ...], source: str, correction: Any) -> bool:
+    """A record offering exactly what its golden row holds, every field of which came
+    from this same source, changes nothing whatever the rules: the common case of a
+    source sending records again, decided without expanding the stored provenance."""
+    if correction:
+        return False
+    prov = held["provenance"]
+    origins = prov.get("origins") if type(prov) is dict else None
+    if not origins or len(prov) != 1 or len(origins) != 1:
+        return False  # not the short form: fields of more than one origin
+    if origins[0].get("source") != source:
+        return False
+    offered, holding = tuple(map(rec.get, fields)), tuple(map(held.get, fields))
+    return offered == holding and all(
+        a.__class__ is b.__class__ for a, b in zip(offered, holding, strict=True)
+    )
 
 
 def _text(value: Any) -> str | None:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 from sqlalchemy import (
     Connection,
     Engine,
@@ -108,6 +109,8 @@ class Store(QualityRecords):
         self.engine: Engine = create_engine(url, **kwargs)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
+        elif self.engine.dialect.name == "postgresql":
+            event.listen(self.engine, "connect", _psycopg_json)
 
     # -- schema ---------------------------------------------------------------------
 
@@ -255,9 +258,12 @@ class Store(QualityRecords):
         keys = list({r.record[key] for r in records})
         stored: dict[str, Row] = {}
         for match in _key_matches(conn, table.c[key], keys):
-            for found in conn.execute(select(table).where(match)).mappings():
-                golden = stored[found[key]] = dict(found)
-                golden["provenance"] = expand_provenance(golden["provenance"], golden, spec.fields)
+            result = conn.execute(select(table).where(match))
+            names = tuple(result.keys())
+            # Provenance stays in its stored form: the merge expands it where it must.
+            for found in result.all():
+                golden = dict(zip(names, found, strict=True))
+                stored[golden[key]] = golden
         plan = plan_merge(
             spec.name, key, spec.fields, stored, records, self.rules, run_id=run_id, now=now
         )
@@ -461,6 +467,21 @@ def _quarantine_row(q: QuarantineEntry, run_id: str, now: datetime) -> Row:
         "created_at": now,
         "updated_at": now,
     }
+
+
+def _json_loads(data: bytes) -> Any:
+    try:
+        return msgspec.json.decode(data)
+    except msgspec.DecodeError:  # what only Python's parser reads (say, 1e400 as inf)
+        return json.loads(data)
+
+
+def _psycopg_json(dbapi_conn: Any, _record: Any) -> None:
+    """JSON and JSONB values read with msgspec: a merge reads the provenance of every
+    stored record it meets, and Python's own parser costs several times as much."""
+    from psycopg.types.json import set_json_loads
+
+    set_json_loads(_json_loads, dbapi_conn)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
