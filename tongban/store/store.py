@@ -469,7 +469,7 @@ def _quarantine_row(q: QuarantineEntry, run_id: str, now: datetime) -> Row:
     }
 
 
-def _json_loads(data: bytes) -> Any:
+def _json_loads(data: str | bytes) -> Any:
     try:
         return msgspec.json.decode(data)
     except msgspec.DecodeError:  # what only Python's parser reads (say, 1e400 as inf)
