@@ -43,6 +43,7 @@ def sync_source(
     worker: bool = False,
     validate: bool = True,
     group: int = QUALITY_GROUP,
+    full: bool = False,
 ) -> RunSummary:
     """Pull what changed in ``definition``'s system since the last run into ``store``.
 
@@ -52,23 +53,28 @@ def sync_source(
     extracting, mapping and normalizing run in a separate process (``connectors._worker``).
     With ``validate``, every group of about ``group`` records passes the source's
     data-quality gate (its Great Expectations suite) before anything of it is written.
+    With ``full``, the pass starts from the beginning whatever the saved cursor says (the
+    records already stored come out unchanged); it saves cursors as any run does, so a
+    full pass cut short goes on from where it stopped.
     """
     name = definition.name
     mapper = compile_mapping(definition.fields())
     with store.source_lock(name):
-        run_id = store.start_run(name, entity=definition.entity, kind="sync")
+        kind = "full sync" if full else "sync"
+        run_id = store.start_run(name, entity=definition.entity, kind=kind)
         store.interrupt_runs(name, keep=run_id)
+        start = None if full else store.cursor(name)
         check = (
             batch_check(definition, store=store, region_check=region_check) if validate else None
         )
         if worker and connector is None:
             pages = staged_pages(
-                definition, env=env, cursor=store.cursor(name), cache_dir=cache_dir,
+                definition, env=env, cursor=start, cache_dir=cache_dir,
                 region_check=region_check,
             )  # fmt: skip
             try:
                 return run_pages(
-                    store, definition.entity, pages, source=name, kind="sync", check=check,
+                    store, definition.entity, pages, source=name, kind=kind, check=check,
                     group=group, batch_size=batch_size, region_check=region_check,
                     save_cursor=True, on_batch=on_batch, run_id=run_id,
                 )  # fmt: skip
@@ -77,7 +83,7 @@ def sync_source(
         try:
             if connector is None:
                 connector = open_connector(definition, env=env, cache_dir=cache_dir)
-            fetched = prefetch(connector.pages(store.cursor(name)), prefetch_pages)
+            fetched = prefetch(connector.pages(start), prefetch_pages)
         except BaseException as exc:
             message = f"{type(exc).__name__}: {exc}"
             store.finish_run(run_id, status="failed", counts={}, message=message)
@@ -85,7 +91,7 @@ def sync_source(
         try:
             return run_pages(
                 store, definition.entity, ((p.records, p.cursor) for p in fetched),
-                source=name, kind="sync", mapper=mapper, group=group, check=check,
+                source=name, kind=kind, mapper=mapper, group=group, check=check,
                 batch_size=batch_size, region_check=region_check, save_cursor=True,
                 on_batch=on_batch, run_id=run_id,
             )  # fmt: skip

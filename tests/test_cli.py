@@ -96,3 +96,11 @@ def test_enterprise_lookup_shows_sources_and_conflicts(cli, tmp_path):
     assert "conflicts between sources" in shown.output and "闽都公司" in shown.output
     bad = cli("enterprise", "91350100M000100Y44")
     assert bad.exit_code == 1 and "credit_code.checksum" in bad.output
+
+
+def test_sync_offers_a_full_pass(cli):
+    shown = cli("sync", "--help")
+    assert shown.exit_code == 0 and "--full" in shown.output
+    cli("init")
+    unknown = cli("sync", "nope", "--full")
+    assert unknown.exit_code == 1 and "unknown sources" in unknown.output

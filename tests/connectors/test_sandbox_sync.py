@@ -65,6 +65,23 @@ def test_a_second_sync_changes_nothing(store, sandbox):
     assert store.checksum(cursors=False) == before
 
 
+def test_a_full_sync_reads_everything_again_and_changes_nothing(store, sandbox):
+    """A full pass ignores the saved cursors: every record is read again, each comes out
+    unchanged or quarantined as before, and the store's records stay as they were."""
+    first = _sync_all(store, sandbox)
+    before = store.checksum(cursors=False)
+    found = load_definitions()
+    again = {name: sync_source(store, found[name], env=sandbox.env, full=True) for name in SOURCES}
+    for name, summary in again.items():
+        assert summary.read == first[name].read, name
+        assert (summary.inserted, summary.updated) == (0, 0), name
+        assert summary.quarantined == first[name].quarantined, name
+        assert summary.reconciles, name
+        [latest, *_] = store.runs(source=name)
+        assert latest["kind"] == "full sync" and latest["status"] == "succeeded"
+    assert store.checksum(cursors=False) == before
+
+
 def test_golden_records_keep_field_provenance_from_the_authoritative_source(store, sandbox):
     _sync_all(store, sandbox)
     conflict = next(e for e in sandbox.manifest.entries if e.expect == "conflict"

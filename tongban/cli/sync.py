@@ -67,10 +67,16 @@ def _short(cursor: Any) -> str:
 
 
 def run_syncs(
-    store: Store, names: list[str], env: Mapping[str, str], found: dict[str, SourceDefinition]
+    store: Store,
+    names: list[str],
+    env: Mapping[str, str],
+    found: dict[str, SourceDefinition],
+    *,
+    full: bool = False,
 ) -> tuple[list[RunSummary], list[str]]:
     """Sync the named sources in order with a progress line each; failures are reported
-    and the others still run. Returns the summaries and the failure messages."""
+    and the others still run. Returns the summaries and the failure messages. With
+    ``full``, each source is read again from its beginning."""
     from connectors import sync_source
 
     settings = state.settings
@@ -94,6 +100,7 @@ def run_syncs(
                     store, found[name], env=env, batch_size=settings.batch_size,
                     region_check=settings.region_check, cache_dir=settings.cache_dir,
                     on_batch=show, worker=settings.sync_worker, group=settings.quality_group,
+                    full=full,
                 )  # fmt: skip
             except Exception as exc:
                 progress.update(task, description=f"[red]{name}: failed[/]")
@@ -108,6 +115,14 @@ def run_syncs(
 def sync(
     names: Annotated[list[str] | None, typer.Argument(help="Sources to sync.")] = None,
     all_sources: Annotated[bool, typer.Option("--all", help="Sync every source.")] = False,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Read everything again from the beginning, not just what changed since the"
+            " saved cursor (records the store holds already come out unchanged).",
+        ),
+    ] = False,
 ) -> None:
     """Pull what changed in the named source systems into the store."""
     found = definitions()
@@ -119,7 +134,7 @@ def sync(
     if unknown:
         fail(f"unknown sources {unknown}; known: {', '.join(found)}")
     store = ready_store()
-    summaries, failures = run_syncs(store, names, os.environ, found)
+    summaries, failures = run_syncs(store, names, os.environ, found, full=full)
     if summaries:
         print_summary(summaries, title="sync summary")
     for message in failures:
