@@ -187,10 +187,17 @@ class FilesTransport(_Strict):
     kind: Literal["files"]
     directory: str
     pattern: str = "*.csv"
-    format: Literal["csv"] = "csv"
-    encoding: str = "utf-8"
+    format: Literal["csv", "xlsx"] = "csv"
+    encoding: str = "utf-8"  # of a CSV file (an XLSX file carries its own)
     delimiter: str = ","
+    sheet: str | None = None  # of an XLSX workbook; None: its first sheet
     page_size: int = Field(1000, ge=1)
+
+    @model_validator(mode="after")
+    def _sheet_of_a_workbook(self) -> FilesTransport:
+        if self.sheet is not None and self.format != "xlsx":
+            raise ValueError("sheet applies to format: xlsx only")
+        return self
 
     @field_validator("encoding")
     @classmethod

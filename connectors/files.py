@@ -1,12 +1,17 @@
-"""File-drop connector: CSV files a department leaves in a directory (文件交换), each in
-a declared encoding, each processed exactly once.
+"""File-drop connector: CSV files (in a declared encoding) or XLSX workbooks a department
+leaves in a directory (文件交换), each processed exactly once.
 
 A file is known by its content hash: a file whose bytes were already loaded is skipped
 under any name, and a file that changes while half loaded stops the run. Files are taken
 in name order (daily drops name themselves by date).
 
 Cursor: ``{"done": {sha256: name}, "current": {"name", "sha256", "line"} | None}`` —
-``line`` is the last physical line stored, so a rerun resumes mid-file.
+``line`` is the last physical line (of a workbook: the last sheet row) stored, so a rerun
+resumes mid-file.
+
+A workbook's first row names the columns; cells come as the text a department would have
+typed (numbers without a trailing ``.0``, dates as ISO dates), so that a mapping treats a
+CSV and a workbook of the same columns alike. Blank rows are skipped.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import csv
 import hashlib
 from collections.abc import Iterator, Mapping
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -87,35 +93,99 @@ class FilesConnector:
     def _file_pages(self, path: Path, sha: str, after_line: int, state: dict) -> Iterator[Page]:
         t = self.t
         batch: list[RawRecord] = []
-        line = after_line
-        try:
-            with path.open(encoding=t.encoding, newline="") as fh:
-                reader = csv.DictReader(fh, delimiter=t.delimiter)
-                if reader.fieldnames is None:
-                    rows: Iterator[dict[str, Any]] = iter(())
-                else:
-                    rows = reader
-                for row in rows:
-                    line = reader.line_num
-                    if line <= after_line:
-                        continue
-                    if None in row:
-                        row["_extra"] = row.pop(None)  # type: ignore[call-overload]
-                    batch.append((f"{path.name}:{line}", row))
-                    if len(batch) >= t.page_size:
-                        state["current"] = {"name": path.name, "sha256": sha, "line": line}
-                        yield Page(batch, _copy(state))
-                        batch = []
-        except UnicodeDecodeError as exc:
-            raise FatalError(
-                f"{self.name}: {path.name} is not valid {t.encoding} after line {line}"
-                f" (byte {exc.start}): {exc.reason}"
-            ) from None
-        except csv.Error as exc:
-            raise FatalError(f"{self.name}: {path.name} line {line}: {exc}") from None
+        rows = _xlsx_rows(path, t.sheet) if t.format == "xlsx" else _csv_rows(path, t)
+        while True:
+            try:
+                line, row = next(rows)
+            except StopIteration:
+                break
+            except FatalError as exc:
+                raise FatalError(f"{self.name}: {exc}") from None
+            if line <= after_line:
+                continue
+            batch.append((f"{path.name}:{line}", row))
+            if len(batch) >= t.page_size:
+                state["current"] = {"name": path.name, "sha256": sha, "line": line}
+                yield Page(batch, _copy(state))
+                batch = []
         state["done"][sha] = path.name
         state["current"] = None
         yield Page(batch, _copy(state))
+
+
+def _csv_rows(path: Path, t: FilesTransport) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(physical line, row)`` of a CSV file; extra cells under ``_extra``."""
+    line = 1
+    try:
+        with path.open(encoding=t.encoding, newline="") as fh:
+            reader = csv.DictReader(fh, delimiter=t.delimiter)
+            if reader.fieldnames is None:
+                return
+            for row in reader:
+                line = reader.line_num
+                if None in row:
+                    row["_extra"] = row.pop(None)
+                yield line, row
+    except UnicodeDecodeError as exc:
+        raise FatalError(
+            f"{path.name} is not valid {t.encoding} after line {line}"
+            f" (byte {exc.start}): {exc.reason}"
+        ) from None
+    except csv.Error as exc:
+        raise FatalError(f"{path.name} line {line}: {exc}") from None
+
+
+def _xlsx_rows(path: Path, sheet: str | None) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(sheet row, row)`` of a workbook's sheet, read as a stream (bounded memory)."""
+    from zipfile import BadZipFile
+
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (BadZipFile, InvalidFileException, KeyError, OSError) as exc:
+        raise FatalError(f"{path.name} is not a readable XLSX workbook: {exc}") from None
+    try:
+        if sheet is not None and sheet not in book.sheetnames:
+            raise FatalError(
+                f"{path.name} has no sheet {sheet!r}; it has {', '.join(book.sheetnames)}"
+            )
+        cells = (book[sheet] if sheet is not None else book.worksheets[0]).iter_rows(
+            values_only=True
+        )
+        header = next(cells, None)
+        if header is None:
+            return
+        names = [_cell(v) or f"column_{i}" for i, v in enumerate(header, start=1)]
+        width = len(names)
+        for line, values in enumerate(cells, start=2):
+            if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                continue
+            row: dict[str, Any] = dict(zip(names, map(_cell, values[:width]), strict=False))
+            for name in names[len(values) :]:
+                row[name] = None
+            extra = [_cell(v) for v in values[width:] if v is not None]
+            if extra:
+                row["_extra"] = extra
+            yield line, row
+    finally:
+        book.close()
+
+
+def _cell(value: Any) -> str | None:
+    """A cell as the text it shows: 100.0 as ``100``, a date as ``2026-11-01``."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat()
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
 
 
 def _copy(state: dict) -> dict:

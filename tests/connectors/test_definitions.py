@@ -116,6 +116,10 @@ def test_a_new_system_of_a_known_transport_is_only_a_yaml_file(tmp_path):
             r"secret_env: Field required",
         ),
         ({"record_id": None}, r"record_id: give the source field"),
+        (
+            {"transport": {"kind": "files", "directory": "d", "sheet": "第一页"}},
+            r"sheet applies to format: xlsx only",
+        ),
     ],
 )
 def test_a_bad_definition_is_refused_naming_the_problem(tmp_path, change, message):

@@ -1,7 +1,8 @@
-"""File drops: GBK CSVs, each file exactly once, resumable mid-file."""
+"""File drops: GBK CSVs and XLSX workbooks, each file exactly once, resumable mid-file."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -101,6 +102,74 @@ def test_a_file_in_the_wrong_encoding_fails_with_the_file_and_line(store, drop, 
 def test_a_missing_drop_directory_is_a_clear_failure(store, tmp_path, definition):
     with pytest.raises(FatalError, match=r"drop directory .* does not exist"):
         sync_source(store, definition, env={"TONGBAN_RENSHE_DROP_DIR": str(tmp_path / "nope")})
+
+
+def _workbook(path: Path, rows: list[list], sheet: str = "参保人员") -> Path:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    ws = book.active
+    ws.title = sheet
+    ws.append(HEADER.strip().split(","))
+    for row in rows:
+        ws.append(row)
+    book.save(path)
+    return path
+
+
+def _xlsx(definition, drop: Path, **update):
+    transport = definition.transport.model_copy(
+        update={"format": "xlsx", "pattern": "shebao_*.xlsx", **update}
+    )
+    return definition.model_copy(update={"transport": transport})
+
+
+def test_xlsx_workbooks_load_with_cells_read_as_their_text(store, drop, definition):
+    """Typed cells (a date, a phone number typed as a number) come as the text a CSV of the
+    same columns would hold; blank rows are skipped, row numbers name the records."""
+    _workbook(drop / "shebao_20261101.xlsx", [
+        ["11010519491231002X", " 张三 ", "女", datetime(1949, 12, 31), 13800138000, "参保"],
+        [None, None, None, None, None, None],
+        ["11010519491231002Y", "王五", "男", "1949-12-31", None, "参保"],
+    ])  # fmt: skip
+    xlsx = _xlsx(definition, drop)
+    summary = sync_source(store, xlsx, env={"TONGBAN_RENSHE_DROP_DIR": str(drop)})
+    assert (summary.read, summary.inserted, summary.quarantined) == (2, 1, 1)
+    person = store.get("person", "11010519491231002X")
+    assert (person["name"], person["phone"], person["birth_date"]) == (
+        "张三", "13800138000", date(1949, 12, 31),
+    )  # fmt: skip
+    assert person["provenance"]["name"]["record"] == "shebao_20261101.xlsx:2"
+    [held] = store.quarantined(source="renshe_insurance")
+    assert held["source_record"] == "shebao_20261101.xlsx:4"
+    assert held["raw"]["姓名"] == "王五" and held["rule"] == "id_number.charset"
+    again = sync_source(store, xlsx, env={"TONGBAN_RENSHE_DROP_DIR": str(drop)})
+    assert again.read == 0  # the workbook was loaded once
+
+
+def test_an_xlsx_run_resumes_after_the_last_stored_row(drop, definition):
+    _workbook(
+        drop / "shebao_20261101.xlsx", [[n, f"某{i}", "男"] for i, n in enumerate(_numbers(5))]
+    )
+    t = _xlsx(definition, drop, directory=str(drop), page_size=2).transport
+    connector = FilesConnector("renshe_insurance", t, record_id=None, secrets={})
+    first = next(connector.pages(None))
+    assert first.cursor["current"]["line"] == 3
+    rest = [r for p in connector.pages(first.cursor) for r, _ in p.records]
+    assert rest == [f"shebao_20261101.xlsx:{n}" for n in (4, 5, 6)]
+
+
+def test_an_unreadable_workbook_or_a_missing_sheet_fails_naming_the_file(store, drop, definition):
+    (drop / "shebao_20261101.xlsx").write_bytes(b"not a zip at all")
+    env = {"TONGBAN_RENSHE_DROP_DIR": str(drop)}
+    with pytest.raises(
+        FatalError, match=r"renshe_insurance: shebao_20261101.xlsx is not a readable"
+    ):
+        sync_source(store, _xlsx(definition, drop), env=env)
+    _workbook(drop / "shebao_20261101.xlsx", [[_numbers(1)[0], "某", "男"]])
+    with pytest.raises(FatalError, match=r"has no sheet '汇总'; it has 参保人员"):
+        sync_source(store, _xlsx(definition, drop, sheet="汇总"), env=env)
+    assert store.count("person") == 0
 
 
 def _numbers(n: int) -> list[str]:
