@@ -15,11 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 from typing import Literal
 
 from tongban.errors import RecordError
-from tongban.identifiers._text import clean_code
+from tongban.identifiers._text import Recent, clean_code
 from tongban.identifiers.regions import PROVINCES, region_codes
 
 __all__ = [
@@ -84,17 +83,22 @@ def upgrade_id_number(number15: str) -> str:
 def check_id_number(raw: object, *, region_check: RegionCheck = "historical") -> str:
     """Normalize and validate; return the 18-character number or raise :class:`RecordError`.
 
-    Valid text inputs are remembered (the last 2**16): a record's ID number is checked by
-    the data-quality suite and again by normalization, and the second time is a look-up.
+    Valid text inputs are remembered (see :class:`~tongban.identifiers._text.Recent`): a
+    record's ID number is checked by the data-quality suite and again by normalization,
+    and the second time is a look-up.
     """
     if type(raw) is str:
-        return _check_text(raw, region_check)
+        recent = _RECENT.get(region_check)
+        if recent is None:  # not a mode of its own: the check says what is wrong with it
+            return _check_id_number(raw, region_check=region_check)
+        hit = recent.newer.get(raw) or recent.older.get(raw)
+        if hit is not None:
+            return hit
+        return recent.remember(raw, _check_id_number(raw, region_check=region_check))
     return _check_id_number(raw, region_check=region_check)
 
 
-@lru_cache(maxsize=1 << 16)
-def _check_text(raw: str, region_check: RegionCheck) -> str:
-    return _check_id_number(raw, region_check=region_check)
+_RECENT: dict[str, Recent] = {"historical": Recent(), "province": Recent()}
 
 
 def _check_id_number(raw: object, *, region_check: RegionCheck = "historical") -> str:
