@@ -55,20 +55,25 @@ class JsonCache:
         (origin,) = value["origins"]
         if len(origin) != 4:
             return dumps(value)
-        frame_key = (origin.get("source"), origin.get("run"), origin.get("at"))
-        frame = self._origin_frames.get(frame_key)
-        if frame is None:
-            source, run, at = (dumps(v) for v in frame_key)
-            frame = self._origin_frames[frame_key] = (
-                f'{{"origins":[{{"source":{source},"run":{run},"at":{at},"record":',
-                "}]",
-            )
-        record = origin.get("record")
-        record_json = encode_basestring(record) if type(record) is str else dumps(record)
+        text = self.short_provenance(
+            origin.get("source"), origin.get("record"), origin.get("run"), origin.get("at")
+        )
         mapping = value.get("fields")
         if mapping is None:  # the short form: every field with a value came from here
-            return f"{frame[0]}{record_json}{frame[1]}}}"
-        return f'{frame[0]}{record_json}{frame[1]},"fields":{self.encode_fields(mapping)}}}'
+            return text
+        return f'{text[:-1]},"fields":{self.encode_fields(mapping)}}}'
+
+    def short_provenance(self, source: Any, record: Any, run: Any, at: Any) -> str:
+        """The text of the short form ``{"origins": [{"source", "record", "run", "at"}]}``."""
+        frame = self._origin_frames.get((source, run, at))
+        if frame is None:
+            source_json, run_json, at_json = dumps(source), dumps(run), dumps(at)
+            frame = self._origin_frames[(source, run, at)] = (
+                f'{{"origins":[{{"source":{source_json},"run":{run_json},"at":{at_json},"record":',
+                "}]}",
+            )
+        record_json = encode_basestring(record) if type(record) is str else dumps(record)
+        return f"{frame[0]}{record_json}{frame[1]}"
 
     def encode_fields(self, fields: dict[str, int]) -> str:
         hit = self._by_id.get(id(fields))
@@ -141,6 +146,39 @@ def _copy(
             for i, fn in convert:
                 out[i] = fn(out[i])
             write_row(out)
+
+
+def insert_new(
+    conn: Connection,
+    table: Table,
+    key: str,
+    fields: Sequence[str],
+    items: Sequence[Any],
+    *,
+    run_id: str,
+    now: datetime,
+    cache: JsonCache,
+) -> None:
+    """New golden rows straight from their records (``Incoming``), on PostgreSQL: each
+    its first version, its provenance the one origin in the stored short form, as
+    :func:`~tongban.store.merge.plan_merge` would make it, without a row dict each."""
+    if not items:
+        return
+    cols = [key, *fields]
+    at = now.isoformat()
+    bookkeeping = ["version", "provenance", "created_at", "updated_at"]
+    quoted = ", ".join(f'"{c}"' for c in [*cols, *bookkeeping])
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    provenance = cache.short_provenance
+    json_cols = [i for i, c in enumerate(cols) if _is_json(table, c)]  # license fields
+    with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
+        write_row = copy.write_row
+        for item in items:
+            values = [*map(item.record.get, cols), 1, None, at, at]
+            values[-3] = provenance(item.source, item.source_record, run_id, at)
+            for i in json_cols:
+                values[i] = cache.encode(values[i])
+            write_row(values)
 
 
 def update_rows(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -38,7 +39,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from tongban.store import schema
-from tongban.store._bulk import JsonCache, dumps, insert_rows, update_rows
+from tongban.store._bulk import JsonCache, dumps, insert_new, insert_rows, update_rows
 from tongban.store._locks import source_lock
 from tongban.store.checksum import store_checksum
 from tongban.store.merge import (
@@ -255,7 +256,8 @@ class Store(QualityRecords):
     ) -> BatchResult:
         table, key = spec.table, spec.key
         now = utcnow()
-        keys = list({r.record[key] for r in records})
+        counts = Counter([r.record[key] for r in records])
+        keys = list(counts)
         stored: dict[str, Row] = {}
         for match in _key_matches(conn, table.c[key], keys):
             result = conn.execute(select(table).where(match))
@@ -264,6 +266,16 @@ class Store(QualityRecords):
             for found in result.all():
                 golden = dict(zip(names, found, strict=True))
                 stored[golden[key]] = golden
+        new: list[Incoming] = []
+        if conn.dialect.name == "postgresql":
+            # A key neither stored nor repeated in the batch makes a new golden row from
+            # its record alone: it goes straight to COPY (most records of a first load).
+            merged: list[Incoming] = []
+            for item in records:
+                k = item.record[key]
+                fresh = k not in stored and counts[k] == 1 and not item.correction
+                (new if fresh else merged).append(item)
+            records = merged
         plan = plan_merge(
             spec.name, key, spec.fields, stored, records, self.rules, run_id=run_id, now=now
         )
@@ -277,6 +289,9 @@ class Store(QualityRecords):
                 hit = packed[id(prov)] = (prov, compact_provenance(prov))
             row["provenance"] = hit[1]
         cache = JsonCache()  # golden rows and their versions share provenance objects
+        insert_new(
+            conn, table, key, spec.fields, new, run_id=run_id, now=now, cache=cache
+        )  # fmt: skip
         insert_rows(conn, table, plan.inserts, cache)
         cols = [*spec.fields, "version", "provenance", "updated_at"]
         update_rows(conn, table, [key], plan.updates, cols, cache)
@@ -291,8 +306,9 @@ class Store(QualityRecords):
         if cursor is not None:
             self._set_cursor(conn, cursor[0], cursor[1], run_id, now)
         return BatchResult(
-            plan.inserted, plan.updated, plan.unchanged, len(quarantined), len(plan.conflicts)
-        )
+            plan.inserted + len(new), plan.updated, plan.unchanged, len(quarantined),
+            len(plan.conflicts),
+        )  # fmt: skip
 
     def _insert_ignore(self, conn: Connection, table: Any, rows: list[Row], unique: str) -> None:
         insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
