@@ -31,6 +31,7 @@ from great_expectations.render.renderer_configuration import (
 
 from tongban.errors import RecordError
 from tongban.identifiers import check_credit_code, check_id_number
+from tongban.identifiers.credit_code import well_formed_credit_codes
 from tongban.identifiers.id_number import RegionCheck
 from tongban.normalize import gender_code, parse_date
 
@@ -213,8 +214,23 @@ def id_numbers(column: pd.Series, region_check: RegionCheck = "historical") -> p
 
 
 def credit_codes(column: pd.Series) -> pd.Series:
-    """The canonical form of each valid credit code; None where invalid."""
-    return memoized(column, "credit_code", lambda c: per_value(c, _or_none(check_credit_code)))
+    """The canonical form of each valid credit code; None where invalid.
+
+    Codes valid as written are found for the whole column at once; only the others are
+    checked one by one (to be cleaned up, or found wanting)."""
+
+    def compute(c: pd.Series) -> pd.Series:
+        values = c.to_numpy(dtype=object)
+        valid = well_formed_credit_codes(values)
+        out = np.empty(len(values), dtype=object)
+        out[valid] = [v.upper() for v in values[valid]]
+        others = ~valid
+        if others.any():
+            judge = _or_none(check_credit_code)
+            out[others] = [judge(v) for v in values[others]]
+        return pd.Series(out, index=c.index, dtype=object)
+
+    return memoized(column, "credit_code", compute)
 
 
 def dates(column: pd.Series) -> pd.Series:

@@ -366,3 +366,33 @@ def test_fast_path_agrees_with_the_step_by_step_rules(code: str, pos: int, char:
         return credit_code_module._check_credit_code(" " + value)
 
     assert outcome(credit_code_module._check_credit_code) == outcome(step_by_step)
+
+
+@SETTINGS
+@given(
+    codes=st.lists(
+        st.tuples(valid_codes(), st.integers(0, 17), st.sampled_from(string.printable + "中Ｏ")),
+        min_size=1,
+        max_size=20,
+    ),
+    keep=st.lists(st.booleans(), min_size=20, max_size=20),
+)
+def test_a_column_is_judged_as_each_code_alone(codes, keep) -> None:
+    """The whole-column check says "valid as written" exactly where the one-by-one check
+    accepts the value and gives it back (upper-cased) unchanged."""
+    values: list[object] = [
+        code if kept else code[:pos] + char + code[pos + 1 :]
+        for (code, pos, char), kept in zip(codes, keep, strict=False)
+    ]
+    values += [None, 91350100, "", " " + codes[0][0], codes[0][0].lower()]
+    verdicts = credit_code_module.well_formed_credit_codes(values)
+
+    def as_written(value: object) -> bool:
+        try:
+            return credit_code_module.check_credit_code(value) == str(value).upper()
+        except RecordError:
+            return False
+
+    assert [bool(v) for v in verdicts] == [
+        isinstance(v, str) and as_written(v) and v == v.strip() for v in values
+    ]

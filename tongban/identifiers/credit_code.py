@@ -16,11 +16,18 @@ Eighteen characters over the alphabet ``0-9 A-Z`` without I, O, S, V, Z:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from tongban.errors import RecordError
-from tongban.identifiers._text import Recent, clean_code
+from tongban.identifiers._text import clean_code
 from tongban.identifiers.regions import PROVINCES
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 __all__ = [
     "AUTHORITIES",
@@ -29,6 +36,7 @@ __all__ = [
     "credit_check_char",
     "org_code_check_char",
     "parse_credit_code",
+    "well_formed_credit_codes",
 ]
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -96,14 +104,10 @@ def org_code_check_char(body8: str) -> str:
 def check_credit_code(raw: object) -> str:
     """Normalize and validate; return the 18-character code or raise :class:`RecordError`.
 
-    Valid text inputs are remembered (see :class:`~tongban.identifiers._text.Recent`)."""
-    if type(raw) is str:
-        hit = _RECENT.newer.get(raw) or _RECENT.older.get(raw)
-        return hit if hit is not None else _RECENT.remember(raw, _check_credit_code(raw))
+    A whole column of codes is checked at once by :func:`well_formed_credit_codes`."""
     return _check_credit_code(raw)
 
 
-_RECENT = Recent()
 # Bytes tables (a byte at a time in C): a character of the alphabet to the base-36 digit
 # of its value for the MOD 31 check, any other byte to "!"; and for GB 11714, each of
 # 0-9A-Z to its value mod 11 as a base-28 digit.
@@ -117,6 +121,59 @@ _ORG_DIGITS = bytes(
 )
 _AUTHORITY_TYPES = frozenset(a + t for a, (_, types) in AUTHORITIES.items() for t in types)
 _PROVINCES_OR_CENTRAL = frozenset(PROVINCES) | {"10"}
+
+
+def well_formed_credit_codes(values: Sequence[object]) -> npt.NDArray[np.bool_]:
+    """For each value, whether it is a valid credit code exactly as written (upper or
+    lower case): every rule of :func:`check_credit_code`, for a whole column in a few array
+    operations. False says only "not as written": the value may still be a valid code
+    after clean-up, which :func:`check_credit_code` tells, naming the rule otherwise."""
+    import numpy as np
+
+    n = len(values)
+    pad = "!" * 18
+    text = "".join([v if type(v) is str and len(v) == 18 and v.isascii() else pad for v in values])
+    up = np.frombuffer(text.upper().encode("ascii"), dtype=np.uint8).reshape(n, 18)
+    t = _tables()
+    vals = t["alphabet"][up]  # 255 outside the alphabet
+    ok = (vals != 255).all(axis=1)
+    weighted = (vals[:, :17].astype(np.int64) @ t["weights17"]) % 31
+    ok &= (31 - weighted) % 31 == vals[:, 17]
+    ok &= t["authority_types"][up[:, 0].astype(np.int64) * 256 + up[:, 1]]
+    region = up[:, 2:8].astype(np.int64) - 48
+    ok &= ((region >= 0) & (region <= 9)).all(axis=1)
+    ok &= t["provinces"][(region[:, 0] * 10 + region[:, 1]).clip(0, 99)]
+    org = t["base36"][up[:, 8:16]]  # 255 where not 0-9A-Z
+    ok &= (org != 255).all(axis=1)
+    remainder = (org.astype(np.int64) @ t["weights8"]) % 11
+    ok &= t["org_check"][(11 - remainder) % 11] == up[:, 16]
+    return ok
+
+
+@lru_cache(maxsize=1)
+def _tables() -> dict[str, Any]:
+    import numpy as np
+
+    alphabet = np.full(256, 255, dtype=np.uint8)
+    for value, char in enumerate(ALPHABET):
+        alphabet[ord(char)] = value
+    base36 = np.full(256, 255, dtype=np.uint8)
+    for char in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+        base36[ord(char)] = int(char, 36)
+    pairs = np.zeros(65536, dtype=bool)
+    for pair in _AUTHORITY_TYPES:
+        pairs[ord(pair[0]) * 256 + ord(pair[1])] = True
+    provinces = np.zeros(100, dtype=bool)
+    provinces[[int(p) for p in _PROVINCES_OR_CENTRAL]] = True
+    return {
+        "alphabet": alphabet,
+        "weights17": np.array([pow(3, i, 31) for i in range(17)], dtype=np.int64),
+        "authority_types": pairs,
+        "provinces": provinces,
+        "base36": base36,
+        "weights8": np.array([3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64),
+        "org_check": np.frombuffer(_ORG_CHECK.encode("ascii"), dtype=np.uint8),
+    }
 
 
 def _check_credit_code(raw: object) -> str:
