@@ -370,6 +370,16 @@ def test_region_check_province_only_checks_the_prefix() -> None:
     assert bad_prefix in err.message
 
 
+def test_a_number_remembered_under_one_region_check_is_judged_afresh_under_the_other() -> None:
+    """Valid numbers are remembered per region check: one that passes the province
+    check is not taken as passing the historical one."""
+    listed_nowhere = make_id(UNLISTED_IN_BEIJING, "19700101", "002")
+    for _ in range(2):
+        assert check_id_number(listed_nowhere, region_check="province") == listed_nowhere
+        with pytest.raises(RecordError, match="region"):
+            check_id_number(listed_nowhere, region_check="historical")
+
+
 @pytest.mark.parametrize("prefix", sorted(PROVINCES))
 def test_region_check_province_accepts_every_province(prefix: str) -> None:
     raw = make_id(prefix + "9999", "19800101", "001")
