@@ -297,9 +297,8 @@ def _unchanged(held: Row, rec: Row, fields: tuple[str, ...], source: str, correc
     if origins[0].get("source") != source:
         return False
     offered, holding = tuple(map(rec.get, fields)), tuple(map(held.get, fields))
-    return offered == holding and all(
-        a.__class__ is b.__class__ for a, b in zip(offered, holding, strict=True)
-    )
+    # Equal values of one type each (1 == True and Decimal("1") == 1 are not the same).
+    return offered == holding and tuple(map(type, offered)) == tuple(map(type, holding))
 
 
 def _text(value: Any) -> str | None:
