@@ -18,24 +18,3 @@ def clean_code(raw: object) -> str:
     if not text.isalnum():
         text = "".join(text.split())
     return text.upper()
-
-
-class Recent:
-    """The canonical forms of the valid values seen last (between ``size`` and twice as
-    many): a record's identifier is checked by normalization and again by the data-quality
-    suite, and the second time is a look-up. Two plain dicts, the older dropped whole when
-    the newer fills: cheaper than an LRU's bookkeeping on every miss, which is the common
-    case for a key seen once."""
-
-    __slots__ = ("newer", "older", "size")
-
-    def __init__(self, size: int = 1 << 16):
-        self.size = size
-        self.newer: dict[str, str] = {}
-        self.older: dict[str, str] = {}
-
-    def remember(self, raw: str, value: str) -> str:
-        if len(self.newer) >= self.size:
-            self.older, self.newer = self.newer, {}
-        self.newer[raw] = value
-        return value

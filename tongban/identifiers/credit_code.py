@@ -41,9 +41,13 @@ __all__ = [
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _ALPHABET_SET = frozenset(ALPHABET)
-# Each alphabet character to the base-36 digit of the same value, so that int(..., 34)
-# reads a code as a number: 34 is congruent to 3 mod 31, and the weights are 3**i.
-_TO_BASE36 = str.maketrans(ALPHABET, "0123456789ABCDEFGHIJKLMNOPQRSTU")
+# A byte table: each alphabet character to the base-36 digit of the same value, so that
+# int(..., 34) reads a code as a number (34 is congruent to 3 mod 31, and the weights are
+# 3**i); any other byte to "!".
+_CREDIT_DIGITS = bytes(
+    ord("0123456789ABCDEFGHIJKLMNOPQRSTU"[ALPHABET.index(chr(b))]) if chr(b) in ALPHABET else 33
+    for b in range(256)
+)
 
 # Registration authorities and the institution types each may register (GB 32100, 附录).
 AUTHORITIES: dict[str, tuple[str, dict[str, str]]] = {
@@ -75,14 +79,15 @@ def credit_check_char(first17: str) -> str:
 
 def _credit_check(first17: str) -> str:
     """The check character of 17 characters already known to be of the alphabet."""
-    return ALPHABET[-int(first17[::-1].translate(_TO_BASE36), 34) % 31]
+    return ALPHABET[-int(first17.encode("ascii")[::-1].translate(_CREDIT_DIGITS), 34) % 31]
 
 
 # GB 11714's weights 3, 7, 9, 10, 5, 8, 4, 2 are 3 * 6**k (mod 11), and 28 = 6 (mod 11):
 # with each character replaced by its value mod 11 (a base-28 digit), the weighted sum is
 # 3 * int(reversed body, 28) (mod 11), one call in C, as for the credit code's own check.
-_ORG_MOD11 = str.maketrans(
-    {c: "0123456789A"[int(c, 36) % 11] for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+_ORG_DIGITS = bytes(
+    ord("0123456789A"[int(chr(b), 36) % 11]) if chr(b).isalnum() and b < 128 else 33
+    for b in range(256)
 )
 
 
@@ -91,7 +96,7 @@ _ORG_CHECK = "0123456789X"  # index: 11 - (weighted sum mod 11), mod 11
 
 def _org_check(body8: str) -> str:
     """The GB 11714 check character of 8 upper-case ASCII letters and digits."""
-    return _ORG_CHECK[(-3 * int(body8[::-1].translate(_ORG_MOD11), 28)) % 11]
+    return _ORG_CHECK[(-3 * int(body8.encode("ascii")[::-1].translate(_ORG_DIGITS), 28)) % 11]
 
 
 def org_code_check_char(body8: str) -> str:
@@ -108,17 +113,6 @@ def check_credit_code(raw: object) -> str:
     return _check_credit_code(raw)
 
 
-# Bytes tables (a byte at a time in C): a character of the alphabet to the base-36 digit
-# of its value for the MOD 31 check, any other byte to "!"; and for GB 11714, each of
-# 0-9A-Z to its value mod 11 as a base-28 digit.
-_CREDIT_DIGITS = bytes(
-    ord("0123456789ABCDEFGHIJKLMNOPQRSTU"[ALPHABET.index(chr(b))]) if chr(b) in ALPHABET else 33
-    for b in range(256)
-)
-_ORG_DIGITS = bytes(
-    ord("0123456789A"[int(chr(b), 36) % 11]) if chr(b).isalnum() and b < 128 else 33
-    for b in range(256)
-)
 _AUTHORITY_TYPES = frozenset(a + t for a, (_, types) in AUTHORITIES.items() for t in types)
 _PROVINCES_OR_CENTRAL = frozenset(PROVINCES) | {"10"}
 
@@ -179,8 +173,7 @@ def _tables() -> dict[str, Any]:
 def _check_credit_code(raw: object) -> str:
     if type(raw) is str and len(raw) == 18 and raw.isascii():
         s = raw.upper()
-        b = s.encode("ascii")
-        digits = b.translate(_CREDIT_DIGITS)
+        digits = s.encode("ascii").translate(_CREDIT_DIGITS)
         # The common case, a well-formed code, in a few C calls; anything else is
         # re-checked step by step below to name the rule it breaks.
         if (
@@ -189,7 +182,7 @@ def _check_credit_code(raw: object) -> str:
             and s[:2] in _AUTHORITY_TYPES
             and s[2:8].isdigit()
             and s[2:4] in _PROVINCES_OR_CENTRAL
-            and _ORG_CHECK[(-3 * int(b[15:7:-1].translate(_ORG_DIGITS), 28)) % 11] == s[16]
+            and _org_check(s[8:16]) == s[16]
         ):
             return s
     s = clean_code(raw)

@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 
 from tongban.errors import RecordError
-from tongban.identifiers._text import Recent, clean_code
+from tongban.identifiers._text import clean_code
 from tongban.identifiers.regions import PROVINCES, region_codes
 
 __all__ = [
@@ -83,9 +83,9 @@ def upgrade_id_number(number15: str) -> str:
 def check_id_number(raw: object, *, region_check: RegionCheck = "historical") -> str:
     """Normalize and validate; return the 18-character number or raise :class:`RecordError`.
 
-    Valid text inputs are remembered (see :class:`~tongban.identifiers._text.Recent`): a
-    record's ID number is checked by the data-quality suite and again by normalization,
-    and the second time is a look-up.
+    Valid text inputs are remembered (see :class:`_Recent`): a record's ID number is
+    checked by the data-quality suite and again by normalization, and the second time is
+    a look-up.
     """
     if type(raw) is str:
         recent = _RECENT.get(region_check)
@@ -98,7 +98,26 @@ def check_id_number(raw: object, *, region_check: RegionCheck = "historical") ->
     return _check_id_number(raw, region_check=region_check)
 
 
-_RECENT: dict[str, Recent] = {"historical": Recent(), "province": Recent()}
+class _Recent:
+    """The canonical forms of the valid numbers seen last (between ``size`` and twice as
+    many). Two plain dicts, the older dropped whole when the newer fills: cheaper than an
+    LRU's bookkeeping on every miss, which is the common case for a number seen once."""
+
+    __slots__ = ("newer", "older", "size")
+
+    def __init__(self, size: int = 1 << 16):
+        self.size = size
+        self.newer: dict[str, str] = {}
+        self.older: dict[str, str] = {}
+
+    def remember(self, raw: str, value: str) -> str:
+        if len(self.newer) >= self.size:
+            self.older, self.newer = self.newer, {}
+        self.newer[raw] = value
+        return value
+
+
+_RECENT: dict[str, _Recent] = {"historical": _Recent(), "province": _Recent()}
 
 
 def _check_id_number(raw: object, *, region_check: RegionCheck = "historical") -> str:
