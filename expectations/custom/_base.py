@@ -21,6 +21,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from great_expectations.render import LegacyRendererType, RenderedStringTemplateContent
 from great_expectations.render.renderer.renderer import renderer
@@ -32,7 +33,7 @@ from great_expectations.render.renderer_configuration import (
 from tongban.errors import RecordError
 from tongban.identifiers import check_credit_code, check_id_number
 from tongban.identifiers.credit_code import well_formed_credit_codes
-from tongban.identifiers.id_number import RegionCheck
+from tongban.identifiers.id_number import RegionCheck, well_formed_id_numbers
 from tongban.normalize import gender_code, parse_date
 
 if TYPE_CHECKING:
@@ -51,7 +52,6 @@ __all__ = [
     "known_key_lookup",
     "memoized",
     "per_distinct",
-    "per_value",
 ]
 
 KeyLookup = Callable[[Collection[str]], Collection[str]]
@@ -161,11 +161,6 @@ def failure(check: Callable[[], object]) -> RecordError | None:
     return None
 
 
-def per_value(column: pd.Series, judge: Callable[[Any], Any]) -> pd.Series:
-    """``judge`` applied to every value (for columns whose values are mostly distinct)."""
-    return pd.Series([judge(v) for v in column.to_numpy()], index=column.index, dtype=object)
-
-
 def per_distinct(column: pd.Series, judge: Callable[[Any], Any]) -> pd.Series:
     """``judge`` applied once per distinct value, spread back to every row; NA stays None."""
     codes, uniques = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=True)
@@ -209,28 +204,44 @@ def _or_none(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 def id_numbers(column: pd.Series, region_check: RegionCheck = "historical") -> pd.Series:
     """The 18-character form of each valid citizen ID number; None where invalid."""
-    judge = _or_none(lambda v: check_id_number(v, region_check=region_check))
-    return memoized(column, ("id_number", region_check), lambda c: per_value(c, judge))
+    return memoized(
+        column,
+        ("id_number", region_check),
+        lambda c: _canonical(
+            c,
+            lambda values: well_formed_id_numbers(values, region_check=region_check),
+            lambda v: check_id_number(v, region_check=region_check),
+        ),
+    )
 
 
 def credit_codes(column: pd.Series) -> pd.Series:
-    """The canonical form of each valid credit code; None where invalid.
+    """The canonical form of each valid credit code; None where invalid."""
+    return memoized(
+        column,
+        "credit_code",
+        lambda c: _canonical(c, well_formed_credit_codes, check_credit_code),
+    )
 
-    Codes valid as written are found for the whole column at once; only the others are
-    checked one by one (to be cleaned up, or found wanting)."""
 
-    def compute(c: pd.Series) -> pd.Series:
-        values = c.to_numpy(dtype=object)
-        valid = well_formed_credit_codes(values)
-        out = np.empty(len(values), dtype=object)
-        out[valid] = [v.upper() for v in values[valid]]
-        others = ~valid
-        if others.any():
-            judge = _or_none(check_credit_code)
-            out[others] = [judge(v) for v in values[others]]
-        return pd.Series(out, index=c.index, dtype=object)
+def _canonical(
+    column: pd.Series,
+    well_formed: Callable[[Any], npt.NDArray[np.bool_]],
+    check: Callable[[Any], str],
+) -> pd.Series:
+    """The canonical (upper-case) form of each valid identifier; None where invalid.
 
-    return memoized(column, "credit_code", compute)
+    Values valid as written are found for the whole column at once (``well_formed``);
+    only the others are checked one by one, to be cleaned up or found wanting."""
+    values = column.to_numpy(dtype=object)
+    valid = well_formed(values)
+    out = np.empty(len(values), dtype=object)
+    out[valid] = [v.upper() for v in values[valid]]
+    others = ~valid
+    if others.any():
+        judge = _or_none(check)
+        out[others] = [judge(v) for v in values[others]]
+    return pd.Series(out, index=column.index, dtype=object)
 
 
 def dates(column: pd.Series) -> pd.Series:

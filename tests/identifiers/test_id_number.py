@@ -370,9 +370,9 @@ def test_region_check_province_only_checks_the_prefix() -> None:
     assert bad_prefix in err.message
 
 
-def test_a_number_remembered_under_one_region_check_is_judged_afresh_under_the_other() -> None:
-    """Valid numbers are remembered per region check: one that passes the province
-    check is not taken as passing the historical one."""
+def test_a_number_is_judged_afresh_under_each_region_check() -> None:
+    """A number that passes the province check is still refused by the historical one,
+    however often either was asked before."""
     listed_nowhere = make_id(UNLISTED_IN_BEIJING, "19700101", "002")
     for _ in range(2):
         assert check_id_number(listed_nowhere, region_check="province") == listed_nowhere
@@ -473,3 +473,44 @@ def test_invisible_characters_are_dropped():
 def test_check_char_helpers_refuse_bad_input():
     with pytest.raises(ValueError):
         id_check_char("1101051949123_002")
+
+
+@SETTINGS
+@given(
+    numbers=st.lists(
+        st.tuples(valid_ids(), st.integers(0, 17), st.sampled_from("0123456789Xx!a中 １")),
+        min_size=1,
+        max_size=20,
+    ),
+    keep=st.lists(st.booleans(), min_size=20, max_size=20),
+    region_check=st.sampled_from(["historical", "province"]),
+)
+def test_a_column_is_judged_as_each_number_alone(numbers, keep, region_check) -> None:
+    """The whole-column check says "valid as written" exactly where the one-by-one check
+    accepts the value and gives it back (upper-cased) unchanged: mutated digits, check
+    characters, dates and regions, a lower-case x, legacy and padded numbers."""
+    values: list[object] = [
+        number if kept else number[:pos] + char + number[pos + 1 :]
+        for (number, pos, char), kept in zip(numbers, keep, strict=False)
+    ]
+    first = numbers[0][0]
+    legacy = first[:6] + first[8:17]
+    unlisted = make_id(UNLISTED_IN_BEIJING, "19800101", "001")
+    values += [None, 110105194912310021, "", " " + first, first[:17] + first[17].lower(),
+               legacy, unlisted]  # fmt: skip
+    verdicts = id_number_module.well_formed_id_numbers(values, region_check=region_check)
+
+    def as_written(value: object) -> bool:
+        try:
+            return check_id_number(value, region_check=region_check) == str(value).upper()
+        except RecordError:
+            return False
+
+    assert [bool(v) for v in verdicts] == [
+        isinstance(v, str) and v == v.strip() and as_written(v) for v in values
+    ]
+
+
+def test_a_column_check_refuses_an_unknown_region_check() -> None:
+    with pytest.raises(ValueError, match="region_check"):
+        id_number_module.well_formed_id_numbers(["11010519491231002X"], region_check="nope")  # type: ignore[arg-type]
