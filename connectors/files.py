@@ -93,14 +93,12 @@ class FilesConnector:
     def _file_pages(self, path: Path, sha: str, after_line: int, state: dict) -> Iterator[Page]:
         t = self.t
         batch: list[RawRecord] = []
-        rows = _xlsx_rows(path, t.sheet) if t.format == "xlsx" else _csv_rows(path, t)
-        while True:
-            try:
-                line, row = next(rows)
-            except StopIteration:
-                break
-            except FatalError as exc:
-                raise FatalError(f"{self.name}: {exc}") from None
+        rows = (
+            _xlsx_rows(self.name, path, t.sheet)
+            if t.format == "xlsx"
+            else _csv_rows(self.name, path, t)
+        )
+        for line, row in rows:
             if line <= after_line:
                 continue
             batch.append((f"{path.name}:{line}", row))
@@ -113,7 +111,7 @@ class FilesConnector:
         yield Page(batch, _copy(state))
 
 
-def _csv_rows(path: Path, t: FilesTransport) -> Iterator[tuple[int, dict[str, Any]]]:
+def _csv_rows(source: str, path: Path, t: FilesTransport) -> Iterator[tuple[int, dict[str, Any]]]:
     """``(physical line, row)`` of a CSV file; extra cells under ``_extra``."""
     line = 1
     try:
@@ -128,14 +126,14 @@ def _csv_rows(path: Path, t: FilesTransport) -> Iterator[tuple[int, dict[str, An
                 yield line, row
     except UnicodeDecodeError as exc:
         raise FatalError(
-            f"{path.name} is not valid {t.encoding} after line {line}"
+            f"{source}: {path.name} is not valid {t.encoding} after line {line}"
             f" (byte {exc.start}): {exc.reason}"
         ) from None
     except csv.Error as exc:
-        raise FatalError(f"{path.name} line {line}: {exc}") from None
+        raise FatalError(f"{source}: {path.name} line {line}: {exc}") from None
 
 
-def _xlsx_rows(path: Path, sheet: str | None) -> Iterator[tuple[int, dict[str, Any]]]:
+def _xlsx_rows(source: str, path: Path, sheet: str | None) -> Iterator[tuple[int, dict[str, Any]]]:
     """``(sheet row, row)`` of a workbook's sheet, read as a stream (bounded memory)."""
     from zipfile import BadZipFile
 
@@ -145,11 +143,11 @@ def _xlsx_rows(path: Path, sheet: str | None) -> Iterator[tuple[int, dict[str, A
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (BadZipFile, InvalidFileException, KeyError, OSError) as exc:
-        raise FatalError(f"{path.name} is not a readable XLSX workbook: {exc}") from None
+        raise FatalError(f"{source}: {path.name} is not a readable XLSX workbook: {exc}") from None
     try:
         if sheet is not None and sheet not in book.sheetnames:
             raise FatalError(
-                f"{path.name} has no sheet {sheet!r}; it has {', '.join(book.sheetnames)}"
+                f"{source}: {path.name} has no sheet {sheet!r}; it has {', '.join(book.sheetnames)}"
             )
         cells = (book[sheet] if sheet is not None else book.worksheets[0]).iter_rows(
             values_only=True

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
 # Full-width ASCII (U+FF01..U+FF5E) to half-width, ideographic space to space.
 FULL_TO_HALF = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 FULL_TO_HALF[0x3000] = 0x20
@@ -18,3 +25,15 @@ def clean_code(raw: object) -> str:
     if not text.isalnum():
         text = "".join(text.split())
     return text.upper()
+
+
+def ascii_matrix(values: Sequence[object], width: int) -> npt.NDArray[np.uint8]:
+    """A column of codes as one upper-cased byte per cell, a row per value; a value that
+    is not ASCII text of ``width`` characters becomes a row of ``!`` (never valid)."""
+    import numpy as np
+
+    pad = "!" * width
+    text = "".join(
+        [v if type(v) is str and len(v) == width and v.isascii() else pad for v in values]
+    )
+    return np.frombuffer(text.upper().encode("ascii"), dtype=np.uint8).reshape(len(values), width)

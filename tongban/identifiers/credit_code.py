@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from tongban.errors import RecordError
-from tongban.identifiers._text import clean_code
+from tongban.identifiers._text import ascii_matrix, clean_code
 from tongban.identifiers.regions import PROVINCES
 
 if TYPE_CHECKING:
@@ -124,10 +124,7 @@ def well_formed_credit_codes(values: Sequence[object]) -> npt.NDArray[np.bool_]:
     after clean-up, which :func:`check_credit_code` tells, naming the rule otherwise."""
     import numpy as np
 
-    n = len(values)
-    pad = "!" * 18
-    text = "".join([v if type(v) is str and len(v) == 18 and v.isascii() else pad for v in values])
-    up = np.frombuffer(text.upper().encode("ascii"), dtype=np.uint8).reshape(n, 18)
+    up = ascii_matrix(values, 18)
     t = _tables()
     vals = t["alphabet"][up]  # 255 outside the alphabet
     ok = (vals != 255).all(axis=1)

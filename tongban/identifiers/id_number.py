@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from tongban.errors import RecordError
-from tongban.identifiers._text import clean_code
+from tongban.identifiers._text import ascii_matrix, clean_code
 from tongban.identifiers.regions import PROVINCES, region_codes
 
 if TYPE_CHECKING:
@@ -107,10 +107,7 @@ def well_formed_id_numbers(
 
     if region_check not in ("historical", "province"):
         raise ValueError(f"region_check must be 'historical' or 'province', not {region_check!r}")
-    n = len(values)
-    pad = "!" * 18
-    text = "".join([v if type(v) is str and len(v) == 18 and v.isascii() else pad for v in values])
-    up = np.frombuffer(text.upper().encode("ascii"), dtype=np.uint8).reshape(n, 18)
+    up = ascii_matrix(values, 18)
     t = _tables()
     digits = up[:, :17].astype(np.int64) - 48
     ok = ((digits >= 0) & (digits <= 9)).all(axis=1)
