@@ -13,9 +13,11 @@ wrong, so every real problem is still left for an expectation to report:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from expectations.custom._base import per_distinct
@@ -52,21 +54,55 @@ def to_frame(entity: str, records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     Row ``i`` is ``records[i]`` (a RangeIndex), which is how failures find their record.
     """
     model = model_columns(entity)
-    present: set[str] = set().union(*records) if records else set()
+    held = getattr(records, "columns", None)  # records held as columns (MappedRows)
+    present: set[str] = set(held) if held is not None else set().union(*records)
     extra = sorted(str(k) for k in present.difference(model))
     columns = [*model, *extra]
-    # pandas reads the records into object columns in C (a column at a time in Python
-    # costs three times as much); blank text then becomes None, column by column.
-    frame = pd.DataFrame(list(records), columns=columns, dtype=object)  # a RangeIndex
+    if held is not None:
+        n = len(records)
+        frame = pd.DataFrame(
+            {c: _object_array(held[c]) if c in held else np.full(n, None) for c in columns},
+            columns=columns,
+            dtype=object,
+        )  # a RangeIndex
+    else:
+        # pandas reads the records into object columns in C (a column at a time in
+        # Python costs three times as much).
+        frame = pd.DataFrame(list(records), columns=columns, dtype=object)  # a RangeIndex
+    # Blank text becomes None, column by column.
     cleaners = CODE_COLUMNS.get(entity, {})
+    blank_free: frozenset[str] = getattr(records, "blank_free", frozenset())
     for column in columns:
         values = frame[column].to_numpy()
-        blank = [i for i, v in enumerate(values) if v.__class__ is str and (not v or v.isspace())]
-        if blank:
-            values = values.copy()
-            values[blank] = None
-            frame[column] = values
+        sent = held[column] if held is not None and column in held else values
+        if column not in blank_free and _may_be_blank(sent):
+            blank = [
+                i for i, v in enumerate(values) if v.__class__ is str and (not v or v.isspace())
+            ]
+            if blank:
+                values = values.copy()
+                values[blank] = None
+                frame[column] = values
         cleaner = cleaners.get(column)
         if cleaner is not None:
             frame[column] = per_distinct(frame[column], cleaner).to_numpy()
     return frame
+
+
+_SPACE_ONLY = re.compile(r"\x00\s+\x00")
+
+
+def _may_be_blank(values: Sequence[Any]) -> bool:
+    """Whether a column may hold blank text (when it is all text: a join, a membership
+    test and a search in C)."""
+    try:
+        joined = "\x00".join(values)
+    except TypeError:  # None or other values: look value by value
+        return True
+    return "" in values or _SPACE_ONLY.search(f"\x00{joined}\x00") is not None
+
+
+def _object_array(values: list[Any]) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out

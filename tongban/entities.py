@@ -10,7 +10,7 @@ mappings rename fields before this) into clean values, or raises
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -20,13 +20,28 @@ from sqlalchemy import Table
 
 from tongban.errors import RecordError
 from tongban.identifiers import check_credit_code, check_id_number
-from tongban.identifiers.id_number import RegionCheck
-from tongban.normalize import clean_text, clean_texts, gender_code, parse_date, parse_decimal
+from tongban.identifiers._text import written_upper
+from tongban.identifiers.credit_code import well_formed_credit_codes
+from tongban.identifiers.id_number import RegionCheck, well_formed_id_numbers
+from tongban.normalize import (
+    clean_text,
+    clean_text_column,
+    clean_texts,
+    date_column,
+    decimal_column,
+    gender_code,
+    parse_date,
+    parse_decimal,
+)
 from tongban.store import schema
 
 __all__ = ["ENTERPRISE", "ENTITIES", "LICENSE", "PERSON", "Entity", "entity"]
 
 Record = dict[str, Any]
+# Normalizes columns of n records, adding to the set the rows it cannot decide.
+ColumnCleaner = Callable[
+    [Mapping[str, list[Any]], int, RegionCheck, set[int]], dict[str, list[Any]]
+]
 
 # GB/T 36901-36905 holder ID types.
 HOLDER_CITIZEN, HOLDER_ENTERPRISE = "111", "001"
@@ -39,6 +54,7 @@ class Entity:
     key: str
     fields: tuple[str, ...]
     _clean: Callable[[Mapping[str, Any], RegionCheck], Record]
+    _clean_columns: ColumnCleaner | None = None
 
     def normalize(
         self, raw: Mapping[str, Any], *, region_check: RegionCheck = "historical"
@@ -50,6 +66,57 @@ class Entity:
                 f"fields {sorted(unknown)} are not part of the {self.name} model",
             )
         return self._clean(raw, region_check)
+
+    def normalize_columns(
+        self,
+        columns: Mapping[str, list[Any]],
+        n: int,
+        *,
+        region_check: RegionCheck = "historical",
+        skip: Collection[int] = (),
+    ) -> tuple[dict[str, list[Any]], dict[int, RecordError]] | None:
+        """:meth:`normalize` of ``n`` records held as columns (``columns[field][i]``):
+        the normalized columns and, by row, the error of each record that broke a rule.
+
+        Clean columns are judged whole; a record the column checks cannot decide is
+        normalized on its own by :meth:`normalize`, so every record gets exactly what
+        :meth:`normalize` gives it. Rows in ``skip`` are left as they are (their values
+        in the result mean nothing). None when this entity has no column form or a
+        column is not one of its fields: the caller goes record by record."""
+        if self._clean_columns is None or not self.inputs.issuperset(columns):
+            return None
+        slow: set[int] = set()
+        out = self._clean_columns(columns, n, region_check, slow)
+        errors: dict[int, RecordError] = {}
+        slow.difference_update(skip)
+        if not slow:
+            return out, errors
+        # Copy on write: a column may be an input's own list, or shared by empty columns.
+        shared = {id(values) for values in columns.values()}
+        for name, values in out.items():
+            if id(values) in shared:
+                out[name] = values = list(values)
+            shared.add(id(values))
+        names = list(columns)
+        for i in sorted(slow):
+            try:
+                record = self._clean({f: columns[f][i] for f in names}, region_check)
+            except RecordError as exc:
+                errors[i] = exc
+                continue
+            for name, value in record.items():
+                out[name][i] = value
+        return out, errors
+
+    @property
+    def text_fields(self) -> tuple[str, ...]:
+        """The fields normalization cleans as free text (``clean_text``)."""
+        return _TEXT_FIELDS.get(self.name, ())
+
+    @property
+    def has_column_form(self) -> bool:
+        """Whether :meth:`normalize_columns` judges whole columns of this entity."""
+        return self._clean_columns is not None
 
     @cached_property
     def inputs(self) -> frozenset[str]:
@@ -92,17 +159,19 @@ def _clean_person(raw: Mapping[str, Any], region_check: RegionCheck) -> Record:
     return rec
 
 
+_ENTERPRISE_TEXTS = (
+    "name", "enterprise_type", "legal_rep_name", "address", "business_scope", "status",
+    "registration_authority",
+)  # fmt: skip
+
+
 def _clean_enterprise(raw: Mapping[str, Any], region_check: RegionCheck) -> Record:
     try:
         credit_code = check_credit_code(raw.get("credit_code"))
     except RecordError as exc:
         exc.field = "credit_code"
         raise
-    rec = clean_texts(
-        raw,
-        ("name", "enterprise_type", "legal_rep_name", "address", "business_scope", "status",
-         "registration_authority"),
-    )  # fmt: skip
+    rec = clean_texts(raw, _ENTERPRISE_TEXTS)
     rec["credit_code"] = credit_code
     rep = raw.get("legal_rep_id_number")
     if clean_text(rep) is not None:
@@ -126,6 +195,39 @@ def _clean_enterprise(raw: Mapping[str, Any], region_check: RegionCheck) -> Reco
             "enterprise.name.missing", f"enterprise {credit_code} has no name", field="name"
         )
     return rec
+
+
+def _enterprise_columns(
+    cols: Mapping[str, list[Any]], n: int, region_check: RegionCheck, slow: set[int]
+) -> dict[str, list[Any]]:
+    """:func:`_clean_enterprise` a column at a time (see :meth:`Entity.normalize_columns`)."""
+    import numpy as np
+
+    empty = [None] * n
+    out = {f: clean_text_column(cols.get(f, empty)) for f in _ENTERPRISE_TEXTS}
+    codes = cols.get("credit_code", empty)
+    ok = well_formed_credit_codes(codes) & written_upper(codes)
+    rep = cols.get("legal_rep_id_number", empty)
+    absent = np.array([v is None for v in rep], dtype=bool)
+    ok &= absent | (well_formed_id_numbers(rep, region_check=region_check) & written_upper(rep))
+    ok &= np.array([v is not None for v in out["name"]], dtype=bool)
+    slow.update(np.flatnonzero(~ok).tolist())
+    out["credit_code"] = codes
+    out["legal_rep_id_number"] = rep
+    out["registered_capital"] = decimal_column(cols.get("registered_capital", empty), slow)
+    out["established_on"] = date_column(cols.get("established_on", empty), slow)
+    given = cols.get("region_code")
+    if given is None or given.count(None) == n:
+        out["region_code"] = [c[2:8] if c.__class__ is str else None for c in codes]
+    else:
+        out["region_code"] = [
+            clean_text(g) or (c[2:8] if c.__class__ is str else None)
+            for g, c in zip(given, codes, strict=True)
+        ]
+    return out
+
+
+_TEXT_FIELDS = {"enterprise": _ENTERPRISE_TEXTS}
 
 
 def _clean_license(raw: Mapping[str, Any], region_check: RegionCheck) -> Record:
@@ -183,6 +285,7 @@ ENTERPRISE = Entity(
     "credit_code",
     _fields(schema.enterprise, "credit_code"),
     _clean_enterprise,
+    _enterprise_columns,
 )
 LICENSE = Entity(
     "license", schema.license, "license_key", _fields(schema.license, "license_key"), _clean_license

@@ -167,3 +167,83 @@ def ethnicity_code(value: object, *, field: str = "ethnicity") -> str | None:
             f"{field}.value", f"{text!r} is not a GB 3304 ethnicity", value=value, field=field
         )
     return code
+
+
+# -- whole columns (the fast lane) -----------------------------------------------------
+# Each takes a column of values as mapped and gives what the cleaner above gives for
+# every value, judging a clean column in a few C calls; a value it cannot decide that
+# way it leaves to the caller (``slow``), who runs the record through the cleaners.
+
+_ISO_DATES = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:\x00[0-9]{4}-[0-9]{2}-[0-9]{2})*")
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+_PLAIN_DECIMALS = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:\x00-?[0-9]+(?:\.[0-9]+)?)*")
+_NONE_TYPE = type(None)
+
+
+def clean_text_column(values: list[Any]) -> list[Any]:
+    """``clean_text`` of every value: the column itself when nothing in it needs it."""
+    try:
+        joined = "\x00".join(values)
+    except TypeError:  # None or a non-text value somewhere: value by value
+        return clean_texts_each(values)
+    if _DIRTY.search(joined) is None and "" not in values:
+        return values
+    return clean_texts_each(values)
+
+
+def clean_texts_each(values: list[Any]) -> list[Any]:
+    dirty = _DIRTY.search
+    return [v if v.__class__ is str and v and not dirty(v) else clean_text(v) for v in values]
+
+
+def iso_date_column(values: list[Any]) -> list[date] | None:
+    """Every value parsed, when all are ``YYYY-MM-DD`` text of real dates; else None."""
+    try:
+        joined = "\x00".join(values)
+    except TypeError:
+        return None
+    if _ISO_DATES.fullmatch(joined) is None:
+        return None
+    try:
+        return list(map(date.fromisoformat, values))
+    except ValueError:  # 2026-02-30
+        return None
+
+
+def date_column(values: list[Any], slow: set[int]) -> list[Any]:
+    """``parse_date`` of every value; a value it cannot parse in C goes to ``slow``."""
+    parsed = iso_date_column(values)
+    if parsed is not None:
+        return parsed
+    if set(map(type, values)) <= {date, _NONE_TYPE}:
+        return values
+    out: list[Any] = []
+    for i, v in enumerate(values):
+        if v is None or type(v) is date:
+            out.append(v)
+            continue
+        out.append(None)
+        slow.add(i)
+    return out
+
+
+def decimal_column(values: list[Any], slow: set[int]) -> list[Any]:
+    """``parse_decimal`` of every value; anything but plain digits goes to ``slow``."""
+    try:
+        joined = "\x00".join(values)
+    except TypeError:
+        pass
+    else:
+        if _PLAIN_DECIMALS.fullmatch(joined) is not None:
+            return list(map(Decimal, values))
+    plain = _PLAIN_DECIMAL.fullmatch
+    out: list[Any] = []
+    for i, v in enumerate(values):
+        if v is None:
+            out.append(None)
+        elif v.__class__ is str and plain(v) is not None:
+            out.append(Decimal(v))
+        else:
+            out.append(None)
+            slow.add(i)
+    return out

@@ -39,7 +39,7 @@ from tongban.prepare import (
     prepare_batch,
     prepare_pages,
 )
-from tongban.store import BatchResult, Incoming, QuarantineEntry, Store
+from tongban.store import BatchResult, Incoming, IncomingColumns, QuarantineEntry, Store
 
 __all__ = [
     "Prepared",
@@ -135,7 +135,7 @@ def run_pages(
     timings = summary.timings
     timings.update(extract=0.0, normalize=0.0, write=0.0)
     started = time.perf_counter()
-    good: list[Incoming] = []
+    good: list[list[Incoming] | IncomingColumns] = []
     bad: list[QuarantineEntry] = []
     read = 0
     cursor: Any = None
@@ -143,7 +143,8 @@ def run_pages(
 
     def take(page: Prepared) -> None:
         nonlocal read
-        good.extend(page.good)
+        if len(page.good):
+            good.append(page.good)
         bad.extend(page.bad)
         read += page.read
         timings["normalize"] += page.seconds
@@ -157,7 +158,9 @@ def run_pages(
 
     def flush() -> None:
         nonlocal good, bad, read
-        writer.submit(good, bad, read, (source, cursor) if save_cursor and have_cursor else None)
+        writer.submit(
+            _one_batch(good), bad, read, (source, cursor) if save_cursor and have_cursor else None
+        )
         good, bad, read = [], [], 0
 
     try:
@@ -199,6 +202,13 @@ def run_pages(
     timings["total"] = time.perf_counter() - started
     store.finish_run(run_id, status="succeeded", counts=summary.counts(), timings=timings)
     return summary
+
+
+def _one_batch(parts: list[list[Incoming] | IncomingColumns]) -> list[Incoming] | IncomingColumns:
+    """Pages' records as one batch: still columns when every page held them so."""
+    if parts and all(isinstance(p, IncomingColumns) for p in parts):
+        return IncomingColumns.concat(parts)  # type: ignore[arg-type]
+    return [item for part in parts for item in part]
 
 
 def _hold(store: Store, held: BatchHeld, run_id: str, source: str, entity: str) -> str:
@@ -244,7 +254,7 @@ class _Writer:
 
     def submit(
         self,
-        good: list[Incoming],
+        good: list[Incoming] | IncomingColumns,
         bad: list[QuarantineEntry],
         read: int,
         cursor: tuple[str, Any] | None,
@@ -253,7 +263,10 @@ class _Writer:
         self._pending.append((self._pool.submit(self._write, good, bad, cursor), read))
 
     def _write(
-        self, good: list[Incoming], bad: list[QuarantineEntry], cursor: tuple[str, Any] | None
+        self,
+        good: list[Incoming] | IncomingColumns,
+        bad: list[QuarantineEntry],
+        cursor: tuple[str, Any] | None,
     ) -> tuple[BatchResult, float]:
         if self._broken:
             raise _NotWritten("an earlier batch of this run failed to write")

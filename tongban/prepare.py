@@ -12,18 +12,20 @@ none of its pages is written.
 from __future__ import annotations
 
 import time
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, overload
 
 from tongban.entities import Entity
 from tongban.errors import BatchHeld, RecordError
 from tongban.identifiers.id_number import RegionCheck
-from tongban.store import Incoming, QuarantineEntry
+from tongban.store import Incoming, IncomingColumns, QuarantineEntry
 
 __all__ = [
     "QUALITY_GROUP",
     "BatchCheck",
+    "MappedRows",
     "Prepared",
     "Staged",
     "prepare_batch",
@@ -69,7 +71,7 @@ BatchCheck = Callable[[str, Sequence[Mapping[str, Any]]], VerdictLike]
 class Prepared:
     """One page, mapped, validated and normalized (here or in a worker process)."""
 
-    good: list[Incoming]
+    good: list[Incoming] | IncomingColumns
     bad: list[QuarantineEntry]
     read: int
     seconds: float = 0.0
@@ -90,18 +92,66 @@ def _lenient(mapper: Mapper) -> Callable[[Mapping[str, Any]], tuple[dict, Record
     return strict
 
 
+class MappedRows(Sequence[dict[str, Any]]):
+    """Mapped records held as columns, seen as a sequence of records (what a
+    :data:`BatchCheck` reads): ``columns`` is there for a check that reads columns
+    whole, and a record is made only when one is asked for."""
+
+    __slots__ = ("_n", "blank_free", "columns")
+
+    def __init__(
+        self, columns: dict[str, list[Any]], n: int, blank_free: frozenset[str] = frozenset()
+    ):
+        self.columns, self._n = columns, n
+        self.blank_free = blank_free  # columns known to hold no empty or blank text
+
+    def __len__(self) -> int:
+        return self._n
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._n))]
+        if not -self._n <= index < self._n:
+            raise IndexError(index)
+        return {f: values[index] for f, values in self.columns.items()}
+
+
+@dataclass(slots=True)
+class _ColumnPage:
+    """A page staged column by column: mapped and normalized values, and by row the
+    error of each record mapping or normalization failed."""
+
+    n: int
+    mapped: dict[str, list[Any]]
+    normalized: dict[str, list[Any]]
+    errors: dict[int, RecordError]
+    blank_free: frozenset[str] = frozenset()
+
+
+Outcome = tuple["list[Incoming] | IncomingColumns", list[QuarantineEntry]]
+
+
 @dataclass(slots=True)
 class Staged:
     """Records mapped and normalized, waiting for the group's validation.
 
     Staging needs no Great Expectations and no store, so it can run in the process that
     fetches (``connectors._worker``) while validation and writing run in the syncing
-    one; a staged page pickles its three forms of a record with their values shared."""
+    one; a staged page pickles its three forms of a record with their values shared.
+
+    Pages of a mapped source whose entity has a column form are held column by column
+    (``pages``; see :meth:`Entity.normalize_columns`), the others record by record
+    (``mapped`` and ``results``); a group mixing both is held record by record."""
 
     records: list[SourceRecord] = field(default_factory=list)
     mapped: list[Mapping[str, Any]] = field(default_factory=list)
     # Per record: the normalized record, or the RecordError of its mapping or normalization.
     results: list[dict[str, Any] | RecordError] = field(default_factory=list)
+    pages: list[_ColumnPage] = field(default_factory=list)
     seconds: float = 0.0
 
     def add(
@@ -113,6 +163,15 @@ class Staged:
     ) -> None:
         """Map and normalize ``records`` now (as pages arrive); validation comes later."""
         t0 = time.perf_counter()
+        if (
+            records
+            and (self.pages or not self.records)
+            and self._add_columns(spec, records, mapper, region_check)
+        ):
+            self.records.extend(records)
+            self.seconds += time.perf_counter() - t0
+            return
+        self._to_rows()
         normalize = spec.normalize
         to_canonical = _lenient(mapper) if mapper is not None else None
         mapped, results = self.mapped, self.results
@@ -134,12 +193,64 @@ class Staged:
         self.records.extend(records)
         self.seconds += time.perf_counter() - t0
 
+    def _add_columns(
+        self,
+        spec: Entity,
+        records: Sequence[SourceRecord],
+        mapper: Mapper | None,
+        region_check: RegionCheck,
+    ) -> bool:
+        to_columns = getattr(mapper, "columns", None)
+        if to_columns is None or not spec.has_column_form:
+            return False
+        n = len(records)
+        mapped, errors = to_columns([record[1] for record in records])
+        done = spec.normalize_columns(mapped, n, region_check=region_check, skip=errors)
+        if done is None:
+            return False
+        normalized, failed = done
+        failed.update(errors)  # a record that failed mapping was not normalized
+        # A text column that clean-up handed back as it was holds no blank text.
+        blank_free = frozenset(f for f in spec.text_fields if normalized.get(f) is mapped.get(f))
+        self.pages.append(_ColumnPage(n, mapped, normalized, failed, blank_free))
+        return True
+
+    def _to_rows(self) -> None:
+        """Hold the column pages record by record (before rows join them)."""
+        for page in self.pages:
+            mapped = MappedRows(page.mapped, page.n)
+            normalized = MappedRows(page.normalized, page.n)
+            for i in range(page.n):
+                self.mapped.append(mapped[i])
+                error = page.errors.get(i)
+                self.results.append(normalized[i] if error is None else error)
+        self.pages.clear()
+
     def extend(self, other: Staged) -> None:
         """Append the records ``other`` staged (a page staged elsewhere joins a group)."""
+        if other.pages and (self.pages or not self.records):
+            self.pages.extend(other.pages)
+        else:
+            self._to_rows()
+            other._to_rows()
+            self.mapped.extend(other.mapped)
+            self.results.extend(other.results)
         self.records.extend(other.records)
-        self.mapped.extend(other.mapped)
-        self.results.extend(other.results)
         self.seconds += other.seconds
+
+    def _verdict(self, spec: Entity, mapped: Sequence[Mapping[str, Any]], check: BatchCheck | None):
+        """The check's verdict on the group (None without a check); raises
+        :class:`BatchHeld` when the gate refuses it."""
+        records = self.records
+        if check is None or not records:
+            return None, 0.0
+        t0 = time.perf_counter()
+        verdict = check(spec.name, mapped)
+        validated = time.perf_counter() - t0
+        if not verdict.gate_passed:
+            raise BatchHeld(verdict.reason or "the gate refused the batch", list(records),
+                            verdict.as_record())  # fmt: skip
+        return verdict, validated
 
     def conclude(
         self, spec: Entity, source: str, check: BatchCheck | None
@@ -149,35 +260,108 @@ class Staged:
         A record the suite fails is quarantined under the expectation even when mapping or
         normalization also failed it (the suite names the rule a reviewer reads first).
         Raises :class:`BatchHeld` when the gate refuses the batch."""
+        self._to_rows()
         records = self.records
         t0 = time.perf_counter()
-        verdict = check(spec.name, self.mapped) if check is not None and records else None
-        validated = time.perf_counter() - t0
-        if verdict is not None and not verdict.gate_passed:
-            raise BatchHeld(verdict.reason or "the gate refused the batch", list(records),
-                            verdict.as_record())  # fmt: skip
+        verdict, validated = self._verdict(spec, self.mapped, check)
         failures = verdict.record_failures if verdict is not None else {}
         out: list[Incoming | QuarantineEntry] = []
         name = spec.name
         for i, result in enumerate(self.results):
-            source_record, raw = records[i]
             found = failures.get(i) if failures else None
             if not found and type(result) is dict:
-                out.append(Incoming(result, source, source_record))
+                out.append(Incoming(result, source, records[i][0]))
                 continue
-            why: tuple[str, str, str | None, str | None]
-            if found:
-                first = found[0]
-                message = "; ".join(dict.fromkeys(f.message for f in found))
-                why = (first.rule, message, first.field, first.expectation)
-            else:
-                error: RecordError = result  # type: ignore[assignment]
-                why = (error.rule, error.message, error.field, None)
-            out.append(QuarantineEntry(name, source, source_record, dict(raw), *why))
+            out.append(_quarantined(name, source, records[i], found, result))
         self.seconds += time.perf_counter() - t0
         if verdict is None:
             return out, None
         return out, {**verdict.as_record(), "seconds": validated}
+
+    def conclude_pages(
+        self, spec: Entity, source: str, check: BatchCheck | None, sizes: Sequence[int]
+    ) -> tuple[list[Outcome], dict[str, Any] | None]:
+        """:meth:`conclude`, the outcomes given back a page at a time (``sizes``): the
+        records to store (held as columns when they were staged so) and those to
+        quarantine."""
+        if not self.pages:
+            outcomes, result = self.conclude(spec, source, check)
+            split: list[Outcome] = []
+            start = 0
+            for size in sizes:
+                part = outcomes[start : start + size]
+                start += size
+                split.append((
+                    [o for o in part if isinstance(o, Incoming)],
+                    [o for o in part if isinstance(o, QuarantineEntry)],
+                ))  # fmt: skip
+            return split, result
+        t0 = time.perf_counter()
+        pages, records = self.pages, self.records
+        n = len(records)
+        mapped = _joined([p.mapped for p in pages])
+        blank_free = frozenset.intersection(*(p.blank_free for p in pages))
+        verdict, validated = self._verdict(spec, MappedRows(mapped, n, blank_free), check)
+        failures = verdict.record_failures if verdict is not None else {}
+        errors: dict[int, RecordError] = {}
+        offset = 0
+        for page in pages:
+            errors.update((offset + i, e) for i, e in page.errors.items())
+            offset += page.n
+        normalized = _joined([p.normalized for p in pages])
+        batch = IncomingColumns(source, tuple(normalized), normalized, [r[0] for r in records])
+        held = sorted({*failures, *errors})
+        pieces: list[Outcome] = []
+        start = 0
+        name = spec.name
+        for size in sizes:
+            stop = start + size
+            bad_rows = held[bisect_left(held, start) : bisect_left(held, stop)]
+            chunk = batch.slice(start, stop)
+            if bad_rows:
+                bad_set = set(bad_rows)
+                chunk = chunk.take([i - start for i in range(start, stop) if i not in bad_set])
+            bad = [
+                _quarantined(name, source, records[i], failures.get(i), errors.get(i))
+                for i in bad_rows
+            ]
+            pieces.append((chunk, bad))
+            start = stop
+        self.seconds += time.perf_counter() - t0
+        if verdict is None:
+            return pieces, None
+        return pieces, {**verdict.as_record(), "seconds": validated}
+
+
+def _joined(parts: Sequence[dict[str, list[Any]]]) -> dict[str, list[Any]]:
+    """Columns of consecutive pages as one set of columns."""
+    if len(parts) == 1:
+        return parts[0]
+    out: dict[str, list[Any]] = {f: [] for f in parts[0]}
+    for part in parts:
+        for f, values in part.items():
+            out[f].extend(values)
+    return out
+
+
+def _quarantined(
+    entity: str,
+    source: str,
+    record: SourceRecord,
+    found: Sequence[FailureLike] | None,
+    error: object,
+) -> QuarantineEntry:
+    """The quarantine entry of a record the suite failed (``found``) or whose mapping or
+    normalization raised ``error``; the suite's verdict is named first."""
+    why: tuple[str, str, str | None, str | None]
+    if found:
+        first = found[0]
+        message = "; ".join(dict.fromkeys(f.message for f in found))
+        why = (first.rule, message, first.field, first.expectation)
+    else:
+        assert isinstance(error, RecordError)
+        why = (error.rule, error.message, error.field, None)
+    return QuarantineEntry(entity, source, record[0], dict(record[1]), *why)
 
 
 def prepare_outcomes(
@@ -244,26 +428,22 @@ def prepare_pages(
         staged = Staged()  # the raw pages go as soon as they are prepared
         sizes.clear()
         try:
-            outcomes, result = current.conclude(spec, source, check)
+            outcomes, result = current.conclude_pages(
+                spec, source, check, [size for size, _ in pages_of]
+            )
         except BatchHeld as held:
             held.cursor_after = pages_of[-1][1]
             raise
         seconds = current.seconds
         del current
-        start = 0
-        for n, (size, cursor) in enumerate(pages_of):
-            part = outcomes[start : start + size]
-            start += size
+        for n, ((size, cursor), (good, bad)) in enumerate(zip(pages_of, outcomes, strict=True)):
             yield (
                 Prepared(
-                    [o for o in part if isinstance(o, Incoming)],
-                    [o for o in part if isinstance(o, QuarantineEntry)],
-                    size,
-                    seconds if n == 0 else 0.0,
+                    good, bad, size, seconds if n == 0 else 0.0,
                     [result] if result is not None and n == 0 else [],
                 ),
                 cursor,
-            )
+            )  # fmt: skip
 
     waiting = 0
     for page, cursor in pages:

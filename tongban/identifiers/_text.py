@@ -37,3 +37,20 @@ def ascii_matrix(values: Sequence[object], width: int) -> npt.NDArray[np.uint8]:
         [v if type(v) is str and len(v) == width and v.isascii() else pad for v in values]
     )
     return np.frombuffer(text.upper().encode("ascii"), dtype=np.uint8).reshape(len(values), width)
+
+
+def written_upper(values: Sequence[object]) -> npt.NDArray[np.bool_]:
+    """For each value, whether it is text that upper-casing leaves as it is (a code that
+    the checks hand back exactly as written)."""
+    import numpy as np
+
+    try:
+        joined = "".join(values)  # type: ignore[arg-type]
+    except TypeError:
+        pass
+    else:
+        if joined == joined.upper():
+            return np.ones(len(values), dtype=bool)
+    return np.fromiter(
+        (type(v) is str and v == v.upper() for v in values), dtype=bool, count=len(values)
+    )

@@ -116,7 +116,11 @@ def well_formed_id_numbers(
     # Birth dates the table of real dates holds, up to the day the table was made (later
     # ones are decided against today, one by one).
     born = digits[:, 6:14] @ t["powers8"]
-    ok &= np.isin(born, t["real_dates"]) & (born <= t["import_day"])
+    # A look-up in a table of every YYYYMMDD from the first real date on (a sorted search
+    # would cost a sort of the real dates at every call).
+    since = born - t["first_date"]
+    real = t["real_dates"]
+    ok &= real[since.clip(0, len(real) - 1)] & (since >= 0) & (born <= t["import_day"])
     if region_check == "historical":
         ok &= t["regions"][digits[:, :6] @ t["powers6"]]
     else:
@@ -132,12 +136,17 @@ def _tables() -> dict[str, Any]:
     regions[[int(code) for code in (_REGIONS or _load_regions())]] = True
     provinces = np.zeros(100, dtype=bool)
     provinces[[int(p) for p in _PROVINCE_PREFIXES]] = True
+    dates = np.array(sorted(int(d) for d in _REAL_DATES), dtype=np.int64)
+    first = int(dates[0])
+    real_dates = np.zeros(int(dates[-1]) - first + 1, dtype=bool)
+    real_dates[dates - first] = True
     return {
         "weights": np.array([pow(2, 17 - i, 11) for i in range(17)], dtype=np.int64),
         "check": np.frombuffer(_CHECK_CHARS.encode("ascii"), dtype=np.uint8),
         "powers8": 10 ** np.arange(7, -1, -1, dtype=np.int64),
         "powers6": 10 ** np.arange(5, -1, -1, dtype=np.int64),
-        "real_dates": np.array(sorted(int(d) for d in _REAL_DATES), dtype=np.int64),
+        "first_date": first,
+        "real_dates": real_dates,
         "import_day": int(_IMPORT_DAY),
         "regions": regions,
         "provinces": provinces,

@@ -39,9 +39,17 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from tongban.store import schema
-from tongban.store._bulk import JsonCache, dumps, insert_new, insert_rows, update_rows
+from tongban.store._bulk import (
+    JsonCache,
+    dumps,
+    insert_new,
+    insert_new_columns,
+    insert_rows,
+    update_rows,
+)
 from tongban.store._locks import source_lock
 from tongban.store.checksum import store_checksum
+from tongban.store.columns import IncomingColumns
 from tongban.store.merge import (
     Incoming,
     MergeRules,
@@ -223,7 +231,7 @@ class Store(QualityRecords):
     def write_batch(
         self,
         entity: str,
-        records: Sequence[Incoming],
+        records: Sequence[Incoming] | IncomingColumns,
         *,
         run_id: str,
         quarantined: Sequence[QuarantineEntry] = (),
@@ -249,14 +257,18 @@ class Store(QualityRecords):
         self,
         conn: Connection,
         spec: Entity,
-        records: Sequence[Incoming],
+        records: Sequence[Incoming] | IncomingColumns,
         run_id: str,
         quarantined: Sequence[QuarantineEntry],
         cursor: tuple[str, Any] | None,
     ) -> BatchResult:
         table, key = spec.table, spec.key
         now = utcnow()
-        counts = Counter([r.record[key] for r in records])
+        columnar = records if isinstance(records, IncomingColumns) else None
+        if columnar is not None:
+            counts = Counter(columnar.columns[key])
+        else:
+            counts = Counter([r.record[key] for r in records])
         keys = list(counts)
         stored: dict[str, Row] = {}
         for match in _key_matches(conn, table.c[key], keys):
@@ -267,14 +279,17 @@ class Store(QualityRecords):
                 golden = dict(zip(names, found, strict=True))
                 stored[golden[key]] = golden
         new: list[Incoming] = []
-        if conn.dialect.name == "postgresql":
+        fresh: IncomingColumns | None = None
+        if columnar is not None:
+            records, fresh = self._split_fresh(conn, columnar, key, stored, counts)
+        elif conn.dialect.name == "postgresql":
             # A key neither stored nor repeated in the batch makes a new golden row from
             # its record alone: it goes straight to COPY (most records of a first load).
             merged: list[Incoming] = []
             for item in records:
                 k = item.record[key]
-                fresh = k not in stored and counts[k] == 1 and not item.correction
-                (new if fresh else merged).append(item)
+                is_new = k not in stored and counts[k] == 1 and not item.correction
+                (new if is_new else merged).append(item)
             records = merged
         plan = plan_merge(
             spec.name, key, spec.fields, stored, records, self.rules, run_id=run_id, now=now
@@ -292,6 +307,13 @@ class Store(QualityRecords):
         insert_new(
             conn, table, key, spec.fields, new, run_id=run_id, now=now, cache=cache
         )  # fmt: skip
+        if fresh is not None:
+            insert_new_columns(
+                conn, table, key, spec.fields, fresh, run_id=run_id, now=now, cache=cache
+            )  # fmt: skip
+            new_count = len(new) + len(fresh)
+        else:
+            new_count = len(new)
         insert_rows(conn, table, plan.inserts, cache)
         cols = [*spec.fields, "version", "provenance", "updated_at"]
         update_rows(conn, table, [key], plan.updates, cols, cache)
@@ -306,9 +328,30 @@ class Store(QualityRecords):
         if cursor is not None:
             self._set_cursor(conn, cursor[0], cursor[1], run_id, now)
         return BatchResult(
-            plan.inserted + len(new), plan.updated, plan.unchanged, len(quarantined),
+            plan.inserted + new_count, plan.updated, plan.unchanged, len(quarantined),
             len(plan.conflicts),
         )  # fmt: skip
+
+    @staticmethod
+    def _split_fresh(
+        conn: Connection,
+        batch: IncomingColumns,
+        key: str,
+        stored: Mapping[str, Row],
+        counts: Counter[str],
+    ) -> tuple[list[Incoming], IncomingColumns | None]:
+        """The records of a columnar batch to merge, and on PostgreSQL those whose key is
+        neither stored nor repeated in the batch: new golden rows, COPYed as columns."""
+        if conn.dialect.name != "postgresql":
+            return batch.incoming(), None
+        keys = batch.columns[key]
+        if not stored and len(counts) == len(keys):  # a first load: every key is new
+            return [], batch
+        fresh: list[int] = []
+        merged: list[int] = []
+        for i, k in enumerate(keys):
+            (fresh if k not in stored and counts[k] == 1 else merged).append(i)
+        return batch.incoming(merged), batch.take(fresh)
 
     def _insert_ignore(self, conn: Connection, table: Any, rows: list[Row], unique: str) -> None:
         insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
