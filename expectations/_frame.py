@@ -103,6 +103,4 @@ def _may_be_blank(values: Sequence[Any]) -> bool:
 
 
 def _object_array(values: list[Any]) -> np.ndarray:
-    out = np.empty(len(values), dtype=object)
-    out[:] = values
-    return out
+    return np.fromiter(values, dtype=object, count=len(values))

@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Table
 
@@ -35,12 +35,17 @@ from tongban.normalize import (
 )
 from tongban.store import schema
 
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
 __all__ = ["ENTERPRISE", "ENTITIES", "LICENSE", "PERSON", "Entity", "entity"]
 
 Record = dict[str, Any]
-# Normalizes columns of n records, adding to the set the rows it cannot decide.
+# Normalizes columns of n records, adding to the first set the rows it cannot decide and
+# to the second the fields it found free of blank text.
 ColumnCleaner = Callable[
-    [Mapping[str, list[Any]], int, RegionCheck, set[int]], dict[str, list[Any]]
+    [Mapping[str, list[Any]], int, RegionCheck, set[int], set[str]], dict[str, list[Any]]
 ]
 
 # GB/T 36901-36905 holder ID types.
@@ -74,6 +79,7 @@ class Entity:
         *,
         region_check: RegionCheck = "historical",
         skip: Collection[int] = (),
+        blank_free: set[str] | None = None,
     ) -> tuple[dict[str, list[Any]], dict[int, RecordError]] | None:
         """:meth:`normalize` of ``n`` records held as columns (``columns[field][i]``):
         the normalized columns and, by row, the error of each record that broke a rule.
@@ -82,11 +88,16 @@ class Entity:
         normalized on its own by :meth:`normalize`, so every record gets exactly what
         :meth:`normalize` gives it. Rows in ``skip`` are left as they are (their values
         in the result mean nothing). None when this entity has no column form or a
-        column is not one of its fields: the caller goes record by record."""
+        column is not one of its fields: the caller goes record by record.
+
+        ``blank_free``, when given, gets the input columns found to hold no empty or
+        blank text (a data-quality check need not look for any there)."""
         if self._clean_columns is None or not self.inputs.issuperset(columns):
             return None
         slow: set[int] = set()
-        out = self._clean_columns(columns, n, region_check, slow)
+        out = self._clean_columns(
+            columns, n, region_check, slow, set() if blank_free is None else blank_free
+        )
         errors: dict[int, RecordError] = {}
         slow.difference_update(skip)
         if not slow:
@@ -107,11 +118,6 @@ class Entity:
             for name, value in record.items():
                 out[name][i] = value
         return out, errors
-
-    @property
-    def text_fields(self) -> tuple[str, ...]:
-        """The fields normalization cleans as free text (``clean_text``)."""
-        return _TEXT_FIELDS.get(self.name, ())
 
     @property
     def has_column_form(self) -> bool:
@@ -198,24 +204,37 @@ def _clean_enterprise(raw: Mapping[str, Any], region_check: RegionCheck) -> Reco
 
 
 def _enterprise_columns(
-    cols: Mapping[str, list[Any]], n: int, region_check: RegionCheck, slow: set[int]
+    cols: Mapping[str, list[Any]],
+    n: int,
+    region_check: RegionCheck,
+    slow: set[int],
+    blank_free: set[str],
 ) -> dict[str, list[Any]]:
     """:func:`_clean_enterprise` a column at a time (see :meth:`Entity.normalize_columns`)."""
     import numpy as np
 
     empty = [None] * n
     out = {f: clean_text_column(cols.get(f, empty)) for f in _ENTERPRISE_TEXTS}
+    blank_free.update(f for f in _ENTERPRISE_TEXTS if f in cols and out[f] is cols[f])
     codes = cols.get("credit_code", empty)
     ok = well_formed_credit_codes(codes) & written_upper(codes)
+    if ok.all():
+        blank_free.add("credit_code")
     rep = cols.get("legal_rep_id_number", empty)
-    absent = np.array([v is None for v in rep], dtype=bool)
-    ok &= absent | (well_formed_id_numbers(rep, region_check=region_check) & written_upper(rep))
-    ok &= np.array([v is not None for v in out["name"]], dtype=bool)
+    rep_ok = well_formed_id_numbers(rep, region_check=region_check) & written_upper(rep)
+    rep_ok |= _is_none(rep)
+    if rep_ok.all():
+        blank_free.add("legal_rep_id_number")
+    ok &= rep_ok
+    ok &= ~_is_none(out["name"])
     slow.update(np.flatnonzero(~ok).tolist())
     out["credit_code"] = codes
     out["legal_rep_id_number"] = rep
-    out["registered_capital"] = decimal_column(cols.get("registered_capital", empty), slow)
-    out["established_on"] = date_column(cols.get("established_on", empty), slow)
+    for name, parse in (("registered_capital", decimal_column), ("established_on", date_column)):
+        before = len(slow)
+        out[name] = parse(cols.get(name, empty), slow)
+        if len(slow) == before:  # every value parsed (or None): none was blank text
+            blank_free.add(name)
     given = cols.get("region_code")
     if given is None or given.count(None) == n:
         out["region_code"] = [c[2:8] if c.__class__ is str else None for c in codes]
@@ -227,7 +246,12 @@ def _enterprise_columns(
     return out
 
 
-_TEXT_FIELDS = {"enterprise": _ENTERPRISE_TEXTS}
+def _is_none(values: list[Any]) -> npt.NDArray[np.bool_]:
+    import numpy as np
+
+    if None not in values:
+        return np.zeros(len(values), dtype=bool)
+    return np.fromiter((v is None for v in values), dtype=bool, count=len(values))
 
 
 def _clean_license(raw: Mapping[str, Any], region_check: RegionCheck) -> Record:

@@ -205,14 +205,15 @@ class Staged:
             return False
         n = len(records)
         mapped, errors = to_columns([record[1] for record in records])
-        done = spec.normalize_columns(mapped, n, region_check=region_check, skip=errors)
+        blank_free: set[str] = set()
+        done = spec.normalize_columns(
+            mapped, n, region_check=region_check, skip=errors, blank_free=blank_free
+        )
         if done is None:
             return False
         normalized, failed = done
         failed.update(errors)  # a record that failed mapping was not normalized
-        # A text column that clean-up handed back as it was holds no blank text.
-        blank_free = frozenset(f for f in spec.text_fields if normalized.get(f) is mapped.get(f))
-        self.pages.append(_ColumnPage(n, mapped, normalized, failed, blank_free))
+        self.pages.append(_ColumnPage(n, mapped, normalized, failed, frozenset(blank_free)))
         return True
 
     def _to_rows(self) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Hashable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -32,6 +33,7 @@ from great_expectations.render.renderer_configuration import (
 
 from tongban.errors import RecordError
 from tongban.identifiers import check_credit_code, check_id_number
+from tongban.identifiers._text import written_upper
 from tongban.identifiers.credit_code import well_formed_credit_codes
 from tongban.identifiers.id_number import RegionCheck, well_formed_id_numbers
 from tongban.normalize import gender_code, parse_date
@@ -236,7 +238,8 @@ def _canonical(
     values = column.to_numpy(dtype=object)
     valid = well_formed(values)
     out = np.empty(len(values), dtype=object)
-    out[valid] = [v.upper() for v in values[valid]]
+    good = values[valid]
+    out[valid] = good if written_upper(good).all() else [v.upper() for v in good]
     others = ~valid
     if others.any():
         judge = _or_none(check)
@@ -244,10 +247,20 @@ def _canonical(
     return pd.Series(out, index=column.index, dtype=object)
 
 
+_DATES_AS_GIVEN = frozenset({date, type(None)})
+
+
 def dates(column: pd.Series) -> pd.Series:
     """Each value parsed with :func:`tongban.normalize.parse_date`; None where it is not a date."""
     judge = _or_none(lambda v: parse_date(v, field=str(column.name)))
-    return memoized(column, "date", lambda c: per_distinct(c, judge))
+
+    def parse(c: pd.Series) -> pd.Series:
+        values = c.to_numpy(dtype=object)
+        if set(map(type, values)) <= _DATES_AS_GIVEN:  # dates already: each is its own parse
+            return pd.Series(values, index=c.index, dtype=object)
+        return per_distinct(c, judge)
+
+    return memoized(column, "date", parse)
 
 
 def genders(column: pd.Series) -> pd.Series:

@@ -32,10 +32,7 @@ def ascii_matrix(values: Sequence[object], width: int) -> npt.NDArray[np.uint8]:
     is not ASCII text of ``width`` characters becomes a row of ``!`` (never valid)."""
     import numpy as np
 
-    pad = "!" * width
-    text = "".join(
-        [v if type(v) is str and len(v) == width and v.isascii() else pad for v in values]
-    )
+    text = _joined_codes(values, width)
     return np.frombuffer(text.upper().encode("ascii"), dtype=np.uint8).reshape(len(values), width)
 
 
@@ -53,4 +50,20 @@ def written_upper(values: Sequence[object]) -> npt.NDArray[np.bool_]:
             return np.ones(len(values), dtype=bool)
     return np.fromiter(
         (type(v) is str and v == v.upper() for v in values), dtype=bool, count=len(values)
+    )
+
+
+def _joined_codes(values: Sequence[object], width: int) -> str:
+    """The values end to end, each not ASCII text of ``width`` characters as ``!`` * width
+    (a column of well-formed codes is joined in C, without a look at each value)."""
+    try:
+        text = "".join(values)  # type: ignore[arg-type]
+    except TypeError:
+        pass
+    else:
+        if text.isascii() and (len(values) == 0 or set(map(len, values)) == {width}):  # type: ignore[arg-type]
+            return text
+    pad = "!" * width
+    return "".join(
+        [v if type(v) is str and len(v) == width and v.isascii() else pad for v in values]
     )

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from json.encoder import encode_basestring
 from operator import itemgetter
 from typing import Any
@@ -239,18 +240,42 @@ def copy_column(values: list[Any], cache: JsonCache) -> list[str]:
     """One column's values as COPY text: escaped, None as ``\\N``.
 
     A column of plain strings that need no escape (nearly every column) is judged by
-    one join and one search in C and handed back as it is."""
+    one join and one search in C and handed back as it is; a column of one other plain
+    type (decimals, dates) is turned to text by one ``map``."""
     try:
         joined = "\x00".join(values)
-    except TypeError:  # None, or values of another type: each converted
-        texts = [
-            v if v.__class__ is str else None if v is None else _copy_text(v, cache) for v in values
-        ]
-        special = _COPY_SPECIAL.search("\x00".join(filter(None, texts))) is not None
-        return [_NULL if t is None else t.translate(_COPY_ESCAPES) if special else t for t in texts]
-    if _COPY_SPECIAL.search(joined) is None:
-        return values
-    return [v.translate(_COPY_ESCAPES) for v in values]
+    except TypeError:  # None, or values of another type
+        pass
+    else:
+        if _COPY_SPECIAL.search(joined) is None:
+            return values
+        return [v.translate(_COPY_ESCAPES) for v in values]
+    kinds = set(map(type, values))
+    kinds.discard(_NONE_TYPE)
+    (kind,) = kinds if len(kinds) == 1 else (None,)
+    if kind is str:
+        special = _COPY_SPECIAL.search("\x00".join(filter(None, values))) is not None
+        if not special:
+            return [_NULL if v is None else v for v in values]
+    elif kind in _AS_TEXT:  # text with nothing to escape
+        text = _AS_TEXT[kind]
+        if len(kinds) == len(set(map(type, values))):  # no None
+            return list(map(text, values))
+        return [_NULL if v is None else text(v) for v in values]
+    texts = [
+        v if v.__class__ is str else None if v is None else _copy_text(v, cache) for v in values
+    ]
+    special = _COPY_SPECIAL.search("\x00".join(filter(None, texts))) is not None
+    return [_NULL if t is None else t.translate(_COPY_ESCAPES) if special else t for t in texts]
+
+
+_NONE_TYPE = type(None)
+_AS_TEXT: dict[type, Callable[[Any], str]] = {
+    Decimal: str,
+    int: str,
+    date: date.isoformat,
+    datetime: datetime.isoformat,
+}
 
 
 def insert_new_columns(
@@ -281,8 +306,10 @@ def insert_new_columns(
         safe = _UNSAFE_ID.search("".join(ids)) is None  # type: ignore[arg-type]
     except TypeError:  # a record without an id
         safe = False
-    if safe:
-        closing = [f'{head}"{i}"{tail}' for i in ids]
+    if safe:  # made in C: the ids joined by what separates them, split again
+        between = f'"{tail}' + "\x00" + f'{head}"'
+        joined = between.join(ids)  # type: ignore[arg-type]
+        closing = f'{head}"{joined}"{tail}'.split("\x00")
     else:
         closing = [
             head + (encode_basestring(i) if type(i) is str else dumps(i)).translate(_COPY_ESCAPES)
