@@ -28,6 +28,7 @@ from tongban.identifiers._text import FULL_TO_HALF
 from tongban.identifiers.regions import region_codes
 from tongban.normalize import (
     clean_text,
+    clean_text_column,
     ethnicity_code,
     gender_code,
     iso_date_column,
@@ -66,7 +67,11 @@ def _fullwidth(target: str, arg: Any) -> Fn:
 
 
 def _clean(target: str, arg: Any) -> Fn:
-    return clean_text
+    def clean(value: Any) -> Any:
+        return clean_text(value)
+
+    _COLUMN_FORMS[clean] = clean_text_column
+    return clean
 
 
 def _upper(target: str, arg: Any) -> Fn:
@@ -84,6 +89,14 @@ def _digits(target: str, arg: Any) -> Fn:
         text = "".join(ch for ch in str(value) if ch.isdigit())
         return text or None
 
+    def all_digits(values: list[Any]) -> list[Any] | None:
+        try:
+            joined = "".join(values)
+        except TypeError:
+            return None
+        return values if joined.isdigit() and "" not in values else None
+
+    _COLUMN_FORMS[digits] = all_digits
     return digits
 
 
@@ -122,11 +135,31 @@ def _date(target: str, arg: Any) -> Fn:
 
 
 def _gender(target: str, arg: Any) -> Fn:
-    return lambda v: gender_code(v, field=target)
+    return _per_distinct(lambda v: gender_code(v, field=target))
 
 
 def _ethnicity(target: str, arg: Any) -> Fn:
-    return lambda v: ethnicity_code(v, field=target)
+    return _per_distinct(lambda v: ethnicity_code(v, field=target))
+
+
+_TEXT_OR_NONE = frozenset({str, type(None)})
+
+
+def _per_distinct(fn: Fn) -> Fn:
+    """``fn``, with a column form that calls it once per distinct value (code tables)."""
+
+    def one(value: Any) -> Any:
+        return fn(value)
+
+    def column(values: list[Any]) -> list[Any] | None:
+        # Text only: 1, 1.0 and True would share one entry.
+        if not set(map(type, values)) <= _TEXT_OR_NONE:
+            return None
+        table = {v: fn(v) for v in set(values)}  # a RecordError goes value by value
+        return list(map(table.__getitem__, values))
+
+    _COLUMN_FORMS[one] = column
+    return one
 
 
 def _decimal(target: str, arg: Any) -> Fn:
