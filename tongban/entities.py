@@ -283,10 +283,11 @@ def _enterprise_columns(
     out["credit_code"] = codes
     out["legal_rep_id_number"] = rep
     for name, parse in (("registered_capital", decimal_column), ("established_on", date_column)):
-        before = len(slow)
-        out[name] = parse(cols.get(name, empty), slow)
-        if len(slow) == before:  # every value parsed (or None): none was blank text
+        unparsed: set[int] = set()
+        out[name] = parse(cols.get(name, empty), unparsed)
+        if not unparsed:  # every value parsed (or None): none was blank text
             blank_free.add(name)
+        slow |= unparsed
     given = cols.get("region_code")
     if given is None or given.count(None) == n:
         out["region_code"] = [c[2:8] if c.__class__ is str else None for c in codes]

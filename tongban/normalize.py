@@ -202,7 +202,7 @@ def iso_date_column(values: list[Any]) -> list[date] | None:
         joined = "\x00".join(values)
     except TypeError:
         return None
-    if _ISO_DATES.fullmatch(joined) is None:
+    if _ISO_DATES.fullmatch(joined) is None or joined.count("\x00") != len(values) - 1:
         return None
     try:
         return list(map(date.fromisoformat, values))
@@ -234,7 +234,10 @@ def decimal_column(values: list[Any], slow: set[int]) -> list[Any]:
     except TypeError:
         pass
     else:
-        if _PLAIN_DECIMALS.fullmatch(joined) is not None:
+        if (
+            _PLAIN_DECIMALS.fullmatch(joined) is not None
+            and joined.count("\x00") == len(values) - 1  # no NUL inside a value
+        ):
             return list(map(Decimal, values))
     plain = _PLAIN_DECIMAL.fullmatch
     out: list[Any] = []

@@ -43,8 +43,8 @@ class IncomingColumns:
 
     def take(self, rows: Sequence[int]) -> IncomingColumns:
         """The records at ``rows``, in that order."""
-        if len(rows) == len(self) and (not rows or rows[-1] == len(self) - 1):
-            return self  # rows are ascending and distinct: all of them
+        if len(rows) == len(self) and list(rows) == list(range(len(self))):
+            return self  # all of them, in order
         if not rows:
             pick: Any = lambda values: []  # noqa: E731
         elif len(rows) == 1:
