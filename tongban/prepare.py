@@ -239,7 +239,9 @@ class Staged:
         self.records.extend(other.records)
         self.seconds += other.seconds
 
-    def _verdict(self, spec: Entity, mapped: Sequence[Mapping[str, Any]], check: BatchCheck | None):
+    def _verdict(
+        self, spec: Entity, mapped: Sequence[Mapping[str, Any]], check: BatchCheck | None
+    ) -> tuple[VerdictLike | None, float]:
         """The check's verdict on the group (None without a check); raises
         :class:`BatchHeld` when the gate refuses it."""
         records = self.records
