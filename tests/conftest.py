@@ -45,6 +45,13 @@ def pg_database() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="module")
+def pg_database_pair() -> Iterator[tuple[str, str]]:
+    """Two throwaway PostgreSQL databases for one test module (to compare two stores)."""
+    with _throwaway_database() as first, _throwaway_database() as second:
+        yield first, second
+
+
 @pytest.fixture
 def new_pg_database() -> Iterator[str]:
     """An empty PostgreSQL database of its own (for migration tests)."""

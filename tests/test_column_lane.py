@@ -12,11 +12,8 @@ stored, same quarantine.
 from __future__ import annotations
 
 import copy
-import os
 import sys
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -28,8 +25,7 @@ from unittest import mock
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 import tongban.store.store as store_module
 from connectors.definition import FieldMapping
@@ -570,24 +566,6 @@ def test_mapper_columns_examples(raws):
 
 # --- 3. Store.write_batch: IncomingColumns against a list of Incoming ---------------------
 
-PG_ADMIN_URL = os.environ.get(
-    "TONGBAN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
-
-
-@contextmanager
-def pg_database() -> Iterator[str]:
-    name = f"tongban_lanes_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
 
 @pytest.fixture(
     scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -609,13 +587,13 @@ def stores(
         for s in pair:
             s.dispose()
         return
-    with pg_database() as first, pg_database() as second:
-        pair = (Store(first), Store(second))
-        for s in pair:
-            s.migrate()
-        yield pair
-        for s in pair:
-            s.dispose()
+    first, second = request.getfixturevalue("pg_database_pair")
+    pair = (Store(first), Store(second))
+    for s in pair:
+        s.migrate()
+    yield pair
+    for s in pair:
+        s.dispose()
 
 
 def clear(*stores: Store) -> None:
