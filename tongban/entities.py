@@ -179,8 +179,7 @@ def _person_columns(
     import numpy as np
 
     empty = [None] * n
-    out = {f: clean_text_column(cols.get(f, empty)) for f in _PERSON_TEXTS}
-    blank_free.update(f for f in _PERSON_TEXTS if f in cols and out[f] is cols[f])
+    out = _text_columns(cols, _PERSON_TEXTS, empty, blank_free)
     ids = cols.get("id_number", empty)
     ok = well_formed_id_numbers(ids, region_check=region_check) & written_upper(ids)
     if ok.all():
@@ -266,8 +265,7 @@ def _enterprise_columns(
     import numpy as np
 
     empty = [None] * n
-    out = {f: clean_text_column(cols.get(f, empty)) for f in _ENTERPRISE_TEXTS}
-    blank_free.update(f for f in _ENTERPRISE_TEXTS if f in cols and out[f] is cols[f])
+    out = _text_columns(cols, _ENTERPRISE_TEXTS, empty, blank_free)
     codes = cols.get("credit_code", empty)
     ok = well_formed_credit_codes(codes) & written_upper(codes)
     if ok.all():
@@ -296,6 +294,16 @@ def _enterprise_columns(
             clean_text(g) or (c[2:8] if c.__class__ is str else None)
             for g, c in zip(given, codes, strict=True)
         ]
+    return out
+
+
+def _text_columns(
+    cols: Mapping[str, list[Any]], names: tuple[str, ...], empty: list[None], blank_free: set[str]
+) -> dict[str, list[Any]]:
+    """``clean_text`` of the text fields ``names``; a column handed back as it came holds
+    no blank text."""
+    out = {f: clean_text_column(cols.get(f, empty)) for f in names}
+    blank_free.update(f for f in names if f in cols and out[f] is cols[f])
     return out
 
 
