@@ -342,14 +342,8 @@ class Mapper:
         )
         first: RecordError | None = None
         for target, source, constant, fns in self._transformed:
-            value = get(source) if source is not None else constant
-            sent = value
-            try:
-                for fn in fns:
-                    value = fn(value)
-            except RecordError as exc:
-                value = sent
-                first = first or exc
+            value, error = _through(fns, get(source) if source is not None else constant)
+            first = first or error
             out[target] = value
         return out, first
 
@@ -387,15 +381,23 @@ class Mapper:
     def _each(fns: tuple[Fn, ...], values: list[Any], errors: dict[int, RecordError]) -> list:
         out = []
         for i, sent in enumerate(values):
-            value = sent
-            try:
-                for fn in fns:
-                    value = fn(value)
-            except RecordError as exc:
-                value = sent
-                errors.setdefault(i, exc)
+            value, error = _through(fns, sent)
+            if error is not None:
+                errors.setdefault(i, error)
             out.append(value)
         return out
+
+
+def _through(fns: tuple[Fn, ...], sent: Any) -> tuple[Any, RecordError | None]:
+    """``sent`` through ``fns`` in order; on a RecordError, the value as sent and the error
+    (lenient mapping: validation sees the value and names the rule)."""
+    value = sent
+    try:
+        for fn in fns:
+            value = fn(value)
+    except RecordError as exc:
+        return sent, exc
+    return value, None
 
 
 def _column(fns: tuple[Fn, ...], values: list[Any]) -> list[Any]:

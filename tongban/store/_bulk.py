@@ -295,8 +295,10 @@ def insert_new_columns(
         return
     cols = [key, *fields]
     at = now.isoformat()
-    texts = [copy_column(batch.columns[c], cache) if c in batch.columns else None for c in cols]
-    texts = [[_NULL] * len(batch) if t is None else t for t in texts]
+    texts = [
+        copy_column(batch.columns[c], cache) if c in batch.columns else [_NULL] * len(batch)
+        for c in cols
+    ]
     # Provenance (the short form), version and the two timestamps close every row.
     head, tail = cache.short_provenance(batch.source, "\x00", run_id, at).split('"\\u0000"')
     tail = f"{tail}\t1\t{at}\t{at}".translate(_COPY_ESCAPES_EXCEPT_TAB)
