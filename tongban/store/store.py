@@ -247,9 +247,9 @@ class Store(QualityRecords):
             try:
                 with self.engine.begin() as conn:
                     return self._write(conn, spec, records, run_id, quarantined, cursor)
-            except IntegrityError:
+            except Exception as exc:
                 # Another writer inserted one of our new keys first: re-read and re-plan.
-                if attempt == 2:
+                if attempt == 2 or not _constraint_violation(exc):
                     raise
         raise AssertionError("unreachable")
 
@@ -492,6 +492,12 @@ class Store(QualityRecords):
         from tongban.entities import entity
 
         return entity(name)
+
+
+def _constraint_violation(exc: BaseException) -> bool:
+    """An integrity constraint broken (SQLSTATE class 23), whether SQLAlchemy raised it or
+    the driver did on a COPY, which goes around SQLAlchemy."""
+    return isinstance(exc, IntegrityError) or str(getattr(exc, "sqlstate", None)).startswith("23")
 
 
 def _key_matches(conn: Connection, column: Any, keys: Sequence[str]) -> Iterator[Any]:
