@@ -109,6 +109,8 @@ class Store(QualityRecords):
     def __init__(self, url: str, *, rules: MergeRules | None = None, echo: bool = False):
         self.url = url
         self.rules = rules or MergeRules.load()
+        # Per entity: whether its last columnar batch found none of its keys stored.
+        self._all_new: dict[str, bool] = {}
         kwargs: dict[str, Any] = {
             "json_serializer": dumps,
             "echo": echo,
@@ -269,20 +271,19 @@ class Store(QualityRecords):
             counts = Counter(columnar.columns[key])
         else:
             counts = Counter([r.record[key] for r in records])
-        keys = list(counts)
         stored: dict[str, Row] = {}
-        for match in _key_matches(conn, table.c[key], keys):
-            result = conn.execute(select(table).where(match))
-            names = tuple(result.keys())
-            # Provenance stays in its stored form: the merge expands it where it must.
-            for found in result.all():
-                golden = dict(zip(names, found, strict=True))
-                stored[golden[key]] = golden
         new: list[Incoming] = []
         fresh: IncomingColumns | None = None
-        if columnar is not None:
+        copied = 0
+        if columnar is not None and self._copied_all_new(conn, spec, columnar, counts, run_id, now):
+            copied, records = len(columnar), []
+        elif columnar is not None:
+            stored = self._stored(conn, table, key, list(counts))
+            self._all_new[spec.name] = not stored  # the next batch may try COPY first
             records, fresh = self._split_fresh(conn, columnar, key, stored, counts)
-        elif conn.dialect.name == "postgresql":
+        else:
+            stored = self._stored(conn, table, key, list(counts))
+        if columnar is None and conn.dialect.name == "postgresql":
             # A key neither stored nor repeated in the batch makes a new golden row from
             # its record alone: it goes straight to COPY (most records of a first load).
             merged: list[Incoming] = []
@@ -311,9 +312,9 @@ class Store(QualityRecords):
             insert_new_columns(
                 conn, table, key, spec.fields, fresh, run_id=run_id, now=now, cache=cache
             )  # fmt: skip
-            new_count = len(new) + len(fresh)
+            new_count = len(new) + len(fresh) + copied
         else:
-            new_count = len(new)
+            new_count = len(new) + copied
         insert_rows(conn, table, plan.inserts, cache)
         cols = [*spec.fields, "version", "provenance", "updated_at"]
         update_rows(conn, table, [key], plan.updates, cols, cache)
@@ -331,6 +332,56 @@ class Store(QualityRecords):
             plan.inserted + new_count, plan.updated, plan.unchanged, len(quarantined),
             len(plan.conflicts),
         )  # fmt: skip
+
+    @staticmethod
+    def _stored(conn: Connection, table: Any, key: str, keys: list[str]) -> dict[str, Row]:
+        """The golden rows held under ``keys``, by key (provenance in its stored form: the
+        merge expands it where it must)."""
+        stored: dict[str, Row] = {}
+        for match in _key_matches(conn, table.c[key], keys):
+            result = conn.execute(select(table).where(match))
+            names = tuple(result.keys())
+            for found in result.all():
+                golden = dict(zip(names, found, strict=True))
+                stored[golden[key]] = golden
+        return stored
+
+    def _copied_all_new(
+        self,
+        conn: Connection,
+        spec: Entity,
+        batch: IncomingColumns,
+        counts: Counter[str],
+        run_id: str,
+        now: datetime,
+    ) -> bool:
+        """COPY a columnar batch as new golden rows without looking its keys up first,
+        while the batches of this entity bring only keys the store does not hold (a first
+        load), on PostgreSQL; True when it did.
+
+        The primary key tells if one is held after all: the COPY is then rolled back to
+        its savepoint, and the batch looked up and planned as usual. Saves the look-up,
+        about 2 µs a key on the server, on every batch of a first load."""
+        if (
+            conn.dialect.name != "postgresql"
+            or not self._all_new.get(spec.name)
+            or len(counts) != len(batch)  # a key twice: its records merge
+        ):
+            return False
+        savepoint = conn.begin_nested()
+        try:
+            insert_new_columns(
+                conn, spec.table, spec.key, spec.fields, batch, run_id=run_id, now=now,
+                cache=JsonCache(),
+            )  # fmt: skip
+        except Exception as exc:
+            savepoint.rollback()
+            if not _constraint_violation(exc):
+                raise
+            self._all_new[spec.name] = False
+            return False
+        savepoint.commit()
+        return True
 
     @staticmethod
     def _split_fresh(
