@@ -15,8 +15,9 @@ import time
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, overload
+from typing import Any, Protocol
 
+from tongban.columns import ColumnPage, MappedRows, join_columns, stage_columns
 from tongban.entities import Entity
 from tongban.errors import BatchHeld, RecordError
 from tongban.identifiers.id_number import RegionCheck
@@ -92,46 +93,6 @@ def _lenient(mapper: Mapper) -> Callable[[Mapping[str, Any]], tuple[dict, Record
     return strict
 
 
-class MappedRows(Sequence[dict[str, Any]]):
-    """Mapped records held as columns, seen as a sequence of records (what a
-    :data:`BatchCheck` reads): ``columns`` is there for a check that reads columns
-    whole, and a record is made only when one is asked for."""
-
-    __slots__ = ("_n", "blank_free", "columns")
-
-    def __init__(
-        self, columns: dict[str, list[Any]], n: int, blank_free: frozenset[str] = frozenset()
-    ):
-        self.columns, self._n = columns, n
-        self.blank_free = blank_free  # columns known to hold no empty or blank text
-
-    def __len__(self) -> int:
-        return self._n
-
-    @overload
-    def __getitem__(self, index: int) -> dict[str, Any]: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
-    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(self._n))]
-        if not -self._n <= index < self._n:
-            raise IndexError(index)
-        return {f: values[index] for f, values in self.columns.items()}
-
-
-@dataclass(slots=True)
-class _ColumnPage:
-    """A page staged column by column: mapped and normalized values, and by row the
-    error of each record mapping or normalization failed."""
-
-    n: int
-    mapped: dict[str, list[Any]]
-    normalized: dict[str, list[Any]]
-    errors: dict[int, RecordError]
-    blank_free: frozenset[str] = frozenset()
-
-
 Outcome = tuple["list[Incoming] | IncomingColumns", list[QuarantineEntry]]
 
 
@@ -151,7 +112,7 @@ class Staged:
     mapped: list[Mapping[str, Any]] = field(default_factory=list)
     # Per record: the normalized record, or the RecordError of its mapping or normalization.
     results: list[dict[str, Any] | RecordError] = field(default_factory=list)
-    pages: list[_ColumnPage] = field(default_factory=list)
+    pages: list[ColumnPage] = field(default_factory=list)
     seconds: float = 0.0
 
     def add(
@@ -163,11 +124,11 @@ class Staged:
     ) -> None:
         """Map and normalize ``records`` now (as pages arrive); validation comes later."""
         t0 = time.perf_counter()
-        if (
-            records
-            and (self.pages or not self.records)
-            and self._add_columns(spec, records, mapper, region_check)
-        ):
+        # A group held record by record stays so (a page staged elsewhere joined it).
+        joinable = bool(self.pages or not self.records)
+        page = stage_columns(spec, records, mapper, region_check) if joinable else None
+        if page is not None:
+            self.pages.append(page)
             self.records.extend(records)
             self.seconds += time.perf_counter() - t0
             return
@@ -193,38 +154,12 @@ class Staged:
         self.records.extend(records)
         self.seconds += time.perf_counter() - t0
 
-    def _add_columns(
-        self,
-        spec: Entity,
-        records: Sequence[SourceRecord],
-        mapper: Mapper | None,
-        region_check: RegionCheck,
-    ) -> bool:
-        to_columns = getattr(mapper, "columns", None)
-        if to_columns is None or not spec.has_column_form:
-            return False
-        n = len(records)
-        mapped, errors = to_columns([record[1] for record in records])
-        blank_free: set[str] = set()
-        done = spec.normalize_columns(
-            mapped, n, region_check=region_check, skip=errors, blank_free=blank_free
-        )
-        if done is None:
-            return False
-        normalized, failed = done
-        failed.update(errors)  # a record that failed mapping was not normalized
-        self.pages.append(_ColumnPage(n, mapped, normalized, failed, frozenset(blank_free)))
-        return True
-
     def _to_rows(self) -> None:
         """Hold the column pages record by record (before rows join them)."""
         for page in self.pages:
-            mapped = MappedRows(page.mapped, page.n)
-            normalized = MappedRows(page.normalized, page.n)
-            for i in range(page.n):
-                self.mapped.append(mapped[i])
-                error = page.errors.get(i)
-                self.results.append(normalized[i] if error is None else error)
+            for mapped, result in page.rows():
+                self.mapped.append(mapped)
+                self.results.append(result)
         self.pages.clear()
 
     def extend(self, other: Staged) -> None:
@@ -302,7 +237,7 @@ class Staged:
         t0 = time.perf_counter()
         pages, records = self.pages, self.records
         n = len(records)
-        mapped = _joined([p.mapped for p in pages])
+        mapped = join_columns([p.mapped for p in pages])
         blank_free = frozenset.intersection(*(p.blank_free for p in pages))
         verdict, validated = self._verdict(spec, MappedRows(mapped, n, blank_free), check)
         failures = verdict.record_failures if verdict is not None else {}
@@ -311,7 +246,7 @@ class Staged:
         for page in pages:
             errors.update((offset + i, e) for i, e in page.errors.items())
             offset += page.n
-        normalized = _joined([p.normalized for p in pages])
+        normalized = join_columns([p.normalized for p in pages])
         batch = IncomingColumns(source, tuple(normalized), normalized, [r[0] for r in records])
         held = sorted({*failures, *errors})
         pieces: list[Outcome] = []
@@ -334,17 +269,6 @@ class Staged:
         if verdict is None:
             return pieces, None
         return pieces, {**verdict.as_record(), "seconds": validated}
-
-
-def _joined(parts: Sequence[dict[str, list[Any]]]) -> dict[str, list[Any]]:
-    """Columns of consecutive pages as one set of columns."""
-    if len(parts) == 1:
-        return parts[0]
-    out: dict[str, list[Any]] = {f: [] for f in parts[0]}
-    for part in parts:
-        for f, values in part.items():
-            out[f].extend(values)
-    return out
 
 
 def _quarantined(
