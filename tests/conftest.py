@@ -59,6 +59,15 @@ def new_pg_database() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture
+def new_pg_store(new_pg_database: str) -> Iterator[Store]:
+    """A migrated store in a PostgreSQL database of its own (state no other test shares)."""
+    s = Store(new_pg_database)
+    s.migrate()
+    yield s
+    s.dispose()
+
+
 @pytest.fixture(scope="session")
 def _migrated_pg(pg_database: str) -> str:
     store = Store(pg_database)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 
 import psycopg
 import pytest
@@ -45,11 +44,8 @@ def _wait_for_lock(conninfo: str, timeout: float = 10.0) -> None:
 
 
 @pytest.fixture
-def store(new_pg_database: str) -> Iterator[Store]:
-    s = Store(new_pg_database)
-    s.migrate()
-    yield s
-    s.dispose()
+def store(new_pg_store: Store) -> Store:
+    return new_pg_store
 
 
 @pytest.mark.parametrize("form", ["records", "columns"])

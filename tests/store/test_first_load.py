@@ -4,8 +4,6 @@ all is rolled back to its savepoint and merged as usual, with nothing lost or do
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import event
 
@@ -30,11 +28,8 @@ def _batch(numbers: list[int], name: str = "甲公司", source: str = "scjg") ->
 
 
 @pytest.fixture
-def store(new_pg_database: str) -> Iterator[Store]:
-    s = Store(new_pg_database)
-    s.migrate()
-    yield s
-    s.dispose()
+def store(new_pg_store: Store) -> Store:
+    return new_pg_store
 
 
 def _lookups(store: Store) -> list[str]:
