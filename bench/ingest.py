@@ -3,8 +3,13 @@ into PostgreSQL through the whole path (fetch, map, normalize, validate, merge w
 provenance and history), against plain COPY of the same normalized rows into a bare
 table, measured in the same run.
 
-    .venv/bin/python bench/ingest.py              # 200,000 enterprises
-    .venv/bin/python bench/ingest.py --n 1000000
+    .venv/bin/python bench/ingest.py              # 200,000 enterprises, three times
+    .venv/bin/python bench/ingest.py --n 1000000 --repeat 1
+
+Each repetition syncs into a fresh database, then COPYs there; the figures are medians
+over the repetitions (``--repeat``, three by default), and each repetition's own are
+printed as it ends. The ratio is the median of each repetition's own ratio: sync and
+COPY back to back see the machine in the same state.
 
 Prints one figure a line: records_per_s, copy_rows_per_s (median of three), ratio_vs_copy
 and peak_rss_mb (the syncing process and its worker together; the registry runs apart);
@@ -17,6 +22,7 @@ ceiling that table alone sets on ratio_vs_copy.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import statistics
@@ -24,7 +30,9 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterable
 from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -136,9 +144,96 @@ def copy_baseline(store: Store, chunk: int = 50_000, *, golden: bool = False) ->
     return spent
 
 
+@dataclass
+class Measured:
+    """One repetition: a first sync into a fresh database, a full pass, the baselines."""
+
+    n: int
+    sync_s: float
+    cpu_s: float
+    resync_s: float
+    resync_cpu_s: float
+    copy_s: float
+    golden_s: float
+    timings: dict[str, float]
+    peak_mb: float = 0.0
+    own_mb: float = 0.0
+    pss_mb: float = 0.0
+    startup_s: float = 0.0
+
+    @property
+    def records_per_s(self) -> float:
+        return self.n / self.sync_s
+
+    @property
+    def ratio(self) -> float:
+        return self.copy_s / self.sync_s  # (n / sync_s) / (n / copy_s)
+
+
+def measure_once(n: int, pg: str, env: dict[str, str], worker: bool) -> Measured:
+    """One repetition, in a process of its own (so its peak memory is its own)."""
+    # One-time costs of a process, not of ingest: importing Great Expectations and
+    # starting the worker's fork server. Timed and printed apart.
+    t_start = time.perf_counter()
+    import expectations  # noqa: F401  (validation runs in this process either way)
+
+    if worker:
+        warm_up()
+    startup = time.perf_counter() - t_start
+    definition = load_definitions()["scjg_enterprise"]
+    settings = Settings()
+    sampler = RssSampler(exclude=set())
+    sampler.start()
+    with throwaway_database(pg) as db:
+        store = Store(db)
+        store.migrate()
+        t0, cpu0 = time.perf_counter(), time.process_time()
+        summary = sync_source(
+            store, definition, env=env, batch_size=settings.batch_size,
+            worker=worker, group=settings.quality_group,
+        )  # fmt: skip
+        elapsed = time.perf_counter() - t0
+        cpu = time.process_time() - cpu0
+        if summary.read != n or not summary.reconciles:
+            raise SystemExit(f"sync read {summary.read} of {n}: {summary.counts()}")
+        # The same records sent again (a full pass from the start): every one is unchanged.
+        t1, cpu1 = time.perf_counter(), time.process_time()
+        again = sync_source(
+            store, definition, env=env, batch_size=settings.batch_size,
+            worker=worker, group=settings.quality_group, full=True,
+        )  # fmt: skip
+        resync_elapsed = time.perf_counter() - t1
+        resync_cpu = time.process_time() - cpu1
+        if again.read != n or again.unchanged != n:
+            raise SystemExit(f"the full pass did not find every record unchanged: {again.counts()}")
+        sampler.stop()
+        own_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the baselines
+        copy_s = statistics.median(copy_baseline(store) for _ in range(3))
+        golden_s = statistics.median(copy_baseline(store, golden=True) for _ in range(3))
+        store.dispose()
+    return Measured(
+        n, elapsed, cpu, resync_elapsed, resync_cpu, copy_s, golden_s, dict(summary.timings),
+        # Conservative: the larger of the process's own peak RSS and the summed PSS.
+        peak_mb=max(sampler.peak_mb, own_mb), own_mb=own_mb, pss_mb=sampler.peak_mb,
+        startup_s=startup,
+    )  # fmt: skip
+
+
+def repetition(args: argparse.Namespace, url: str) -> Measured:
+    """``measure_once`` in a fresh Python process."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--one", url, "--n", str(args.n),
+               "--pg", args.pg, *(["--worker"] if args.worker else [])]  # fmt: skip
+    done = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=True)
+    return Measured(**json.loads(done.stdout.strip().splitlines()[-1]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=200_000, help="enterprises to sync")
+    parser.add_argument(
+        "--repeat", type=int, default=3,
+        help="repetitions, each in a fresh process and database; the figures are medians",
+    )  # fmt: skip
     parser.add_argument("--port", type=int, default=18712)
     parser.add_argument(
         "--worker", action="store_true", help="extract, validate and normalize in a worker"
@@ -148,83 +243,58 @@ def main() -> None:
             "TONGBAN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
         help="PostgreSQL server URL (a throwaway database is created on it)",
     )  # fmt: skip
+    parser.add_argument("--one", metavar="URL", help=argparse.SUPPRESS)  # a repetition's process
     args = parser.parse_args()
-    definition = load_definitions()["scjg_enterprise"]
-    print(f"# starting the registry with {args.n:,} enterprises (pre-rendered pages)", flush=True)
-    with registry(args.n, args.port) as (url, registry_pid), throwaway_database(args.pg) as db:
-        env = {"TONGBAN_SCJG_URL": url, "TONGBAN_SCJG_APP_KEY": "tongban_scjg",
+    if args.one:
+        env = {"TONGBAN_SCJG_URL": args.one, "TONGBAN_SCJG_APP_KEY": "tongban_scjg",
                "TONGBAN_SCJG_APP_SECRET": "bench-secret"}  # fmt: skip
-        store = Store(db)
-        store.migrate()
-        # One-time costs of a process, not of ingest: importing Great Expectations and
-        # starting the worker's fork server. Timed and printed apart.
-        t_start = time.perf_counter()
-        settings = Settings()
-        worker = settings.sync_worker or args.worker
-        import expectations  # noqa: F401  (validation runs in this process either way)
+        worker = Settings().sync_worker or args.worker
+        print(json.dumps(asdict(measure_once(args.n, args.pg, env, worker))))
+        return
+    print(f"# starting the registry with {args.n:,} enterprises (pre-rendered pages)", flush=True)
+    runs: list[Measured] = []
+    with registry(args.n, args.port) as (url, _):
+        for i in range(max(1, args.repeat)):
+            run = repetition(args, url)
+            runs.append(run)
+            t = run.timings
+            print(
+                f"# run {i + 1}: sync {run.sync_s:.1f}s ({run.records_per_s:,.0f} records/s,"
+                f" CPU {run.cpu_s / args.n * 1e6:.0f} us a record: pages in"
+                f" {t['extract']:.1f}s, map+validate+normalize {t['normalize']:.1f}s, validate"
+                f" {t.get('validate', 0):.1f}s, write {t['write']:.1f}s on a thread);"
+                f" bare COPY {args.n / run.copy_s:,.0f} rows/s; ratio {run.ratio:.3f};"
+                f" full pass {args.n / run.resync_s:,.0f} records/s; peak {run.peak_mb:.0f} MB"
+                f" (own RSS {run.own_mb:.0f}, summed PSS {run.pss_mb:.0f}); start-up"
+                f" {run.startup_s:.1f}s, not counted",
+                flush=True,
+            )
 
-        if worker:
-            warm_up()
-        startup = time.perf_counter() - t_start
-        sampler = RssSampler(exclude={registry_pid})
-        sampler.start()
-        t0, cpu0 = time.perf_counter(), time.process_time()
-        summary = sync_source(
-            store, definition, env=env, batch_size=settings.batch_size,
-            worker=worker, group=settings.quality_group,
-        )  # fmt: skip
-        elapsed = time.perf_counter() - t0
-        cpu = time.process_time() - cpu0
-        if summary.read != args.n or not summary.reconciles:
-            raise SystemExit(f"sync read {summary.read} of {args.n}: {summary.counts()}")
-        # The same records sent again (a full pass from the start): every one is unchanged.
-        t1, cpu1 = time.perf_counter(), time.process_time()
-        again = sync_source(
-            store, definition, env=env, batch_size=settings.batch_size,
-            worker=worker, group=settings.quality_group, full=True,
-        )  # fmt: skip
-        resync_elapsed = time.perf_counter() - t1
-        resync_cpu = time.process_time() - cpu1
-        if again.read != args.n or again.unchanged != args.n:
-            raise SystemExit(f"the full pass did not find every record unchanged: {again.counts()}")
-        sampler.stop()
-        own_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        # Conservative: the larger of this process's own peak RSS and the summed PSS.
-        peak_mb = max(sampler.peak_mb, own_mb)
-        copies = [copy_baseline(store) for _ in range(3)]
-        copy_s = statistics.median(copies)
-        golden_s = statistics.median(copy_baseline(store, golden=True) for _ in range(3))
-        store.dispose()
-    records_per_s = args.n / elapsed
-    copy_per_s = args.n / copy_s
-    t = summary.timings
-    print(f"# start-up (Great Expectations import, worker fork server) {startup:.1f}s, not"
-          " counted below")  # fmt: skip
-    print(
-        f"# sync {elapsed:.1f}s: pages in {t['extract']:.1f}s (fetching, and in one process"
-        f" also preparing), map+validate+normalize {t['normalize']:.1f}s (validate"
-        f" {t.get('validate', 0):.1f}s), write {t['write']:.1f}s (a thread, overlapping)"
-    )
-    print(f"# CPU time of the syncing process: {cpu:.1f}s ({cpu / elapsed:.2f} of a core;"
-          f" {cpu / args.n * 1e6:.0f} us a record)")  # fmt: skip
-    print(f"records_per_s: {records_per_s:.0f}")
+    def median(values: Iterable[float]) -> float:
+        return statistics.median(values)
+
+    cpu = median(r.cpu_s for r in runs)
+    print(f"# medians of {len(runs)} run(s), each in a fresh process and database; the ratio is the"
+          " median of each run's own ratio (sync and COPY measured back to back)")  # fmt: skip
+    print(f"# CPU time of the syncing process: {cpu / args.n * 1e6:.0f} us a record")
+    print(f"records_per_s: {median(r.records_per_s for r in runs):.0f}")
+    copy_per_s = median(args.n / r.copy_s for r in runs)
     print(f"copy_rows_per_s: {copy_per_s:.0f}")
-    print(f"ratio_vs_copy: {records_per_s / copy_per_s:.3f}")
+    print(f"ratio_vs_copy: {median(r.ratio for r in runs):.3f}")
     print(
-        f"# full pass over the same records (sync --full), every one unchanged:"
-        f" {resync_elapsed:.1f}s, CPU {resync_cpu / args.n * 1e6:.0f} us a record"
+        "# full pass over the same records (sync --full), every one unchanged: CPU"
+        f" {median(r.resync_cpu_s for r in runs) / args.n * 1e6:.0f} us a record"
     )
-    print(f"resync_records_per_s: {args.n / resync_elapsed:.0f}")
-    golden_per_s = args.n / golden_s
+    print(f"resync_records_per_s: {median(args.n / r.resync_s for r in runs):.0f}")
     print(
         "# the same rows COPYed into a table shaped like the store's (key, index, provenance,"
         " bookkeeping), no merge and no normalization: the ceiling the table itself sets"
     )
-    print(f"golden_copy_rows_per_s: {golden_per_s:.0f}")
-    print(f"golden_copy_vs_copy: {golden_per_s / copy_per_s:.3f}")
-    print(f"# peak RSS of the syncing process: {own_mb:.0f} MB; summed PSS of it and any"
-          f" worker: {sampler.peak_mb:.0f} MB; peak_rss_mb is the larger")  # fmt: skip
-    print(f"peak_rss_mb: {peak_mb:.0f}")
+    print(f"golden_copy_rows_per_s: {median(args.n / r.golden_s for r in runs):.0f}")
+    print(f"golden_copy_vs_copy: {median(r.copy_s / r.golden_s for r in runs):.3f}")
+    print("# peak_rss_mb: the largest of the runs' peaks (each the larger of the syncing"
+          " process's own peak RSS and the summed PSS of it and any worker)")  # fmt: skip
+    print(f"peak_rss_mb: {max(r.peak_mb for r in runs):.0f}")
 
 
 if __name__ == "__main__":
