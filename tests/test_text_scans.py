@@ -55,3 +55,12 @@ def test_a_column_of_few_distinct_values_is_cleaned_as_each_value(values):
 @given(st.lists(TEXT, max_size=40))
 def test_any_column_is_cleaned_as_each_value(values):
     assert clean_text_column(values) == [clean_text(v) for v in values]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(TEXT, max_size=20))
+def test_may_be_blank_finds_every_blank_value(values):
+    from expectations._frame import _may_be_blank
+
+    if any(not v or v.isspace() for v in values):
+        assert _may_be_blank(values)
