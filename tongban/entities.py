@@ -181,9 +181,7 @@ def _person_columns(
     empty = [None] * n
     out = _text_columns(cols, _PERSON_TEXTS, empty, blank_free)
     ids = cols.get("id_number", empty)
-    ok = well_formed_id_numbers(ids, region_check=region_check) & written_upper(ids)
-    if ok.all():
-        blank_free.add("id_number")
+    ok = _judged("id_number", ids, _id_numbers(region_check), blank_free)
     # Birth date and gender as the number gives them (rows not ok are redone one by one).
     digits = ascii_matrix(ids, 18)[:, :17].astype(np.int64) - 48
     digits[~ok] = 0
@@ -267,15 +265,9 @@ def _enterprise_columns(
     empty = [None] * n
     out = _text_columns(cols, _ENTERPRISE_TEXTS, empty, blank_free)
     codes = cols.get("credit_code", empty)
-    ok = well_formed_credit_codes(codes) & written_upper(codes)
-    if ok.all():
-        blank_free.add("credit_code")
+    ok = _judged("credit_code", codes, well_formed_credit_codes, blank_free)
     rep = cols.get("legal_rep_id_number", empty)
-    rep_ok = well_formed_id_numbers(rep, region_check=region_check) & written_upper(rep)
-    rep_ok |= _is_none(rep)
-    if rep_ok.all():
-        blank_free.add("legal_rep_id_number")
-    ok &= rep_ok
+    ok &= _judged("legal_rep_id_number", rep, _id_numbers(region_check), blank_free, absent_ok=True)
     ok &= ~_is_none(out["name"])
     slow.update(np.flatnonzero(~ok).tolist())
     out["credit_code"] = codes
@@ -305,6 +297,28 @@ def _text_columns(
     out = {f: clean_text_column(cols.get(f, empty)) for f in names}
     blank_free.update(f for f in names if f in cols and out[f] is cols[f])
     return out
+
+
+def _judged(
+    name: str,
+    values: list[Any],
+    well_formed: Callable[[list[Any]], npt.NDArray[np.bool_]],
+    blank_free: set[str],
+    *,
+    absent_ok: bool = False,
+) -> npt.NDArray[np.bool_]:
+    """By row, whether an identifier column's value is well formed and written in capitals
+    (with ``absent_ok``, or missing); the column is ``blank_free`` when every row is."""
+    ok = well_formed(values) & written_upper(values)
+    if absent_ok:
+        ok |= _is_none(values)
+    if ok.all():
+        blank_free.add(name)
+    return ok
+
+
+def _id_numbers(region_check: RegionCheck) -> Callable[[list[Any]], npt.NDArray[np.bool_]]:
+    return lambda values: well_formed_id_numbers(values, region_check=region_check)
 
 
 def _is_none(values: list[Any]) -> npt.NDArray[np.bool_]:

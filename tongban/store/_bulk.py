@@ -248,7 +248,7 @@ def copy_column(values: list[Any], cache: JsonCache) -> list[str]:
     """One column's values as COPY text: escaped, None as ``\\N``.
 
     A column of plain strings that need no escape (nearly every column) is judged by
-    one join and one search in C and handed back as it is; a column of one other plain
+    one join and a scan in C (``_plain``) and handed back as it is; a column of one other plain
     type (decimals, dates) is turned to text by one ``map``."""
     try:
         joined = "".join(values)

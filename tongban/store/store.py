@@ -312,9 +312,7 @@ class Store(QualityRecords):
             insert_new_columns(
                 conn, table, key, spec.fields, fresh, run_id=run_id, now=now, cache=cache
             )  # fmt: skip
-            new_count = len(new) + len(fresh) + copied
-        else:
-            new_count = len(new) + copied
+            copied += len(fresh)
         insert_rows(conn, table, plan.inserts, cache)
         cols = [*spec.fields, "version", "provenance", "updated_at"]
         update_rows(conn, table, [key], plan.updates, cols, cache)
@@ -329,7 +327,7 @@ class Store(QualityRecords):
         if cursor is not None:
             self._set_cursor(conn, cursor[0], cursor[1], run_id, now)
         return BatchResult(
-            plan.inserted + new_count, plan.updated, plan.unchanged, len(quarantined),
+            plan.inserted + len(new) + copied, plan.updated, plan.unchanged, len(quarantined),
             len(plan.conflicts),
         )  # fmt: skip
 
