@@ -7,7 +7,10 @@ every value of a column. Two habits keep that fast enough for 200,000 records a 
   verdicts spread back with the factorized codes;
 * inside :func:`batch_scope` the judgement of a column is kept, so the ID-number column is
   checked once however many expectations (validity, uniqueness, birth date, gender)
-  read it.
+  read it;
+* our column metrics (:class:`WholeColumnMetric`) read the whole column, nulls included,
+  and count a null as passing: GX would otherwise find the nulls of the column and copy
+  the frame without them once for each of the four metrics it asks of an expectation.
 
 An expectation also explains itself: :meth:`Explains.explain` runs the same rule on the
 raw record and returns the :class:`~tongban.errors.RecordError` a reviewer reads.
@@ -24,6 +27,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from great_expectations.expectations.metrics import ColumnMapMetricProvider
 from great_expectations.render import LegacyRendererType, RenderedStringTemplateContent
 from great_expectations.render.renderer.renderer import renderer
 from great_expectations.render.renderer_configuration import (
@@ -45,6 +49,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Explains",
     "KnownKeys",
+    "WholeColumnMetric",
     "batch_scope",
     "credit_codes",
     "dates",
@@ -53,6 +58,7 @@ __all__ = [
     "id_numbers",
     "known_key_lookup",
     "memoized",
+    "missing",
     "per_distinct",
 ]
 
@@ -192,6 +198,27 @@ def memoized(
         cached = compute(column)
     memo[key] = cached
     return cached.reindex(column.index)
+
+
+def missing(column: pd.Series) -> pd.Series:
+    """Where ``column`` holds no value (GX's own test: None, NaN), found once per column
+    and batch however many expectations ask."""
+    return memoized(column, "missing", lambda c: c.isna())
+
+
+class WholeColumnMetric(ColumnMapMetricProvider):
+    """A column condition over every row, nulls included, with a null counted as passing.
+
+    GX's default (``filter_column_isnull``) drops the nulls first: it tests the column
+    for nulls and copies the frame without them for each metric an expectation needs
+    (the condition, its unexpected count, values and index list), four times an
+    expectation. A condition of ours is evaluated once per column anyway (``memoized``)
+    and says itself that a null passes (``| missing(column)``); whether a value must be
+    present at all is the business of ``expect_column_values_to_not_be_null``. The
+    results are the same: the unexpected rows, and the ratio GX computes over the
+    non-null count."""
+
+    filter_column_isnull = False
 
 
 def _or_none(check: Callable[[Any], Any]) -> Callable[[Any], Any]:

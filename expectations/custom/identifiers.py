@@ -16,17 +16,16 @@ from typing import Any, ClassVar, Literal
 import pandas as pd
 from great_expectations.execution_engine import PandasExecutionEngine
 from great_expectations.expectations.expectation import ColumnMapExpectation
-from great_expectations.expectations.metrics import (
-    ColumnMapMetricProvider,
-    column_condition_partial,
-)
+from great_expectations.expectations.metrics import column_condition_partial
 
 from expectations.custom._base import (
     Explains,
+    WholeColumnMetric,
     credit_codes,
     failure,
     id_numbers,
     known_key_lookup,
+    missing,
 )
 from tongban.errors import RecordError
 from tongban.identifiers import check_credit_code, check_id_number, is_known_region
@@ -60,13 +59,13 @@ def _canonical_value(value: Any, identifier: str, region_check: RegionCheckField
         return None
 
 
-class ColumnValuesValidIdNumber(ColumnMapMetricProvider):
+class ColumnValuesValidIdNumber(WholeColumnMetric):
     condition_metric_name = "column_values.valid_id_number"
     condition_value_keys = ("region_check",)
 
     @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column: pd.Series, region_check: RegionCheckField, **_: Any) -> pd.Series:
-        return id_numbers(column, region_check).notna()
+        return id_numbers(column, region_check).notna() | missing(column)
 
 
 class ExpectColumnValuesToBeValidIdNumber(Explains, ColumnMapExpectation):
@@ -84,12 +83,12 @@ class ExpectColumnValuesToBeValidIdNumber(Explains, ColumnMapExpectation):
         return failure(lambda: check_id_number(value, region_check=self.region_check))
 
 
-class ColumnValuesValidCreditCode(ColumnMapMetricProvider):
+class ColumnValuesValidCreditCode(WholeColumnMetric):
     condition_metric_name = "column_values.valid_credit_code"
 
     @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column: pd.Series, **_: Any) -> pd.Series:
-        return credit_codes(column).notna()
+        return credit_codes(column).notna() | missing(column)
 
 
 class ExpectColumnValuesToBeValidCreditCode(Explains, ColumnMapExpectation):
@@ -104,12 +103,13 @@ class ExpectColumnValuesToBeValidCreditCode(Explains, ColumnMapExpectation):
         return failure(lambda: check_credit_code(value))
 
 
-class ColumnValuesKnownRegionCode(ColumnMapMetricProvider):
+class ColumnValuesKnownRegionCode(WholeColumnMetric):
     condition_metric_name = "column_values.known_region_code"
 
     @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column: pd.Series, **_: Any) -> pd.Series:
-        return column.map(lambda v: isinstance(v, str) and is_known_region(v)).astype(bool)
+        known = column.map(lambda v: isinstance(v, str) and is_known_region(v)).astype(bool)
+        return known | missing(column)
 
 
 class ExpectColumnValuesToBeKnownRegionCode(Explains, ColumnMapExpectation):
@@ -131,7 +131,7 @@ class ExpectColumnValuesToBeKnownRegionCode(Explains, ColumnMapExpectation):
         )
 
 
-class ColumnValuesUniqueIdentifiers(ColumnMapMetricProvider):
+class ColumnValuesUniqueIdentifiers(WholeColumnMetric):
     condition_metric_name = "column_values.unique_identifiers"
     condition_value_keys = ("identifier", "region_check")
 
@@ -163,7 +163,7 @@ class ExpectColumnValuesToBeUniqueIdentifiers(Explains, ColumnMapExpectation):
         )
 
 
-class ColumnValuesInStore(ColumnMapMetricProvider):
+class ColumnValuesInStore(WholeColumnMetric):
     condition_metric_name = "column_values.in_store"
     condition_value_keys = ("key_set", "identifier")
 
@@ -201,13 +201,13 @@ class ExpectColumnValuesToBeInStore(Explains, ColumnMapExpectation):
         )
 
 
-class ColumnValuesInLicenseCatalog(ColumnMapMetricProvider):
+class ColumnValuesInLicenseCatalog(WholeColumnMetric):
     condition_metric_name = "column_values.in_license_catalog"
     condition_value_keys = ("value_set",)
 
     @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column: pd.Series, value_set: list[str], **_: Any) -> pd.Series:
-        return column.isin(value_set)
+        return column.isin(value_set) | missing(column)
 
 
 class ExpectColumnValuesToBeInLicenseCatalog(Explains, ColumnMapExpectation):

@@ -13,24 +13,28 @@ from typing import Any
 import pandas as pd
 from great_expectations.execution_engine import PandasExecutionEngine
 from great_expectations.expectations.expectation import ColumnMapExpectation
-from great_expectations.expectations.metrics import (
-    ColumnMapMetricProvider,
-    column_condition_partial,
-)
+from great_expectations.expectations.metrics import column_condition_partial
 
-from expectations.custom._base import Explains, dates, failure, per_distinct
+from expectations.custom._base import (
+    Explains,
+    WholeColumnMetric,
+    dates,
+    failure,
+    missing,
+    per_distinct,
+)
 from tongban.errors import RecordError
 from tongban.normalize import parse_date, parse_decimal
 
 __all__ = ["ExpectColumnValuesToBeValidDate", "ExpectColumnValuesToBeValidDecimal"]
 
 
-class ColumnValuesValidDate(ColumnMapMetricProvider):
+class ColumnValuesValidDate(WholeColumnMetric):
     condition_metric_name = "column_values.valid_date"
 
     @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column: pd.Series, **_: Any) -> pd.Series:
-        return dates(column).notna()
+        return dates(column).notna() | missing(column)
 
 
 class ExpectColumnValuesToBeValidDate(Explains, ColumnMapExpectation):
@@ -53,12 +57,12 @@ def _decimal_ok(value: Any) -> bool:
     return True
 
 
-class ColumnValuesValidDecimal(ColumnMapMetricProvider):
+class ColumnValuesValidDecimal(WholeColumnMetric):
     condition_metric_name = "column_values.valid_decimal"
 
     @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column: pd.Series, **_: Any) -> pd.Series:
-        return per_distinct(column, _decimal_ok).astype(bool)
+        return per_distinct(column, _decimal_ok).astype(bool) | missing(column)
 
 
 class ExpectColumnValuesToBeValidDecimal(Explains, ColumnMapExpectation):

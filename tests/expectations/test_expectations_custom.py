@@ -213,3 +213,48 @@ def test_data_docs_sentence_names_the_rule(expectation: Explains) -> None:
     rendered = expectation._prescriptive_renderer(configuration=expectation.configuration)  # type: ignore[attr-defined]
     template = rendered[0].string_template["template"]
     assert "$column" in template and "must" in template
+
+
+def test_our_metrics_read_nulls_and_count_them_as_passing_as_gx_would() -> None:
+    """Our column metrics take the whole column (no null filtering by GX): a null, None or
+    NaN, still passes, the unexpected rows keep their own index, and the unexpected share
+    is counted over the non-null values, as GX counts it for its own metrics."""
+    nan = float("nan")
+    cases: list[tuple[Explains, list[Any], list[int]]] = [
+        (ExpectColumnValuesToBeValidIdNumber(column="v"), [None, "1101051949", nan, GOOD_ID], [1]),
+        (ExpectColumnValuesToBeValidCreditCode(column="v"), [nan, None, "9135", None], [2]),
+        (ExpectColumnValuesToBeKnownRegionCode(column="v"), ["999999", None, "110105", nan], [0]),
+        (ExpectColumnValuesToBeValidDate(column="v"), [None, "1990-02-30", nan, "19900101"], [1]),
+        (ExpectColumnValuesToBeValidDecimal(column="v"), [None, nan, "abc", "1,000"], [2]),
+        (ExpectColumnValuesToBeInLicenseCatalog(column="v", value_set=["A001"]),
+         [None, "C003", nan, "A001"], [1]),
+        (ExpectColumnValuesToBeUniqueIdentifiers(column="v", identifier="id_number"),
+         [GOOD_ID, None, GOOD_ID.lower(), None, nan], [0, 2]),
+    ]  # fmt: skip
+    for expectation, values, bad in cases:
+        frame = pd.DataFrame({"v": values}, dtype=object)
+        suite = gx.ExpectationSuite(name="one", expectations=[expectation])  # type: ignore[list-item]
+        with batch_scope():
+            outcome = validate("custom_tests", frame, suite).results[0]
+        assert not outcome.exception_info.get("raised_exception"), outcome.exception_info
+        result = outcome.result
+        assert sorted(result["unexpected_index_list"]) == bad, expectation
+        nonnull = sum(v is not None and v == v for v in values)
+        assert result["missing_count"] == len(values) - nonnull
+        assert result["unexpected_count"] == len(bad)
+        assert result["unexpected_percent"] == pytest.approx(100 * len(bad) / nonnull)
+
+
+def test_a_row_condition_and_nulls_together() -> None:
+    """With a row condition GX first keeps the rows it names; nulls among them pass and
+    the flagged rows keep their index in the whole frame."""
+    from great_expectations.expectations.row_conditions import Column
+
+    expectation = ExpectColumnValuesToBeValidCreditCode(
+        column="holder_id", row_condition=Column("holder_id_type") == "001"
+    )
+    frame = {
+        "holder_id_type": ["111", "001", "001", "001", "111"],
+        "holder_id": ["not a code", None, "9135", "91350100M000100Y43", "also not"],
+    }
+    assert flagged(expectation, frame) == [2]
