@@ -40,6 +40,16 @@ class Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
+    def send_cut(self, body: bytes, content_type: str) -> None:
+        """Announce all of ``body``, send half of it and hang up."""
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body[: len(body) // 2])
+        self.wfile.flush()
+        self.close_connection = True
+
     def read_body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length > 0 else b""
@@ -57,12 +67,14 @@ class _Server(ThreadingHTTPServer):
         self.app = app
         self._open: set[socket.socket] = set()
         self._lock = threading.Lock()
+        self.accepted = 0
         super().__init__(address, handler)
 
     def get_request(self) -> tuple[socket.socket, Any]:
         conn, addr = super().get_request()
         with self._lock:
             self._open.add(conn)
+            self.accepted += 1
         return conn, addr
 
     def shutdown_request(self, request: Any) -> None:
@@ -97,6 +109,11 @@ class BackgroundServer:
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    @property
+    def connections_accepted(self) -> int:
+        """TCP connections accepted so far (keep-alive clients open few)."""
+        return self._server.accepted
 
     def start(self) -> Self:
         if self._thread is None:

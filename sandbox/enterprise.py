@@ -10,8 +10,10 @@ Auth on ``/api/*``: ``X-App-Key``, ``X-Timestamp`` (unix seconds, within ±300 s
 ``X-Signature`` = base64(HMAC-SHA256(secret, METHOD\\nPATH\\nCANONICAL_QUERY\\nTIMESTAMP)).
 Switches: ``rate_limit`` (requests/s per app key, token bucket, 429 + ``Retry-After``),
 ``error_every`` (every N-th API request answers 503, every other such time 500),
-``fail_after_pages`` (pages beyond N answer 503) and ``prerender`` (render every item
-at start-up, so that serving a page is joining bytes).
+``fail_after_pages`` (pages beyond N answer 503), ``cut_every`` (every N-th page is cut
+off half-way: the full Content-Length is announced, half the body sent and the connection
+closed, as a failing proxy does) and ``prerender`` (render every item at start-up, so
+that serving a page is joining bytes).
 
     >>> headers = signed_headers("key", "secret", "GET", "/api/v1/enterprises", {"limit": "10"})
     >>> sorted(headers)
@@ -165,10 +167,12 @@ class _Registry:
     def __init__(
         self, world: World, dirt: DirtRates, credentials: Mapping[str, str],
         rate_limit: float | None, error_every: int, fail_after_pages: int | None,
+        cut_every: int = 0,
     ) -> None:  # fmt: skip
         self.world, self.credentials = world, dict(credentials)
         self.bucket = _TokenBucket(rate_limit) if rate_limit else None
         self.error_every, self.fail_after_pages = error_every, fail_after_pages
+        self.cut_every, self._pages_sent = cut_every, 0
         self._requests, self._lock = 0, threading.Lock()
         self.dirt = dirt
         n = world.enterprises
@@ -237,6 +241,14 @@ class _Registry:
                 status = 503 if (n // self.error_every) % 2 else 500
                 raise _ApiError(status, "service_unavailable", "服务暂时不可用，请稍后重试")
 
+    def cut_now(self) -> bool:
+        """Whether this page answer is the one in ``cut_every`` to cut off."""
+        if not self.cut_every:
+            return False
+        with self._lock:
+            self._pages_sent += 1
+            return self._pages_sent % self.cut_every == 0
+
     def page(self, path: str, query: str) -> bytes:
         listing = self.listings.get(path)
         if listing is None:
@@ -269,7 +281,11 @@ class _EnterpriseHandler(Handler):
                 raise _ApiError(404, "not_found", f"没有这个接口：{parts.path}")
             key = registry.authenticate("GET", parts.path, parts.query, self.headers)
             registry.admit(key)
-            self.send(200, registry.page(parts.path, parts.query), _JSON)
+            body = registry.page(parts.path, parts.query)
+            if registry.cut_now():
+                self.send_cut(body, _JSON)
+            else:
+                self.send(200, body, _JSON)
         except _ApiError as err:
             body = _dumps({"error": err.error, "message": err.message})
             self.send(err.status, body, _JSON, err.headers)
@@ -290,13 +306,17 @@ class EnterpriseServer(BackgroundServer):
         rate_limit: float | None = None,
         error_every: int = 0,
         fail_after_pages: int | None = None,
+        cut_every: int = 0,
         prerender: bool = False,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
-        if error_every < 0:
-            raise ValueError(f"error_every must be >= 0, not {error_every}")
-        registry = _Registry(world, dirt, credentials, rate_limit, error_every, fail_after_pages)
+        for name, every in (("error_every", error_every), ("cut_every", cut_every)):
+            if every < 0:
+                raise ValueError(f"{name} must be >= 0, not {every}")
+        registry = _Registry(
+            world, dirt, credentials, rate_limit, error_every, fail_after_pages, cut_every
+        )
         if prerender:
             registry.prerender()
         super().__init__(_EnterpriseHandler, registry, host=host, port=port)

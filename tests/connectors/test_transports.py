@@ -152,6 +152,35 @@ def test_rest_honours_429_retry_after_and_retries_5xx(store, caplog):
     assert "HTTP 429" in retried and ("HTTP 503" in retried or "HTTP 500" in retried)
 
 
+def _small_pages(d: SourceDefinition, limit: int) -> SourceDefinition:
+    pagination = d.transport.pagination.model_copy(update={"limit": limit})  # type: ignore[union-attr]
+    return d.model_copy(
+        update={"transport": d.transport.model_copy(update={"pagination": pagination})}
+    )
+
+
+def test_a_page_cut_off_half_way_is_read_again(store, caplog):
+    caplog.set_level(logging.INFO, logger="connectors.base")
+    d = _small_pages(_definition("scjg_enterprise", retry=QUICK), 7)
+    with registry(cut_every=3) as (_, env):
+        summary = sync_source(store, d, env=env)
+    assert (summary.read, summary.inserted, summary.quarantined) == (60, 60, 0)
+    assert summary.reconciles and store.count("enterprise") == 60
+    retried = " ".join(r.getMessage() for r in caplog.records)
+    assert "broke off" in retried and "IncompleteRead" in retried
+
+
+def test_pages_share_one_keep_alive_connection(store):
+    """The body is read whole and the connection goes back to the pool: a sync of nine
+    pages opens one connection, not nine."""
+    d = _small_pages(load_definitions()["scjg_enterprise"], 7)
+    with registry() as (server, env):
+        summary = sync_source(store, d, env=env)
+        accepted = server.connections_accepted
+    assert summary.pages == 9 and summary.read == 60
+    assert accepted == 1
+
+
 def test_a_wrong_hmac_secret_is_refused_with_a_clear_error(store):
     with registry() as (_, env):
         with pytest.raises(FatalError, match="HTTP 401, the system refused our credentials") as e:
