@@ -798,7 +798,7 @@ def batches_over_stored_keys(draw: st.DrawFn) -> tuple[list[Incoming], IncomingC
     keys, keys stored with the same or other values, a key repeated in the batch."""
     small = {
         "name": st.sampled_from(["甲", "乙", None]),
-        "registered_capital": st.sampled_from([None, Decimal("1.0000"), Decimal("2")]),
+        "registered_capital": st.sampled_from([None, Decimal("1.0000"), Decimal("2"), 1]),
         "established_on": st.sampled_from([None, date(1990, 1, 1)]),
         "status": st.sampled_from(["存续", "注销", "a\tb", None]),
     }
@@ -859,6 +859,25 @@ def test_new_stored_unchanged_updated_and_repeated_keys_in_one_batch(stores):
     if stores[0].engine.dialect.name == "postgresql":
         assert fresh == 2  # CODES[4] and CODES[5]: neither stored nor repeated
     assert_same_stores(stores, CODES)
+
+
+def test_a_batch_sent_again_is_unchanged_and_touches_no_row(stores):
+    """The daily full pass: every record offers what its golden row holds, all from this
+    source. Each is counted unchanged without being merged, and the store (rows, history,
+    timestamps) stays byte for byte as it was, in both lanes."""
+    clear(*stores)
+    columns: dict[str, list[Any]] = {
+        "credit_code": CODES[:4],
+        "name": ["甲", "乙", "丙", None],
+        "registered_capital": [Decimal("1.5"), None, Decimal("2.0000"), Decimal("0")],
+        "established_on": [date(1990, 1, 1), None, date(2001, 2, 3), date(2020, 12, 31)],
+    }
+    batch = IncomingColumns("t", tuple(columns), columns, ["r0", "r1", None, "r3"])
+    write_both(stores, batch)
+    before = [s.checksum(cursors=False) for s in stores]
+    got, want, _ = write_both(stores, batch)
+    assert got == want and (got.unchanged, got.inserted, got.updated) == (4, 0, 0)
+    assert [s.checksum(cursors=False) for s in stores] == before
 
 
 # --- IncomingColumns ---------------------------------------------------------------------

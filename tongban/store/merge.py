@@ -27,6 +27,7 @@ __all__ = [
     "expand_provenance",
     "jsonable",
     "plan_merge",
+    "sole_source",
 ]
 
 Row = dict[str, Any]
@@ -288,17 +289,21 @@ def _unchanged(held: Row, rec: Row, fields: tuple[str, ...], source: str, correc
     """A record offering exactly what its golden row holds, every field of which came
     from this same source, changes nothing whatever the rules: the common case of a
     source sending records again, decided without expanding the stored provenance."""
-    if correction:
-        return False
-    prov = held["provenance"]
-    origins = prov.get("origins") if type(prov) is dict else None
-    if not origins or len(prov) != 1 or len(origins) != 1:
-        return False  # not the short form: fields of more than one origin
-    if origins[0].get("source") != source:
+    if correction or sole_source(held["provenance"]) != source:
         return False
     offered, holding = tuple(map(rec.get, fields)), tuple(map(held.get, fields))
     # Equal values of one type each (1 == True and Decimal("1") == 1 are not the same).
     return offered == holding and tuple(map(type, offered)) == tuple(map(type, holding))
+
+
+def sole_source(provenance: Any) -> Any:
+    """The source every field of a golden row came from, when its stored provenance is
+    the short form (one origin, no field map); None otherwise."""
+    origins = provenance.get("origins") if type(provenance) is dict else None
+    if not origins or len(provenance) != 1 or len(origins) != 1:
+        return None  # not the short form: fields of more than one origin
+    origin = origins[0]
+    return origin.get("source") if type(origin) is dict else None
 
 
 def _text(value: Any) -> str | None:

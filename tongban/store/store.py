@@ -17,6 +17,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -57,6 +58,7 @@ from tongban.store.merge import (
     expand_provenance,
     jsonable,
     plan_merge,
+    sole_source,
 )
 from tongban.store.quality import QualityRecords
 
@@ -274,12 +276,20 @@ class Store(QualityRecords):
         stored: dict[str, Row] = {}
         new: list[Incoming] = []
         fresh: IncomingColumns | None = None
-        copied = 0
+        copied = skipped = 0
         if columnar is not None and self._copied_all_new(conn, spec, columnar, counts, run_id, now):
             copied, records = len(columnar), []
         elif columnar is not None:
-            stored = self._stored(conn, table, key, list(counts))
-            self._all_new[spec.name] = not stored  # the next batch may try COPY first
+            names, held = self._held(conn, table, key, list(counts))
+            self._all_new[spec.name] = not held  # the next batch may try COPY first
+            rest = _changed_rows(columnar, key, spec.fields, names, held, counts)
+            skipped = len(columnar) - len(rest)
+            columnar = columnar.take(rest)
+            stored = {
+                k: dict(zip(names, found, strict=True))
+                for k in columnar.columns[key]
+                if (found := held.get(k)) is not None
+            }
             records, fresh = self._split_fresh(conn, columnar, key, stored, counts)
         else:
             stored = self._stored(conn, table, key, list(counts))
@@ -327,8 +337,8 @@ class Store(QualityRecords):
         if cursor is not None:
             self._set_cursor(conn, cursor[0], cursor[1], run_id, now)
         return BatchResult(
-            plan.inserted + len(new) + copied, plan.updated, plan.unchanged, len(quarantined),
-            len(plan.conflicts),
+            plan.inserted + len(new) + copied, plan.updated, plan.unchanged + skipped,
+            len(quarantined), len(plan.conflicts),
         )  # fmt: skip
 
     @staticmethod
@@ -343,6 +353,19 @@ class Store(QualityRecords):
                 golden = dict(zip(names, found, strict=True))
                 stored[golden[key]] = golden
         return stored
+
+    @staticmethod
+    def _held(
+        conn: Connection, table: Any, key: str, keys: list[str]
+    ) -> tuple[tuple[str, ...], dict[str, Sequence[Any]]]:
+        """The column names, and the golden rows held under ``keys`` by key, each as the
+        driver gives it (a tuple): :meth:`_stored` without a dict a row."""
+        names = tuple(c.name for c in table.columns)
+        held: dict[str, Sequence[Any]] = {}
+        at = names.index(key)
+        for match in _key_matches(conn, table.c[key], keys):
+            held.update((row[at], row) for row in conn.execute(select(table).where(match)))
+        return names, held
 
     def _copied_all_new(
         self,
@@ -541,6 +564,54 @@ class Store(QualityRecords):
         from tongban.entities import entity
 
         return entity(name)
+
+
+def _changed_rows(
+    batch: IncomingColumns,
+    key: str,
+    fields: Sequence[str],
+    names: Sequence[str],
+    held: Mapping[str, Sequence[Any]],
+    counts: Counter[str],
+) -> list[int]:
+    """The rows of ``batch`` that may change the store: all but those offering exactly
+    what their golden row holds, every field of which came from this same source (the
+    test of ``merge._unchanged``), decided on tuples, with no dict or ``Incoming`` a
+    record. A key twice in the batch is left to the merge, which applies its records in
+    order.
+
+    Equal values are of one type each: a column of text (or None) that equals the stored
+    value is text too, so only the other columns (amounts, dates) compare their types."""
+    n = len(batch)
+    if not held:
+        return list(range(n))
+    columns = [batch.columns[f] if f in batch.fields else [None] * n for f in fields]
+    typed = [j for j, values in enumerate(columns) if not _all_text(values)]
+    at = [names.index(f) for f in fields]
+    stored_fields = itemgetter(*at) if len(at) > 1 else lambda row: (row[at[0]],)
+    at_provenance = names.index("provenance")
+    source = batch.source
+    offers = zip(batch.columns[key], zip(*columns, strict=True), strict=True)
+    rest: list[int] = []
+    for i, (k, offered) in enumerate(offers):
+        row = held.get(k)
+        if (
+            row is None
+            or counts[k] > 1
+            or sole_source(row[at_provenance]) != source
+            or (holding := stored_fields(row)) != offered
+            or any(type(offered[j]) is not type(holding[j]) for j in typed)
+        ):
+            rest.append(i)
+    return rest
+
+
+def _all_text(values: Sequence[Any]) -> bool:
+    """Whether every value is a str or None."""
+    return set(map(type, values)) <= _TEXT_TYPES
+
+
+_TEXT_TYPES = frozenset({str, type(None)})
 
 
 def _constraint_violation(exc: BaseException) -> bool:
