@@ -364,7 +364,8 @@ class Store(QualityRecords):
         held: dict[str, Sequence[Any]] = {}
         at = names.index(key)
         for match in _key_matches(conn, table.c[key], keys):
-            held.update((row[at], row) for row in conn.execute(select(table).where(match)))
+            rows = conn.execute(select(table).where(match)).all()  # made in C, all at once
+            held.update((row[at], row) for row in rows)
         return names, held
 
     def _copied_all_new(
@@ -607,8 +608,12 @@ def _changed_rows(
 
 
 def _all_text(values: Sequence[Any]) -> bool:
-    """Whether every value is a str or None."""
-    return set(map(type, values)) <= _TEXT_TYPES
+    """Whether every value is a str or None (a column with no None is told by a join)."""
+    try:
+        "".join(values)
+    except TypeError:
+        return set(map(type, values)) <= _TEXT_TYPES
+    return True
 
 
 _TEXT_TYPES = frozenset({str, type(None)})
