@@ -45,10 +45,10 @@ class Settings(BaseSettings):
     batch_size: int = Field(default=5000, ge=1, le=100_000, description="Rows per store write.")
     sync_worker: bool = Field(
         default=False,
-        description="Extract, validate and normalize in a worker process while the main"
-        " process merges and writes. Without the data-quality gate this is about 1.3x"
-        " faster on two cores; with it, the worker's own copy of Great Expectations costs"
-        " 250 MB for no gain there, so it is off by default (worth it with more cores).",
+        description="Fetch, map and normalize in a worker process while the syncing"
+        " process validates, merges and writes. On two cores shared with PostgreSQL it is"
+        " no faster (handing pages over costs what it saves) and adds about 130 MB, so it"
+        " is off by default; worth it with more cores.",
     )
     quality_group: int = Field(
         default=40_000,
