@@ -296,14 +296,15 @@ def _unchanged(held: Row, rec: Row, fields: tuple[str, ...], source: str, correc
     return offered == holding and tuple(map(type, offered)) == tuple(map(type, holding))
 
 
-def sole_source(provenance: Any) -> Any:
+def sole_source(provenance: Any) -> str | None:
     """The source every field of a golden row came from, when its stored provenance is
-    the short form (one origin, no field map); None otherwise."""
+    the short form (one origin, no field map, a source named by text); None otherwise."""
     origins = provenance.get("origins") if type(provenance) is dict else None
-    if not origins or len(provenance) != 1 or len(origins) != 1:
+    if type(origins) is not list or len(provenance) != 1 or len(origins) != 1:
         return None  # not the short form: fields of more than one origin
     origin = origins[0]
-    return origin.get("source") if type(origin) is dict else None
+    source = origin.get("source") if type(origin) is dict else None
+    return source if type(source) is str else None
 
 
 def _text(value: Any) -> str | None:

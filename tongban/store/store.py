@@ -17,7 +17,6 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -30,6 +29,7 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    literal_column,
     select,
 )
 from sqlalchemy import insert as sa_insert
@@ -63,6 +63,8 @@ from tongban.store.merge import (
 from tongban.store.quality import QualityRecords
 
 if TYPE_CHECKING:
+    from sqlalchemy.sql.elements import Label
+
     from tongban.entities import Entity
 
 __all__ = ["BatchResult", "QuarantineEntry", "Store", "utcnow"]
@@ -280,16 +282,13 @@ class Store(QualityRecords):
         if columnar is not None and self._copied_all_new(conn, spec, columnar, counts, run_id, now):
             copied, records = len(columnar), []
         elif columnar is not None:
-            names, held = self._held(conn, table, key, list(counts))
+            held = self._held(conn, table, key, spec.fields, list(counts))
             self._all_new[spec.name] = not held  # the next batch may try COPY first
-            rest = _changed_rows(columnar, key, spec.fields, names, held, counts)
+            rest = _changed_rows(columnar, key, spec.fields, held, counts)
             skipped = len(columnar) - len(rest)
             columnar = columnar.take(rest)
-            stored = {
-                k: dict(zip(names, found, strict=True))
-                for k in columnar.columns[key]
-                if (found := held.get(k)) is not None
-            }
+            merging = [k for k in dict.fromkeys(columnar.columns[key]) if k in held]
+            stored = self._stored(conn, table, key, merging) if merging else {}
             records, fresh = self._split_fresh(conn, columnar, key, stored, counts)
         else:
             stored = self._stored(conn, table, key, list(counts))
@@ -356,17 +355,25 @@ class Store(QualityRecords):
 
     @staticmethod
     def _held(
-        conn: Connection, table: Any, key: str, keys: list[str]
-    ) -> tuple[tuple[str, ...], dict[str, Sequence[Any]]]:
-        """The column names, and the golden rows held under ``keys`` by key, each as the
-        driver gives it (a tuple): :meth:`_stored` without a dict a row."""
-        names = tuple(c.name for c in table.columns)
+        conn: Connection, table: Any, key: str, fields: Sequence[str], keys: list[str]
+    ) -> dict[str, Sequence[Any]]:
+        """What the unchanged test needs of the golden rows held under ``keys``, by key:
+        ``(key, *fields, sole_source)``, a tuple as the driver gives it, where
+        ``sole_source`` is :func:`~tongban.store.merge.sole_source` of the provenance.
+
+        PostgreSQL works the source out of the stored JSONB itself, so neither the
+        provenance nor the bookkeeping columns are sent and parsed."""
+        columns = [table.c[key], *(table.c[f] for f in fields)]
+        postgres = conn.dialect.name == "postgresql"
+        columns.append(_SOLE_SOURCE if postgres else table.c.provenance)
         held: dict[str, Sequence[Any]] = {}
-        at = names.index(key)
         for match in _key_matches(conn, table.c[key], keys):
-            rows = conn.execute(select(table).where(match)).all()  # made in C, all at once
-            held.update((row[at], row) for row in rows)
-        return names, held
+            rows = conn.execute(select(*columns).where(match)).all()  # made in C, at once
+            if postgres:
+                held.update((row[0], row) for row in rows)
+            else:
+                held.update((row[0], (*row[:-1], sole_source(row[-1]))) for row in rows)
+        return held
 
     def _copied_all_new(
         self,
@@ -571,15 +578,14 @@ def _changed_rows(
     batch: IncomingColumns,
     key: str,
     fields: Sequence[str],
-    names: Sequence[str],
     held: Mapping[str, Sequence[Any]],
     counts: Counter[str],
 ) -> list[int]:
     """The rows of ``batch`` that may change the store: all but those offering exactly
     what their golden row holds, every field of which came from this same source (the
-    test of ``merge._unchanged``), decided on tuples, with no dict or ``Incoming`` a
-    record. A key twice in the batch is left to the merge, which applies its records in
-    order.
+    test of ``merge._unchanged``), decided on the tuples :meth:`Store._held` gives, with
+    no dict or ``Incoming`` a record. A key twice in the batch is left to the merge,
+    which applies its records in order.
 
     Equal values are of one type each: a column of text (or None) that equals the stored
     value is text too, so only the other columns (amounts, dates) compare their types."""
@@ -588,9 +594,6 @@ def _changed_rows(
         return list(range(n))
     columns = [batch.columns[f] if f in batch.fields else [None] * n for f in fields]
     typed = [j for j, values in enumerate(columns) if not _all_text(values)]
-    at = [names.index(f) for f in fields]
-    stored_fields = itemgetter(*at) if len(at) > 1 else lambda row: (row[at[0]],)
-    at_provenance = names.index("provenance")
     source = batch.source
     offers = zip(batch.columns[key], zip(*columns, strict=True), strict=True)
     rest: list[int] = []
@@ -599,8 +602,8 @@ def _changed_rows(
         if (
             row is None
             or counts[k] > 1
-            or sole_source(row[at_provenance]) != source
-            or (holding := stored_fields(row)) != offered
+            or row[-1] != source
+            or (holding := row[1:-1]) != offered
             or any(type(offered[j]) is not type(holding[j]) for j in typed)
         ):
             rest.append(i)
@@ -617,6 +620,19 @@ def _all_text(values: Sequence[Any]) -> bool:
 
 
 _TEXT_TYPES = frozenset({str, type(None)})
+
+# merge.sole_source in SQL: the source of the one origin of a short-form provenance
+# (an object holding only "origins", a list of one object whose source is a string).
+# Nested CASEs: the conditions of one AND may be evaluated in any order.
+_SOLE_SOURCE_SQL = (
+    "CASE WHEN jsonb_typeof(provenance) = 'object'"
+    " THEN CASE WHEN provenance - 'origins' = '{}'::jsonb"
+    " AND jsonb_typeof(provenance -> 'origins') = 'array'"
+    " THEN CASE WHEN jsonb_array_length(provenance -> 'origins') = 1"
+    " AND jsonb_typeof(provenance -> 'origins' -> 0 -> 'source') = 'string'"
+    " THEN provenance -> 'origins' -> 0 ->> 'source' END END END"
+)
+_SOLE_SOURCE: Label[Any] = literal_column(_SOLE_SOURCE_SQL).label("sole_source")
 
 
 def _constraint_violation(exc: BaseException) -> bool:
