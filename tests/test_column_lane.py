@@ -861,6 +861,23 @@ def test_new_stored_unchanged_updated_and_repeated_keys_in_one_batch(stores):
     assert_same_stores(stores, CODES)
 
 
+def test_a_new_key_twice_beside_an_unchanged_stored_key(stores):
+    """The unchanged record is set aside first; the new key repeated in the rest of the
+    batch must still be merged in order, not COPYed twice."""
+    clear(*stores)
+    old = [Incoming({"credit_code": CODES[1], "name": "乙"}, "t", "b")]
+    for s in stores:
+        s.write_batch("enterprise", copy.deepcopy(old), run_id=s.start_run("t"))
+    columns: dict[str, list[Any]] = {
+        "credit_code": [CODES[0], CODES[0], CODES[1]],
+        "name": ["甲", "甲二", "乙"],
+    }
+    batch = IncomingColumns("t", tuple(columns), columns, ["a1", "a2", "b"])
+    got, want, _ = write_both(stores, batch)
+    assert got == want and (got.inserted, got.unchanged) == (1, 1)
+    assert_same_stores(stores, CODES[:2])
+
+
 def test_a_batch_sent_again_is_unchanged_and_touches_no_row(stores):
     """The daily full pass: every record offers what its golden row holds, all from this
     source. Each is counted unchanged without being merged, and the store (rows, history,

@@ -425,7 +425,8 @@ class Store(QualityRecords):
         if conn.dialect.name != "postgresql":
             return batch.incoming(), None
         keys = batch.columns[key]
-        if not stored and len(counts) == len(keys):  # a first load: every key is new
+        # ``counts`` are of the whole batch written, of which ``batch`` may be a part.
+        if not stored and all(counts[k] == 1 for k in keys):  # every key is new, once
             return [], batch
         fresh: list[int] = []
         merged: list[int] = []
