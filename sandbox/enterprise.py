@@ -282,10 +282,7 @@ class _EnterpriseHandler(Handler):
             key = registry.authenticate("GET", parts.path, parts.query, self.headers)
             registry.admit(key)
             body = registry.page(parts.path, parts.query)
-            if registry.cut_now():
-                self.send_cut(body, _JSON)
-            else:
-                self.send(200, body, _JSON)
+            self.send(200, body, _JSON, cut=registry.cut_now())
         except _ApiError as err:
             body = _dumps({"error": err.error, "message": err.message})
             self.send(err.status, body, _JSON, err.headers)
