@@ -17,6 +17,14 @@ resync_records_per_s, a full pass over the same records again (all unchanged, th
 case of a source that sends everything); then golden_copy_rows_per_s and
 golden_copy_vs_copy: the same rows COPYed into a table shaped like the store's own, the
 ceiling that table alone sets on ratio_vs_copy.
+
+Last, where the CPU of the first sync went, in core-seconds: the syncing process (all its
+threads), the PostgreSQL server (every ``postgres`` process: backends, WAL writer,
+checkpointer) and the registry. Two cores give at most twice the wall time, so
+``cpu_bound_ratio_vs_copy`` (the COPY's time against half the core-seconds spent) is the
+ratio the same work would reach if it kept both cores busy from start to end; and
+``gil_bound_ratio_vs_copy`` (against the syncing process's own CPU, which its GIL
+serializes) the one it would reach if that process never waited.
 """
 
 from __future__ import annotations
@@ -31,10 +39,11 @@ import sys
 import time
 import uuid
 from collections.abc import Iterable
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import psutil
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -144,6 +153,29 @@ def copy_baseline(store: Store, chunk: int = 50_000, *, golden: bool = False) ->
     return spent
 
 
+def postgres_cpu() -> float:
+    """Core-seconds used so far by the processes of the PostgreSQL server on this machine
+    (0 where their CPU times cannot be read, such as a server on another host). A process
+    that starts and ends between two readings (an autovacuum worker) is not counted, so
+    the server's share is if anything understated."""
+    total = 0.0
+    for proc in psutil.process_iter(["name"]):
+        if proc.info["name"] in ("postgres", "postmaster"):
+            with suppress(psutil.Error):
+                times = proc.cpu_times()
+                total += times.user + times.system
+    return total
+
+
+def process_cpu(pid: int | None) -> float:
+    if pid is None:
+        return 0.0
+    with suppress(psutil.Error):
+        times = psutil.Process(pid).cpu_times()
+        return times.user + times.system
+    return 0.0
+
+
 @dataclass
 class Measured:
     """One repetition: a first sync into a fresh database, a full pass, the baselines."""
@@ -160,6 +192,13 @@ class Measured:
     own_mb: float = 0.0
     pss_mb: float = 0.0
     startup_s: float = 0.0
+    pg_cpu_s: float = 0.0
+    registry_cpu_s: float = 0.0
+
+    @property
+    def core_s(self) -> float:
+        """Core-seconds the first sync cost the machine: syncing process, server, registry."""
+        return self.cpu_s + self.pg_cpu_s + self.registry_cpu_s
 
     @property
     def records_per_s(self) -> float:
@@ -170,7 +209,9 @@ class Measured:
         return self.copy_s / self.sync_s  # (n / sync_s) / (n / copy_s)
 
 
-def measure_once(n: int, pg: str, env: dict[str, str], worker: bool) -> Measured:
+def measure_once(
+    n: int, pg: str, env: dict[str, str], worker: bool, registry_pid: int | None = None
+) -> Measured:
     """One repetition, in a process of its own (so its peak memory is its own)."""
     # One-time costs of a process, not of ingest: importing Great Expectations and
     # starting the worker's fork server. Timed and printed apart.
@@ -187,6 +228,7 @@ def measure_once(n: int, pg: str, env: dict[str, str], worker: bool) -> Measured
     with throwaway_database(pg) as db:
         store = Store(db)
         store.migrate()
+        pg0, reg0 = postgres_cpu(), process_cpu(registry_pid)
         t0, cpu0 = time.perf_counter(), time.process_time()
         summary = sync_source(
             store, definition, env=env, batch_size=settings.batch_size,
@@ -194,6 +236,7 @@ def measure_once(n: int, pg: str, env: dict[str, str], worker: bool) -> Measured
         )  # fmt: skip
         elapsed = time.perf_counter() - t0
         cpu = time.process_time() - cpu0
+        pg_cpu, registry_cpu = postgres_cpu() - pg0, process_cpu(registry_pid) - reg0
         if summary.read != n or not summary.reconciles:
             raise SystemExit(f"sync read {summary.read} of {n}: {summary.counts()}")
         # The same records sent again (a full pass from the start): every one is unchanged.
@@ -215,14 +258,15 @@ def measure_once(n: int, pg: str, env: dict[str, str], worker: bool) -> Measured
         n, elapsed, cpu, resync_elapsed, resync_cpu, copy_s, golden_s, dict(summary.timings),
         # Conservative: the larger of the process's own peak RSS and the summed PSS.
         peak_mb=max(sampler.peak_mb, own_mb), own_mb=own_mb, pss_mb=sampler.peak_mb,
-        startup_s=startup,
+        startup_s=startup, pg_cpu_s=pg_cpu, registry_cpu_s=registry_cpu,
     )  # fmt: skip
 
 
-def repetition(args: argparse.Namespace, url: str) -> Measured:
+def repetition(args: argparse.Namespace, url: str, registry_pid: int) -> Measured:
     """``measure_once`` in a fresh Python process."""
     command = [sys.executable, str(Path(__file__).resolve()), "--one", url, "--n", str(args.n),
-               "--pg", args.pg, *(["--worker"] if args.worker else [])]  # fmt: skip
+               "--pg", args.pg, "--registry-pid", str(registry_pid),
+               *(["--worker"] if args.worker else [])]  # fmt: skip
     done = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=True)
     return Measured(**json.loads(done.stdout.strip().splitlines()[-1]))
 
@@ -244,18 +288,19 @@ def main() -> None:
         help="PostgreSQL server URL (a throwaway database is created on it)",
     )  # fmt: skip
     parser.add_argument("--one", metavar="URL", help=argparse.SUPPRESS)  # a repetition's process
+    parser.add_argument("--registry-pid", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         env = {"TONGBAN_SCJG_URL": args.one, "TONGBAN_SCJG_APP_KEY": "tongban_scjg",
                "TONGBAN_SCJG_APP_SECRET": "bench-secret"}  # fmt: skip
         worker = Settings().sync_worker or args.worker
-        print(json.dumps(asdict(measure_once(args.n, args.pg, env, worker))))
+        print(json.dumps(asdict(measure_once(args.n, args.pg, env, worker, args.registry_pid))))
         return
     print(f"# starting the registry with {args.n:,} enterprises (pre-rendered pages)", flush=True)
     runs: list[Measured] = []
-    with registry(args.n, args.port) as (url, _):
+    with registry(args.n, args.port) as (url, registry_pid):
         for i in range(max(1, args.repeat)):
-            run = repetition(args, url)
+            run = repetition(args, url, registry_pid)
             runs.append(run)
             t = run.timings
             print(
@@ -295,6 +340,17 @@ def main() -> None:
     print("# peak_rss_mb: the largest of the runs' peaks (each the larger of the syncing"
           " process's own peak RSS and the summed PSS of it and any worker)")  # fmt: skip
     print(f"peak_rss_mb: {max(r.peak_mb for r in runs):.0f}")
+    print(
+        "# core-seconds of the first sync: syncing process"
+        f" {median(r.cpu_s for r in runs):.2f}"
+        f"{' (its worker process not counted)' if args.worker else ''}, PostgreSQL server"
+        f" {median(r.pg_cpu_s for r in runs):.2f}, registry"
+        f" {median(r.registry_cpu_s for r in runs):.2f}; wall"
+        f" {median(r.sync_s for r in runs):.2f} s on two cores"
+    )
+    print(f"sync_core_s: {median(r.core_s for r in runs):.2f}")
+    print(f"cpu_bound_ratio_vs_copy: {median(r.copy_s / (r.core_s / 2) for r in runs):.3f}")
+    print(f"gil_bound_ratio_vs_copy: {median(r.copy_s / r.cpu_s for r in runs):.3f}")
 
 
 if __name__ == "__main__":
