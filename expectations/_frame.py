@@ -64,6 +64,7 @@ def to_frame(entity: str, records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
             {c: _object_array(held[c]) if c in held else np.full(n, None) for c in columns},
             columns=columns,
             dtype=object,
+            copy=False,  # a block a column: not stacked into one 2-D array first
         )  # a RangeIndex
     else:
         # pandas reads the records into object columns in C (a column at a time in
