@@ -158,20 +158,20 @@ def postgres_cpu() -> float:
     (0 where their CPU times cannot be read, such as a server on another host). A process
     that starts and ends between two readings (an autovacuum worker) is not counted, so
     the server's share is if anything understated."""
-    total = 0.0
-    for proc in psutil.process_iter(["name"]):
-        if proc.info["name"] in ("postgres", "postmaster"):
-            with suppress(psutil.Error):
-                times = proc.cpu_times()
-                total += times.user + times.system
-    return total
+    servers = psutil.process_iter(["name"])
+    return sum(_cpu(p) for p in servers if p.info["name"] in ("postgres", "postmaster"))
 
 
 def process_cpu(pid: int | None) -> float:
-    if pid is None:
-        return 0.0
     with suppress(psutil.Error):
-        times = psutil.Process(pid).cpu_times()
+        return _cpu(psutil.Process(pid)) if pid is not None else 0.0
+    return 0.0  # it has gone
+
+
+def _cpu(proc: psutil.Process) -> float:
+    """User and system CPU of ``proc`` so far (0 once it has gone)."""
+    with suppress(psutil.Error):
+        times = proc.cpu_times()
         return times.user + times.system
     return 0.0
 
