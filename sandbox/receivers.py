@@ -100,11 +100,18 @@ class _State:
         with self.lock:
             for m in batch:
                 key, case_no, seq = m.get("idempotency_key"), m.get("case_no"), m.get("seq")
-                if not isinstance(key, str) or not isinstance(case_no, str) or not (
-                    isinstance(seq, int)
+                if (
+                    not isinstance(key, str)
+                    or not isinstance(case_no, str)
+                    or not (isinstance(seq, int))
                 ):
-                    results.append({"idempotency_key": key, "status": "refused",
-                                    "error": "idempotency_key, case_no and seq are required"})
+                    results.append(
+                        {
+                            "idempotency_key": key,
+                            "status": "refused",
+                            "error": "idempotency_key, case_no and seq are required",
+                        }
+                    )
                     continue
                 if key in self.messages:
                     self.counts["duplicates"] += 1

@@ -75,7 +75,9 @@ def _item(raw: Mapping[str, Any], where: str) -> ServiceItem:
             yellow_days=None if raw.get("yellow_days") is None else float(raw["yellow_days"]),
         )
     except (KeyError, TypeError, ValueError) as exc:
-        raise FatalError(f"{where}: service item {raw.get('code')!r}: bad or missing {exc}")
+        raise FatalError(
+            f"{where}: service item {raw.get('code')!r}: bad or missing {exc}"
+        ) from None
     if item.category not in CATEGORIES:
         raise FatalError(f"{where}: service item {item.code}: unknown category {item.category}")
     if item.time_limit_days < 1:

@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, text, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from exchange.cases.catalog import ServiceItem, service_items
 from exchange.cases.events import Correction, Event, EventRefused, Received, digest, parse_event
 from exchange.cases.rules import CaseState, advance, extra_materials, new_case
-from exchange.outbox.queue import Message, enqueue
+from exchange.outbox.queue import Message, begin_write, enqueue
 from exchange.supervision.cards import Card, existing_cards, store_cards
 from tongban.store import Store, schema
 
@@ -76,13 +76,6 @@ def record_events(
     raise AssertionError("unreachable")
 
 
-def begin_write(conn: Connection) -> None:
-    """On SQLite, take the write lock now (a no-op write), so the reads that follow see
-    what the transaction will write over; PostgreSQL locks rows instead."""
-    if conn.dialect.name == "sqlite":
-        conn.execute(text("DELETE FROM outbox_lane WHERE 0"))
-
-
 def _record(
     conn: Connection,
     client_id: str,
@@ -106,8 +99,8 @@ def _record(
     cards: list[Card] = []
     new_cases: list[CaseState] = []
     for i, event in fresh:
-        case = states.get(event.case_no)
-        if case is None:
+        stored = states.get(event.case_no)
+        if stored is None:
             if not isinstance(event, Received):
                 raise EventRefused("case.unknown", f"case {event.case_no} was never received"
                                    " (its first event is received)", index=i,
@@ -115,7 +108,7 @@ def _record(
             case = new_case(event, catalog.get(event.item_code), client_id, now, i)
             new_cases.append(case)
         else:
-            case = advance(case, event, _item(catalog, case), now, i)
+            case = advance(stored, event, _item(catalog, stored), now, i)
         states[event.case_no] = case
         data = event.data()
         if isinstance(event, Received):

@@ -66,7 +66,7 @@ class CaseState:
     rated_at: datetime | None = None
 
     def row(self) -> dict[str, Any]:
-        return {f: getattr(self, f) for f in self.__slots__}  # type: ignore[attr-defined]
+        return {f: getattr(self, f) for f in self.__slots__}
 
 
 def applicant(value: str, kind: str | None) -> tuple[str, str]:
@@ -114,8 +114,12 @@ def new_case(
 
 def _check_time(event: Event, case: CaseState | None, now: datetime, index: int) -> None:
     if event.at > now + FUTURE_SKEW:
-        raise _refuse("event.time_future",
-                      f"{event.type} at {event.at.isoformat()} is in the future", event, index)
+        raise _refuse(
+            "event.time_future",
+            f"{event.type} at {event.at.isoformat()} is in the future",
+            event,
+            index,
+        )
     if case is not None and event.at < case.last_event_at:
         raise _refuse(
             "event.time_order",
@@ -141,13 +145,18 @@ def advance(
     if isinstance(event, Received):
         raise _refuse("case.exists", "the case was received already", event, index)
     if case.stage == "concluded" and not isinstance(event, Rating):
-        raise _refuse("event.after_conclusion",
-                      f"{event.type} after 办结 ({case.concluded_at})", event, index)
+        raise _refuse(
+            "event.after_conclusion", f"{event.type} after 办结 ({case.concluded_at})", event, index
+        )
     _check_time(event, case, now, index)
     new = replace(case, last_event_at=event.at, event_count=case.event_count + 1)
     if case.suspended_at is not None and not isinstance(event, (Resumed, Rating, Correction)):
-        raise _refuse("event.suspended",
-                      f"{event.type} while the case is suspended; resume it first", event, index)
+        raise _refuse(
+            "event.suspended",
+            f"{event.type} while the case is suspended; resume it first",
+            event,
+            index,
+        )
     match event:
         case Accepted():
             _need_stage(case, event, index, "received")
@@ -164,8 +173,10 @@ def advance(
         case Resumed():
             if case.suspended_at is None:
                 raise _refuse("event.not_suspended", "resumed but not suspended", event, index)
-            new.suspensions = [*case.suspensions,
-                               [case.suspended_at.isoformat(), event.at.isoformat()]]
+            new.suspensions = [
+                *case.suspensions,
+                [case.suspended_at.isoformat(), event.at.isoformat()],
+            ]
             new.suspended_at = None
         case Correction():
             _need_stage(case, event, index, "received", "accepted", "reviewed")
@@ -176,8 +187,9 @@ def advance(
             new.forwarded_at, new.forwarded_to = event.at, event.to
         case ForwardAnswered():
             if case.forwarded_at is None or case.forward_answered_at is not None:
-                raise _refuse("forward.no_question",
-                              "an answer with no open 转报 to answer", event, index)
+                raise _refuse(
+                    "forward.no_question", "an answer with no open 转报 to answer", event, index
+                )
             new.forward_answered_at, new.forward_answer = event.at, event.answer
         case Rating():
             if case.rating is not None:

@@ -191,8 +191,14 @@ class Dispatcher:
             refused = result.refused.get(head.key)
             why = refused or error or "not acknowledged"
             if refused or head.attempts >= self.options.max_attempts:
-                dead.append({"t": lane[0], "c": lane[1], "s": head.seq,
-                             "err": f"{'refused' if refused else 'gave up'}: {why}"})
+                dead.append(
+                    {
+                        "t": lane[0],
+                        "c": lane[1],
+                        "s": head.seq,
+                        "err": f"{'refused' if refused else 'gave up'}: {why}",
+                    }
+                )
             else:
                 wait = backoff(head.attempts, self.options, self.rng)
                 retry.append({"t": lane[0], "c": lane[1], "s": head.seq, "err": why,
@@ -235,8 +241,9 @@ class Dispatcher:
                 update(lane_t).where(*mine).values(next_attempt_at=bindparam("due")), retry
             )
         if dead:
-            conn.execute(update(o).where(*row_at).values(status="dead",
-                                                         last_error=bindparam("err")), dead)
+            conn.execute(
+                update(o).where(*row_at).values(status="dead", last_error=bindparam("err")), dead
+            )
             conn.execute(update(lane_t).where(*mine).values(status="dead"), dead)
         for part in _chunks(lanes):
             in_part = tuple_(lane_t.c.target, lane_t.c.case_no).in_(part)
@@ -256,4 +263,3 @@ def _db_time(conn: Connection, value: datetime) -> Any:
     if conn.dialect.name == "sqlite":
         return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     return value
-

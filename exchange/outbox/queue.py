@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, insert, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from tongban.store import schema
 
-__all__ = ["TARGETS", "Message", "enqueue", "idempotency_key"]
+__all__ = ["TARGETS", "Message", "begin_write", "enqueue", "idempotency_key"]
 
 TARGETS = ("province", "supervision")
 
@@ -76,3 +76,10 @@ def enqueue(conn: Connection, messages: Sequence[Message], now: datetime) -> Non
             for (t, c), n in sorted(per_lane.items())
         ],
     )  # fmt: skip
+
+
+def begin_write(conn: Connection) -> None:
+    """On SQLite, take the write lock now (a write that matches nothing), so the reads
+    that follow see what the transaction writes over; PostgreSQL locks rows instead."""
+    if conn.dialect.name == "sqlite":
+        conn.execute(text("DELETE FROM outbox_lane WHERE 0"))

@@ -49,7 +49,7 @@ class YearDays:
     workdays: frozenset[date]
 
 
-def _dates(values: Iterable[Any], where: str) -> frozenset[date]:
+def _dates(values: Iterable[Any] | None, where: str) -> frozenset[date]:
     out: set[date] = set()
     for value in values or ():
         text = str(value)

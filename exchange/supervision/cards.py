@@ -91,4 +91,3 @@ def store_cards(
         for case_no in touched:
             conn.execute(update(t).where(t.c.case_no == case_no).values(card_count=counts[case_no]))
     return counts
-

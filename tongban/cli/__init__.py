@@ -5,11 +5,16 @@ it drives (connectors, sandbox, license vault) when it runs; library code in ``t
 never imports them.
 """
 
+from exchange.cases.cli import cases_app, outbox_app, report, supervision_app
 from license_vault.cli import app as license_app
 from tongban.cli import demo, quality, records, sync  # noqa: F401  (they register commands)
 from tongban.cli._common import app
 
 app.add_typer(license_app, name="license")
+app.add_typer(cases_app, name="cases")
+app.add_typer(outbox_app, name="outbox")
+app.add_typer(supervision_app, name="supervision")
+app.command("report")(report)
 
 __all__ = ["app", "main"]
 
