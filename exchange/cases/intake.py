@@ -19,13 +19,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 
 from exchange.cases.catalog import ServiceItem, service_items
 from exchange.cases.events import Correction, Event, EventRefused, Received, digest, parse_event
 from exchange.cases.rules import CaseState, advance, extra_materials, new_case
 from exchange.outbox.queue import Message, begin_write, enqueue
+from exchange.outbox.rows import insert_many, update_many
 from exchange.supervision.cards import Card, existing_cards, store_cards
 from tongban.store import Store, schema
 
@@ -85,11 +86,11 @@ def _record(
     repeat_window: timedelta,
 ) -> IntakeResult:
     begin_write(conn)
-    outcomes, fresh = _screen_resends(conn, client_id, events)
-    states = _load_cases(conn, sorted({e.case_no for _, e in fresh}))
+    fresh = _screen_resends(conn, client_id, events)
+    states = _load_cases(conn, sorted({e.case_no for _, e, _ in fresh}))
     for case in states.values():
         if case.client_id != client_id:
-            i, e = next((i, e) for i, e in fresh if e.case_no == case.case_no)
+            i, e = next((i, e) for i, e, _ in fresh if e.case_no == case.case_no)
             raise EventRefused("case.client", f"case {e.case_no} is reported by another"
                                " approval system", index=i, event_id=e.event_id)  # fmt: skip
     known_cards = existing_cards(conn, list(states))
@@ -98,7 +99,7 @@ def _record(
     messages: list[Message] = []
     cards: list[Card] = []
     new_cases: list[CaseState] = []
-    for i, event in fresh:
+    for i, event, event_digest in fresh:
         stored = states.get(event.case_no)
         if stored is None:
             if not isinstance(event, Received):
@@ -116,7 +117,7 @@ def _record(
         event_rows.append({
             "case_no": event.case_no, "seq": case.event_count, "client_id": client_id,
             "event_id": event.event_id, "kind": event.type, "occurred_at": event.at,
-            "data": data, "digest": digest(event), "recorded_at": now,
+            "data": data, "digest": event_digest, "recorded_at": now,
         })  # fmt: skip
         messages.append(Message("province", event.case_no, case.event_count, {
             "type": event.type, "at": event.at.isoformat(), "item_code": case.item_code,
@@ -140,13 +141,9 @@ def _record(
         )  # fmt: skip
         for case_no, n in counts.items():
             states[case_no].card_count = n
-    outcomes.extend("stored" for _ in fresh)
-    return IntakeResult(_in_order(outcomes, events, fresh), cards)
-
-
-def _in_order(outcomes: list[str], events: list[Event], fresh: list[tuple[int, Event]]) -> list:
-    fresh_ids = {i for i, _ in fresh}
-    return ["stored" if i in fresh_ids else "duplicate" for i in range(len(events))]
+    stored = {i for i, _, _ in fresh}
+    outcomes = ["stored" if i in stored else "duplicate" for i in range(len(events))]
+    return IntakeResult(outcomes, cards)
 
 
 def _item(catalog: Mapping[str, ServiceItem], case: CaseState) -> ServiceItem:
@@ -159,8 +156,9 @@ def _item(catalog: Mapping[str, ServiceItem], case: CaseState) -> ServiceItem:
 
 def _screen_resends(
     conn: Connection, client_id: str, events: list[Event]
-) -> tuple[list[str], list[tuple[int, Event]]]:
-    """Events stored before, or twice in the request: resends if equal, else refused."""
+) -> list[tuple[int, Event, str]]:
+    """The events not stored before, with their digests. An event stored before (or
+    twice in the request) is a resend if equal, else refused."""
     t = schema.case_event
     ids = [e.event_id for e in events]
     stored: dict[str, str] = {}
@@ -168,18 +166,18 @@ def _screen_resends(
         rows = conn.execute(select(t.c.event_id, t.c.digest).where(
             t.c.client_id == client_id, t.c.event_id.in_(ids[n : n + _CHUNK])))  # fmt: skip
         stored.update({r[0]: r[1] for r in rows})
-    fresh: list[tuple[int, Event]] = []
+    fresh: list[tuple[int, Event, str]] = []
     for i, event in enumerate(events):
         d = digest(event)
         before = stored.get(event.event_id)
         if before is None:
             stored[event.event_id] = d
-            fresh.append((i, event))
+            fresh.append((i, event, d))
         elif before != d:
             raise EventRefused("event.id_reused", f"event id {event.event_id} was sent"
                                " before with other content", index=i,
                                event_id=event.event_id)  # fmt: skip
-    return [], fresh
+    return fresh
 
 
 def _load_cases(conn: Connection, case_nos: list[str]) -> dict[str, CaseState]:
@@ -243,13 +241,7 @@ def _write(
     touched = {r["case_no"] for r in event_rows}
     new = [states[c].row() for c in sorted(touched - stored_before)]
     changed = [states[c].row() for c in sorted(touched & stored_before)]
-    if new:
-        conn.execute(insert(t), new)
-    if changed:
-        # Executemany: the SET clause takes the columns of the parameter dicts.
-        conn.execute(
-            update(t).where(t.c.case_no == bindparam("key")),
-            [{"key": row.pop("case_no"), **row} for row in changed],
-        )
-    conn.execute(insert(schema.case_event), event_rows)
+    insert_many(conn, t, new)
+    update_many(conn, t, "case_no", changed)
+    insert_many(conn, schema.case_event, event_rows)
     enqueue(conn, messages, now)

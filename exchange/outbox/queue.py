@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection, text
 
+from exchange.outbox.rows import insert_many
 from tongban.store import schema
 
 __all__ = ["TARGETS", "Message", "begin_write", "enqueue", "idempotency_key"]
@@ -49,32 +48,20 @@ def enqueue(conn: Connection, messages: Sequence[Message], now: datetime) -> Non
     """Add ``messages`` to the outbox inside the caller's transaction."""
     if not messages:
         return
-    conn.execute(
-        insert(schema.outbox),
-        [
-            {
-                "target": m.target, "case_no": m.case_no, "seq": m.seq,
-                "idempotency_key": m.key, "payload": m.payload(), "status": "pending",
-                "attempts": 0, "last_error": None, "created_at": now,
-            }
-            for m in messages
-        ],
-    )  # fmt: skip
+    insert_many(conn, schema.outbox, [
+        {"target": m.target, "case_no": m.case_no, "seq": m.seq, "idempotency_key": m.key,
+         "payload": m.payload(), "status": "pending", "attempts": 0, "last_error": None,
+         "created_at": now}
+        for m in messages
+    ])  # fmt: skip
     per_lane = Counter((m.target, m.case_no) for m in messages)
-    make = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    stmt = make(schema.outbox_lane)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["target", "case_no"],
-        set_={"pending": schema.outbox_lane.c.pending + stmt.excluded.pending},
-    )
     # Sorted, so two writers lock lanes in the same order (no deadlock on PostgreSQL).
-    conn.execute(
-        stmt,
-        [
-            {"target": t, "case_no": c, "pending": n, "status": "ready",
-             "next_attempt_at": now, "lease_until": None, "claimed_by": None}
-            for (t, c), n in sorted(per_lane.items())
-        ],
+    insert_many(
+        conn, schema.outbox_lane,
+        [{"target": t, "case_no": c, "pending": n, "status": "ready", "next_attempt_at": now}
+         for (t, c), n in sorted(per_lane.items())],
+        on_conflict="ON CONFLICT (target, case_no) DO UPDATE"
+        " SET pending = outbox_lane.pending + excluded.pending",
     )  # fmt: skip
 
 

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, select
 
 from exchange.outbox.queue import Message, enqueue
+from exchange.outbox.rows import insert_many, update_many
 from tongban.store import schema
 
 __all__ = ["CARD_KINDS", "Card", "existing_cards", "store_cards"]
@@ -79,15 +80,18 @@ def store_cards(
         messages.append(card_message(card, counts[card.case_no], item_code, department))
     if not cards:
         return counts
-    conn.execute(
-        insert(schema.case_card),
+    insert_many(
+        conn, schema.case_card,
         [{"case_no": c.case_no, "kind": c.kind, "raised_at": c.raised_at, "reason": c.reason,
           "detail": dict(c.detail)} for c in cards],
     )  # fmt: skip
     enqueue(conn, messages, now)
     if update_counts:
-        t = schema.service_case
         touched = sorted({c.case_no for c in cards})
-        for case_no in touched:
-            conn.execute(update(t).where(t.c.case_no == case_no).values(card_count=counts[case_no]))
+        update_many(
+            conn,
+            schema.service_case,
+            "case_no",
+            [{"case_no": c, "card_count": counts[c]} for c in touched],
+        )
     return counts

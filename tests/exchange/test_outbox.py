@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from exchange.cases import record_events
 from exchange.outbox import (
-    DispatchOptions,
     Dispatcher,
+    DispatchOptions,
     HttpReceiver,
     backoff,
     dead_letters,
@@ -56,7 +56,9 @@ def _outbox_rows(store: Store) -> int:
         return conn.execute(select(func.count()).select_from(schema.outbox)).scalar_one()
 
 
-def test_faults_and_lost_answers_deliver_each_message_once_in_order(store: Store, receivers) -> None:  # type: ignore[no-untyped-def]
+def test_faults_and_lost_answers_deliver_each_message_once_in_order(  # type: ignore[no-untyped-def]
+    store: Store, receivers
+) -> None:
     province, supervision = receivers
     events = list(many_cases(120, 5, start=datetime(2026, 11, 2, 9, tzinfo=CST)))
     record_events(store, "qlb", events, now=NOW)
@@ -76,7 +78,9 @@ def test_faults_and_lost_answers_deliver_each_message_once_in_order(store: Store
     assert _outbox_rows(store) == 0 and outbox_status(store) == []
 
 
-def test_a_lane_goes_dead_after_its_attempts_and_a_retry_finishes_it(store: Store, receivers) -> None:  # type: ignore[no-untyped-def]
+def test_a_lane_goes_dead_after_its_attempts_and_a_retry_finishes_it(  # type: ignore[no-untyped-def]
+    store: Store, receivers
+) -> None:
     province, supervision = receivers
     record_events(store, "qlb", list(many_cases(3, 4, start=datetime(2026, 11, 2, 9, tzinfo=CST))),
                   now=NOW)  # fmt: skip
@@ -101,7 +105,7 @@ def test_wrong_credentials_stop_the_dispatcher_with_the_reason(store: Store, rec
     record_events(store, "qlb", list(many_cases(1, 2, start=datetime(2026, 11, 2, 9, tzinfo=CST))),
                   now=NOW)  # fmt: skip
     dispatcher = Dispatcher(store, _clients(province, supervision, secret="wrong"), FAST)
-    with pytest.raises(FatalError, match="province: HTTP 401.*bad signature"):
+    with pytest.raises(FatalError, match=r"province: HTTP 401.*bad signature"):
         dispatcher.run(until_empty=True)
     assert _outbox_rows(store) == 2  # nothing lost
 
