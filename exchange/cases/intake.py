@@ -141,8 +141,8 @@ def _record(
         )  # fmt: skip
         for case_no, n in counts.items():
             states[case_no].card_count = n
-    stored = {i for i, _, _ in fresh}
-    outcomes = ["stored" if i in stored else "duplicate" for i in range(len(events))]
+    taken = {i for i, _, _ in fresh}
+    outcomes = ["stored" if i in taken else "duplicate" for i in range(len(events))]
     return IntakeResult(outcomes, cards)
 
 
