@@ -26,7 +26,7 @@ __all__ = ["write_report"]
 _FONTS = ["WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans CJK JP", "DejaVu Sans"]
 _HEADERS = {
     "department": "部门", "item_code": "事项编码", "item_name": "事项名称",
-    "received": "受理件", "online": "网办件", "concluded": "办结件", "on_time": "按时办结",
+    "received": "收件", "online": "网办件", "concluded": "办结件", "on_time": "按时办结",
     "yellow": "黄牌", "red": "红牌", "extra_material": "擅自增加材料", "repeated": "重复提交",
     "forwarded": "转报件", "forward_answered": "转报已答复", "ratings": "评价数",
     "proofs_spared": "免提交材料", "online_share": "网办率", "on_time_share": "按时办结率",
@@ -60,7 +60,7 @@ def _charts(report: CaseReport) -> list[tuple[str, str]]:
             [x - 0.2 for x in xs],
             [by_dept[d]["received"] for d in depts],
             0.4,
-            label="受理 received",
+            label="收件 received",
         )
         ax.bar(
             [x + 0.2 for x in xs],
