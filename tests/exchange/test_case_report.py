@@ -20,6 +20,8 @@ from tongban.store import Store
 
 CHROMIUM = Path("/usr/bin/chromium")
 CST = timezone(timedelta(hours=8))
+COUNTED = ("received", "online", "concluded", "on_time", "forwarded", "forward_answered",
+           "ratings", "proofs_spared", "yellow", "red", "extra_material", "repeated")  # fmt: skip
 START, END = datetime(2026, 11, 1, tzinfo=CST), datetime(2026, 12, 1, tzinfo=CST)
 
 
@@ -60,9 +62,7 @@ def _expected(store: Store) -> dict[tuple[str, str], dict[str, float | int | Non
     out: dict[tuple[str, str], dict] = {}
     for c in cases:
         row = out.setdefault((c["department"], c["item_code"]), {
-            k: 0 for k in ("received", "online", "concluded", "on_time", "forwarded",
-                           "forward_answered", "ratings", "proofs_spared", "yellow", "red",
-                           "extra_material", "repeated")} | {"_days": [], "_scores": []})  # fmt: skip
+            **dict.fromkeys(COUNTED, 0), "_days": [], "_scores": []})  # fmt: skip
         item = items[c["item_code"]]
         if _in(c["received_at"]):
             row["received"] += 1
