@@ -63,7 +63,7 @@ def record_events(
     repeat_window: timedelta = timedelta(days=7),
 ) -> IntakeResult:
     """Validate and store ``raw_events`` (dicts) reported by approval system ``client_id``."""
-    now = now or datetime.now(UTC)
+    now = (now or datetime.now(UTC)).astimezone(UTC)  # stored as UTC (SQLite keeps no offset)
     catalog = items if items is not None else service_items()
     events = [parse_event(raw, i) for i, raw in enumerate(raw_events)]
     for attempt in range(3):

@@ -4,7 +4,13 @@ from exchange.outbox.admin import dead_letters, outbox_status, retry_dead
 from exchange.outbox.dispatcher import Dispatcher, backoff
 from exchange.outbox.queue import TARGETS, Message, enqueue
 from exchange.outbox.settings import DispatchOptions, OutboxSettings
-from exchange.outbox.transport import HttpReceiver, Receiver, SendResult
+from exchange.outbox.transport import (
+    HttpReceiver,
+    Receiver,
+    SendResult,
+    bearer_auth,
+    province_auth,
+)
 
 __all__ = [
     "TARGETS",
@@ -16,8 +22,10 @@ __all__ = [
     "Receiver",
     "SendResult",
     "backoff",
+    "bearer_auth",
     "dead_letters",
     "enqueue",
     "outbox_status",
+    "province_auth",
     "retry_dead",
 ]

@@ -81,7 +81,7 @@ def supervise(
     calendar: HolidayCalendar | None = None,
 ) -> SweepResult:
     """Raise the yellow and red cards due at ``now`` for every accepted case."""
-    now = now or datetime.now(UTC)
+    now = (now or datetime.now(UTC)).astimezone(UTC)  # stored as UTC (SQLite keeps no offset)
     settings = settings or SupervisionSettings()
     cal = calendar or settings.calendar()
     catalog = items if items is not None else service_items()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from case_events import ARCHIVE, FOOD, credit_code, event, full_case, id_number, received
+from case_events import ARCHIVE, CST, FOOD, credit_code, event, full_case, id_number, received
 from sqlalchemy import func, select
 
 from exchange.cases import EventRefused, record_events
@@ -150,3 +150,14 @@ def test_extra_material_and_repeated_submission_raise_cards_for_supervision(stor
              received("C4", "2026-11-28 09:00", applicant=applicant, item=FOOD)]  # fmt: skip
     assert record_events(store, "qlb", later, now=NOW).cards == []
     assert _outbox(store, "supervision") == [("C1", 1, "extra_material"), ("C2", 1, "repeated")]
+
+
+def test_times_are_kept_as_instants_whatever_offset_they_came_with(store: Store) -> None:
+    beijing_now = datetime(2026, 12, 1, 4, tzinfo=CST)  # 20:00 UTC the day before
+    result = record_events(store, "qlb", full_case("C1", "2026-11-02"), now=beijing_now)
+    assert result.stored == 4
+    with store.engine.connect() as conn:
+        recorded = conn.execute(select(schema.case_event.c.recorded_at)).scalars().first()
+        received = conn.execute(select(schema.service_case.c.received_at)).scalar_one()
+    as_utc = [t if t.tzinfo else t.replace(tzinfo=UTC) for t in (recorded, received)]
+    assert as_utc == [datetime(2026, 11, 30, 20, tzinfo=UTC), datetime(2026, 11, 2, 1, tzinfo=UTC)]
