@@ -98,12 +98,17 @@ def new_case(
     if item is None:
         raise _refuse("item.unknown", f"service item {event.item_code} is not in the catalog",
                       event, index)  # fmt: skip
+    wanted = {"person": "111", "enterprise": "001"}.get(item.applicant or "")
     _check_time(event, None, now, index)
     try:
         applicant_id, applicant_type = applicant(event.applicant_id, event.applicant_type)
     except RecordError as exc:
         raise _refuse(exc.rule, f"applicant {event.applicant_id!r}: {exc.message}",
                       event, index) from None  # fmt: skip
+    if wanted and applicant_type != wanted:
+        kind = "an enterprise (credit code)" if wanted == "001" else "a person (ID number)"
+        raise _refuse("applicant.type", f"{item.code} ({item.name}) is applied for by {kind}",
+                      event, index)  # fmt: skip
     return CaseState(
         case_no=event.case_no, item_code=item.code, department=item.department,
         applicant_id=applicant_id, applicant_type=applicant_type, channel=event.channel,

@@ -9,9 +9,11 @@ from typing import Any
 from tongban.identifiers import credit_check_char, id_check_char, org_code_check_char
 
 CST = timezone(timedelta(hours=8))
-FOOD = "330100-XK-0001"  # 食品经营许可, 10 working days
-ARCHIVE = "330100-QR-0001"  # 婚姻登记档案查询, 5 working days
-BENEFIT = "330100-JF-0001"  # 失业保险金申领, 20 working days, yellow at 5
+# Items of the exchange's catalog (exchange/service_items.yaml).
+MATERNITY = "11110000RS0201"  # 生育津贴申领: a person, 10 working days, yellow at 2 left
+HUKOU = "11110000GA0301"  # 户口迁入: a person, 15 working days, yellow at 3 left
+DIBAO = "11110000MZ0401"  # 最低生活保障申请: a person, 30 working days, yellow at 5 left
+FOOD = "11110000SC0102"  # 食品经营许可: an enterprise, 20 working days
 
 
 def id_number(n: int) -> str:
@@ -36,13 +38,13 @@ def event(kind: str, case_no: str, when: str, n: int, **fields: Any) -> dict[str
             "at": at(when) if " " in when else when, **fields}  # fmt: skip
 
 
-def received(case_no: str, when: str, *, item: str = FOOD, applicant: str | None = None,
+def received(case_no: str, when: str, *, item: str = MATERNITY, applicant: str | None = None,
              channel: str = "online") -> dict[str, Any]:  # fmt: skip
     return event("received", case_no, when, 1, item_code=item,
                  applicant_id=applicant or id_number(1), channel=channel)  # fmt: skip
 
 
-def full_case(case_no: str, day: str, *, item: str = FOOD, applicant: str | None = None,
+def full_case(case_no: str, day: str, *, item: str = MATERNITY, applicant: str | None = None,
               channel: str = "online") -> list[dict[str, Any]]:  # fmt: skip
     """A case received, accepted, reviewed and concluded on ``day`` (YYYY-MM-DD)."""
     return [
@@ -65,7 +67,7 @@ def many_cases(cases: int, events_per_case: int, *, start: datetime) -> Iterator
         step = steps[kind]
         extra: dict[str, Any] = {}
         if step == "received":
-            extra = {"item_code": FOOD, "applicant_id": id_number(i), "channel": "online"}
+            extra = {"item_code": MATERNITY, "applicant_id": id_number(i), "channel": "online"}
         elif step == "suspended":
             extra = {"reason": "现场核查"}
         elif step == "correction":

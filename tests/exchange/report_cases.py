@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from case_events import ARCHIVE, BENEFIT, FOOD, event, id_number, received
+from case_events import DIBAO, HUKOU, MATERNITY, event, id_number, received
 
 from exchange.cases import record_events
 from exchange.supervision import SupervisionSettings, supervise
@@ -25,18 +25,18 @@ def _case(no: str, item: str, day: str, channel: str, *rest: tuple, applicant: i
 def november(store: Store) -> None:
     """Record the month's cases and run the supervision sweep at the end of it."""
     cases = [
-        _case("F1", FOOD, "2026-11-02", "online", ("reviewed", "2026-11-05 10:00", {}),
+        _case("F1", MATERNITY, "2026-11-02", "online", ("reviewed", "2026-11-05 10:00", {}),
               ("concluded", "2026-11-06 10:00", {"result": "approved"}),
               ("rating", "2026-11-07 10:00", {"score": 5}), applicant=1),
-        _case("F2", FOOD, "2026-11-03", "counter", ("reviewed", "2026-11-18 10:00", {}),
+        _case("F2", MATERNITY, "2026-11-03", "counter", ("reviewed", "2026-11-18 10:00", {}),
               ("concluded", "2026-11-19 10:00", {"result": "refused"}),
               ("rating", "2026-11-19 12:00", {"score": 2, "comment": "太慢"}), applicant=2),
-        _case("F3", FOOD, "2026-11-20", "online", applicant=3),
-        _case("F4", FOOD, "2026-10-20", "online", ("reviewed", "2026-10-30 10:00", {}),
+        _case("F3", MATERNITY, "2026-11-20", "online", applicant=3),
+        _case("F4", MATERNITY, "2026-10-20", "online", ("reviewed", "2026-10-30 10:00", {}),
               ("concluded", "2026-11-02 10:00", {"result": "approved"}), applicant=4),
-        _case("A1", ARCHIVE, "2026-11-16", "online", applicant=5),
-        _case("A2", ARCHIVE, "2026-11-24", "counter", applicant=6),
-        _case("A3", ARCHIVE, "2026-11-10", "online",
+        _case("A1", HUKOU, "2026-11-02", "online", applicant=5),
+        _case("A2", HUKOU, "2026-11-12", "counter", applicant=6),
+        _case("A3", HUKOU, "2026-11-10", "online",
               ("forwarded", "2026-11-10 15:00", {"to": "省民政厅"}),
               ("suspended", "2026-11-11 10:00", {"reason": "公告期"}),
               ("resumed", "2026-11-16 09:00", {}),
@@ -44,11 +44,11 @@ def november(store: Store) -> None:
               ("reviewed", "2026-11-17 10:00", {}),
               ("concluded", "2026-11-18 10:00", {"result": "approved"}),
               ("rating", "2026-11-18 11:00", {"score": 4}), applicant=7),
-        _case("B1", BENEFIT, "2026-11-05", "online",
+        _case("B1", DIBAO, "2026-11-05", "online",
               ("correction", "2026-11-06 10:00",
-               {"materials": ["解除劳动合同证明", "无犯罪记录证明"]}),
+               {"materials": ["家庭收入声明", "无犯罪记录证明"]}),
               ("forwarded", "2026-11-09 10:00", {"to": "省人社厅"}), applicant=8),
-        [received("B2", "2026-11-09 11:00", item=BENEFIT, applicant=id_number(8))],
+        [received("B2", "2026-11-09 11:00", item=DIBAO, applicant=id_number(8))],
     ]  # fmt: skip
     for events in cases:
         record_events(store, "qlb-zwfw", events, now=NOW)

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from case_events import ARCHIVE, CST, FOOD, credit_code, event, full_case, id_number, received
+from case_events import (
+    CST,
+    FOOD,
+    HUKOU,
+    MATERNITY,
+    credit_code,
+    event,
+    full_case,
+    id_number,
+    received,
+)
 from sqlalchemy import func, select
 
 from exchange.cases import EventRefused, record_events
@@ -40,12 +50,12 @@ def test_a_case_through_its_stages_reaches_the_outbox_in_order(store: Store) -> 
         assert conn.execute(select(lane.c.target, lane.c.pending)).all() == [("province", 4)]
         case = conn.execute(select(schema.service_case)).mappings().one()
     assert case["stage"] == "concluded" and case["result"] == "approved"
-    assert case["department"] == "市场监督管理局" and case["applicant_type"] == "111"
+    assert case["department"] == "人力资源和社会保障局" and case["applicant_type"] == "111"
 
 
 def test_an_enterprise_applies_with_its_credit_code(store: Store) -> None:
-    record_events(store, "qlb", [received("E1", "2026-11-02 09:00", applicant=credit_code(7))],
-                  now=NOW)  # fmt: skip
+    record_events(store, "qlb", [received("E1", "2026-11-02 09:00", item=FOOD,
+                                          applicant=credit_code(7))], now=NOW)  # fmt: skip
     with store.engine.connect() as conn:
         assert conn.execute(select(schema.service_case.c.applicant_type)).scalar() == "001"
 
@@ -56,7 +66,9 @@ def test_an_enterprise_applies_with_its_credit_code(store: Store) -> None:
         ([received("C1", "2026-11-02 09:00", item="999999-XX-0000")], "item.unknown"),
         ([received("C1", "2026-11-02 09:00", applicant="110105194912310021")],
          "id_number.checksum"),
-        ([received("C1", "2026-11-02 09:00", applicant="91330100MA2XXXXX1X")], "credit_code."),
+        ([received("C1", "2026-11-02 09:00", item=FOOD, applicant="91330100MA2XXXXX1X")],
+         "credit_code."),
+        ([received("C1", "2026-11-02 09:00", item=FOOD)], "applicant.type"),
         ([received("C1", "2026-12-25 09:00")], "event.time_future"),
         ([received("C1", "2026-11-02 09:00"), event("reviewed", "C1", "2026-11-02 10:00", 2)],
          "event.stage_order"),
@@ -113,7 +125,7 @@ def test_a_rating_comes_once_and_may_follow_conclusion(store: Store) -> None:
 
 def test_suspension_and_forwarding_are_kept_on_the_case(store: Store) -> None:
     events = [
-        received("C1", "2026-11-02 09:00", item=ARCHIVE),
+        received("C1", "2026-11-02 09:00", item=HUKOU),
         event("accepted", "C1", "2026-11-02 09:30", 2),
         event("suspended", "C1", "2026-11-03 09:00", 3, reason="公告期"),
         event("reviewed", "C1", "2026-11-03 10:00", 4),
@@ -137,17 +149,17 @@ def test_extra_material_and_repeated_submission_raise_cards_for_supervision(stor
     first = [received("C1", "2026-11-02 09:00", applicant=applicant),
              event("accepted", "C1", "2026-11-02 10:00", 2),
              event("correction", "C1", "2026-11-02 11:00", 3,
-                   materials=["营业执照", "房屋产权证明"])]  # fmt: skip
+                   materials=["医学诊断证明", "房屋产权证明"])]  # fmt: skip
     result = record_events(store, "qlb", first, now=NOW)
     assert [(c.case_no, c.kind) for c in result.cards] == [("C1", "extra_material")]
-    assert "房屋产权证明" in result.cards[0].reason and "营业执照" not in result.cards[0].reason
+    assert "房屋产权证明" in result.cards[0].reason and "医学诊断证明" not in result.cards[0].reason
     # The same applicant, the same item, three days later: a repeated submission.
     again = record_events(store, "qlb", [received("C2", "2026-11-05 09:00", applicant=applicant)],
                           now=NOW)  # fmt: skip
     assert [(c.case_no, c.kind) for c in again.cards] == [("C2", "repeated")]
     # Another item, or weeks later, is not.
-    later = [received("C3", "2026-11-05 09:00", applicant=applicant, item=ARCHIVE),
-             received("C4", "2026-11-28 09:00", applicant=applicant, item=FOOD)]  # fmt: skip
+    later = [received("C3", "2026-11-05 09:00", applicant=applicant, item=HUKOU),
+             received("C4", "2026-11-28 09:00", applicant=applicant, item=MATERNITY)]  # fmt: skip
     assert record_events(store, "qlb", later, now=NOW).cards == []
     assert _outbox(store, "supervision") == [("C1", 1, "extra_material"), ("C2", 1, "repeated")]
 

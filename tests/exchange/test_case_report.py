@@ -51,7 +51,7 @@ def _working_days(accepted: datetime, concluded: datetime, pauses: list) -> int:
 
 
 def _expected(store: Store) -> dict[tuple[str, str], dict[str, float | int | None]]:
-    catalog = yaml.safe_load(resources.files("exchange.cases").joinpath("service_items.yaml")
+    catalog = yaml.safe_load(resources.files("exchange").joinpath("service_items.yaml")
                              .read_text(encoding="utf-8"))["items"]  # fmt: skip
     items = {i["code"]: i for i in catalog}
     with store.engine.connect() as conn:
@@ -67,7 +67,9 @@ def _expected(store: Store) -> dict[tuple[str, str], dict[str, float | int | Non
         if _in(c["received_at"]):
             row["received"] += 1
             row["online"] += c["channel"] == "online"
-            row["proofs_spared"] += sum(1 for m in item["materials"] if m.get("evidence"))
+            row["proofs_spared"] += sum(
+                1 for m in item["materials"] if m.get("resource") or m.get("license_type")
+            )
         if _in(c["concluded_at"]):
             used = _working_days(_t(c["accepted_at"]), _t(c["concluded_at"]),  # type: ignore[arg-type]
                                  c["suspensions"] if isinstance(c["suspensions"], list)

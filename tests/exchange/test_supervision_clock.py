@@ -7,11 +7,13 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from exchange.cases import service_items
+from exchange.cases import ServiceItem, service_items
 from exchange.supervision import CalendarError, HolidayCalendar, due_cards, read_clock
 
 CST = timezone(timedelta(hours=8))
 CAL = HolidayCalendar()
+FIVE = ServiceItem("T5", "五日事项", "公共服务", "测试局", 5, ())  # yellow at 1 day left
+TEN = service_items()["11110000RS0201"]  # 生育津贴申领: 10 days, yellow at 2 left
 
 
 def _read(limit: int, accepted: datetime, today: date, *, suspensions=(), suspended=None,
@@ -25,9 +27,8 @@ def _case(accepted: datetime, **kw: object) -> dict[str, object]:
             "concluded_at": None, **kw}  # fmt: skip
 
 
-def _cards(item_code: str, case: dict, today: date, have: set[str] | None = None) -> list[str]:
+def _cards(item: ServiceItem, case: dict, today: date, have: set[str] | None = None) -> list[str]:
     now = datetime.combine(today, datetime.min.time(), CST).replace(hour=12)
-    item = service_items()[item_code]
     return [c.kind for c in due_cards(case, item, CAL, now, have or set())]
 
 
@@ -44,7 +45,7 @@ def test_spring_festival_five_working_days() -> None:
     # Counted: 02-13, 02-14 (make-up Saturday), then 02-24, 02-25, 02-26.
     assert _read(5, accepted, date(2026, 2, 20)).deadline == date(2026, 2, 26)
     assert _read(5, accepted, date(2026, 2, 20)).used == 2
-    archive = "330100-QR-0001"  # 5 days, yellow at 1 day left
+    archive = FIVE
     case = _case(accepted)
     assert _cards(archive, case, date(2026, 2, 20)) == []  # in the holiday: 3 days left
     assert _cards(archive, case, date(2026, 2, 25)) == ["yellow"]  # 1 left
@@ -64,20 +65,20 @@ def test_spring_festival_with_a_suspension() -> None:
     reading = _read(5, accepted, date(2026, 2, 27), suspensions=[pause])
     assert (reading.deadline, reading.used, reading.overdue) == (date(2026, 2, 28), 4, False)
     case = _case(accepted, suspensions=[[p.isoformat() for p in pause]])
-    assert _cards("330100-QR-0001", case, date(2026, 2, 26)) == []
-    assert _cards("330100-QR-0001", case, date(2026, 2, 27)) == ["yellow"]
-    assert _cards("330100-QR-0001", case, date(2026, 3, 1), {"yellow"}) == ["red"]
+    assert _cards(FIVE, case, date(2026, 2, 26)) == []
+    assert _cards(FIVE, case, date(2026, 2, 27)) == ["yellow"]
+    assert _cards(FIVE, case, date(2026, 3, 1), {"yellow"}) == ["red"]
     # While suspended the clock stands still: no deadline, no card.
     paused = _case(accepted, suspended_at=pause[0])
     assert _read(5, accepted, date(2026, 3, 20), suspended=pause[0]).deadline is None
-    assert _cards("330100-QR-0001", paused, date(2026, 3, 20)) == []
+    assert _cards(FIVE, paused, date(2026, 3, 20)) == []
 
 
 def test_national_day_ten_working_days() -> None:
     accepted = datetime(2026, 9, 24, 16, tzinfo=CST)  # Thursday; 09-25 is 中秋
     # Counted: 09-28, 29, 30, 10-08, 09, 10 (make-up Saturday), 12, 13, 14, 15.
     assert _read(10, accepted, date(2026, 10, 1)).deadline == date(2026, 10, 15)
-    food = "330100-XK-0001"  # 10 days, yellow at 2 left
+    food = TEN
     case = _case(accepted)
     assert _cards(food, case, date(2026, 10, 5)) == []  # 3 used, in the holiday
     assert _cards(food, case, date(2026, 10, 12)) == []  # 7 used, 3 left
@@ -100,8 +101,15 @@ def test_an_unknown_year_is_a_clear_error_and_a_calendar_file_adds_it(tmp_path) 
     cal = HolidayCalendar.from_file(path)
     assert not cal.is_workday(date(2027, 1, 4)) and cal.is_workday(date(2027, 1, 9))
     assert cal.is_workday(date(2026, 12, 31))  # the library's years stay
-    with_2027 = read_clock(cal, limit=10, accepted_at=accepted, suspensions=[],
-                           suspended_at=None, concluded_at=None, today=date(2027, 1, 6))
+    with_2027 = read_clock(
+        cal,
+        limit=10,
+        accepted_at=accepted,
+        suspensions=[],
+        suspended_at=None,
+        concluded_at=None,
+        today=date(2027, 1, 6),
+    )
     # 12-29, 30, 31; 01-01 off; 01-04, 05 off; 01-06 -> 4 used.
     assert with_2027.used == 4
     # 01-07, 08, 09 (make-up), 11, 12, 13.

@@ -42,8 +42,8 @@ def _month(people: list[str], companies: list[str], seed: int) -> list[list[dict
     for n in range(36):
         day, item = days[n * len(days) // 36], items[n % len(items)]
         no = f"QLB2026{day:%m%d}{n:04d}"
-        applicant = companies[n % len(companies)] if item.code.endswith("XK-0002") and \
-            companies else people[n % len(people)]  # fmt: skip
+        pool = companies if item.applicant == "enterprise" else people
+        applicant = pool[n % len(pool)]
         events = [
             {
                 "type": "received",
@@ -115,8 +115,8 @@ def run_cases_demo(store: Store, *, seed: int = 20261130) -> None:
 
     people = store.keys("person", limit=60)
     companies = store.keys("enterprise", limit=20)
-    if not people:
-        fail("cases: no people in the store to be applicants")
+    if not people or not companies:
+        fail("cases: the store needs people and enterprises to be applicants")
     month = _month(people, companies, seed)
     stored = duplicates = 0
     for events in month:
