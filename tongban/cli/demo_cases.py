@@ -44,7 +44,7 @@ def _month(people: list[str], companies: list[str], seed: int) -> list[list[dict
         no = f"QLB2026{day:%m%d}{n:04d}"
         pool = companies if item.applicant == "enterprise" else people
         applicant = pool[n % len(pool)]
-        events = [
+        events: list[dict[str, Any]] = [
             {
                 "type": "received",
                 "item_code": item.code,
