@@ -71,7 +71,7 @@ def many_cases(cases: int, events_per_case: int, *, start: datetime) -> Iterator
         elif step == "suspended":
             extra = {"reason": "现场核查"}
         elif step == "correction":
-            extra = {"materials": ["经营场所平面图"]}
+            extra = {"materials": ["医学诊断证明"]}  # one the item lists: no card
         elif step == "concluded":
             extra = {"result": "approved"}
         yield {"type": step, "event_id": f"{case_no}-{kind + 1}", "case_no": case_no,
