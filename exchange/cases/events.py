@@ -25,7 +25,6 @@ a resend harmless), ``case_no`` (办件编号) and ``at`` (ISO 8601 with a UTC o
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -104,6 +103,7 @@ Event = (
 )  # fmt: skip
 
 _DECODE = msgspec.json.Decoder(Event)
+_SORTED = msgspec.json.Encoder(order="sorted").encode
 
 
 class EventRefused(RecordError):
@@ -160,7 +160,5 @@ def parse_event(raw: Any, index: int = 0) -> Event:
 
 def digest(event: Event) -> str:
     """SHA-256 of the event's content, to tell a resend from a reused event id."""
-    body = {"type": event.type, "case_no": event.case_no, "at": event.at.isoformat(),
-            **event.data()}  # fmt: skip
-    text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    body = {"type": event.type, "case_no": event.case_no, "at": event.at, **event.data()}
+    return hashlib.sha256(_SORTED(body)).hexdigest()

@@ -26,7 +26,7 @@ from exchange.cases.catalog import ServiceItem, service_items
 from exchange.cases.events import Correction, Event, EventRefused, Received, digest, parse_event
 from exchange.cases.rules import CaseState, advance, extra_materials, new_case
 from exchange.outbox.queue import Message, begin_write, enqueue
-from exchange.outbox.rows import insert_many, update_many
+from exchange.outbox.rows import insert_many, matching, update_many
 from exchange.supervision.cards import Card, existing_cards, store_cards
 from tongban.store import Store, schema
 
@@ -162,9 +162,10 @@ def _screen_resends(
     t = schema.case_event
     ids = [e.event_id for e in events]
     stored: dict[str, str] = {}
-    for n in range(0, len(ids), _CHUNK):
-        rows = conn.execute(select(t.c.event_id, t.c.digest).where(
-            t.c.client_id == client_id, t.c.event_id.in_(ids[n : n + _CHUNK])))  # fmt: skip
+    for among in matching(conn, t.c.event_id, ids):
+        rows = conn.execute(
+            select(t.c.event_id, t.c.digest).where(t.c.client_id == client_id, among)
+        )
         stored.update({r[0]: r[1] for r in rows})
     fresh: list[tuple[int, Event, str]] = []
     for i, event in enumerate(events):
@@ -183,8 +184,8 @@ def _screen_resends(
 def _load_cases(conn: Connection, case_nos: list[str]) -> dict[str, CaseState]:
     t = schema.service_case
     out: dict[str, CaseState] = {}
-    for n in range(0, len(case_nos), _CHUNK):
-        q = select(t).where(t.c.case_no.in_(case_nos[n : n + _CHUNK])).order_by(t.c.case_no)
+    for among in matching(conn, t.c.case_no, case_nos):
+        q = select(t).where(among).order_by(t.c.case_no)
         if conn.dialect.name == "postgresql":
             q = q.with_for_update()
         for row in conn.execute(q).mappings():
@@ -203,10 +204,10 @@ def _repeats(conn: Connection, new_cases: list[CaseState], window: timedelta) ->
     t = schema.service_case
     applicants = sorted({c.applicant_id for c in new_cases})
     earlier: dict[tuple[str, str], list[tuple[datetime, str]]] = {}
-    for n in range(0, len(applicants), _CHUNK):
-        rows = conn.execute(select(t.c.applicant_id, t.c.item_code, t.c.received_at,
-                                   t.c.case_no).where(
-            t.c.applicant_id.in_(applicants[n : n + _CHUNK])))  # fmt: skip
+    for among in matching(conn, t.c.applicant_id, applicants):
+        rows = conn.execute(
+            select(t.c.applicant_id, t.c.item_code, t.c.received_at, t.c.case_no).where(among)
+        )
         for a, item, at, case_no in rows:
             at = at if at.tzinfo else at.replace(tzinfo=UTC)
             earlier.setdefault((a, item), []).append((at, case_no))

@@ -7,20 +7,28 @@ SQLite, in-process, takes a plain executemany.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, text, update
+import msgspec
+from sqlalchemy import Connection, String, Table, any_, bindparam, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 
-__all__ = ["insert_many", "update_many"]
+__all__ = ["insert_many", "matching", "update_many"]
+
+_CHUNK = 1000
+_encode = msgspec.json.Encoder().encode  # datetimes as RFC 3339, which PostgreSQL reads
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON")
+def matching(conn: Connection, column: Any, values: Sequence[str]) -> Iterator[Any]:
+    """``column`` among ``values``, a condition per chunk; on PostgreSQL one array
+    parameter rather than a thousand bound values (the driver parses each statement)."""
+    for i in range(0, len(values), _CHUNK):
+        chunk = list(values[i : i + _CHUNK])
+        if conn.dialect.name == "postgresql":
+            yield column == any_(bindparam(None, chunk, type_=ARRAY(String)))
+        else:
+            yield column.in_(chunk)
 
 
 def update_many(conn: Connection, table: Table, key: str, rows: Sequence[dict[str, Any]]) -> None:
@@ -42,8 +50,7 @@ def update_many(conn: Connection, table: Table, key: str, rows: Sequence[dict[st
         f" FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS v({shape})"
         f' WHERE t."{key}" = v."{key}"'
     )
-    payload = json.dumps(list(rows), default=_plain, ensure_ascii=False, separators=(",", ":"))
-    conn.execute(text(sql), {"rows": payload})
+    conn.execute(text(sql), {"rows": _encode(list(rows)).decode()})
 
 
 def insert_many(
@@ -65,8 +72,7 @@ def insert_many(
         f'INSERT INTO "{table.name}" ({names}) SELECT {names}'
         f" FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS v({shape}) {on_conflict}"
     )
-    payload = json.dumps(list(rows), default=_plain, ensure_ascii=False, separators=(",", ":"))
-    conn.execute(text(sql), {"rows": payload})
+    conn.execute(text(sql), {"rows": _encode(list(rows)).decode()})
 
 
 def _typed(table: Table, columns: list[str]) -> list[Any]:

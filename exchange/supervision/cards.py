@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from exchange.outbox.queue import Message, enqueue
-from exchange.outbox.rows import insert_many, update_many
+from exchange.outbox.rows import insert_many, matching, update_many
 from tongban.store import schema
 
 __all__ = ["CARD_KINDS", "Card", "existing_cards", "store_cards"]
@@ -46,10 +46,8 @@ def existing_cards(conn: Connection, case_nos: Sequence[str]) -> set[tuple[str, 
     """(case_no, kind) of the cards already raised for ``case_nos``."""
     t = schema.case_card
     found: set[tuple[str, str]] = set()
-    for i in range(0, len(case_nos), 1000):
-        chunk = list(case_nos[i : i + 1000])
-        found.update((r[0], r[1]) for r in conn.execute(
-            select(t.c.case_no, t.c.kind).where(t.c.case_no.in_(chunk))))  # fmt: skip
+    for among in matching(conn, t.c.case_no, list(case_nos)):
+        found.update((r[0], r[1]) for r in conn.execute(select(t.c.case_no, t.c.kind).where(among)))
     return found
 
 
