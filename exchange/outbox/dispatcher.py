@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, select, text, tuple_, update
 
+from exchange.outbox.rows import encode_rows, update_many
 from exchange.outbox.settings import DispatchOptions
 from exchange.outbox.transport import Receiver, SendResult
 from tongban.errors import RetriableError
@@ -133,17 +134,18 @@ class Dispatcher:
             )]  # fmt: skip
             if not claimed:
                 return []
-            t = schema.outbox
-            rows: list[_Row] = []
-            for part in _chunks(claimed):
-                result = conn.execute(
-                    update(t)
-                    .where(t.c.status == "pending", tuple_(t.c.target, t.c.case_no).in_(part))
-                    .values(attempts=t.c.attempts + 1)
-                    .returning(t.c.target, t.c.case_no, t.c.seq, t.c.idempotency_key,
-                               t.c.payload, t.c.attempts)
-                )  # fmt: skip
-                rows.extend(_Row(*r) for r in result)
+            # The lease token names the lanes just claimed: no list of them is sent back.
+            result = conn.execute(
+                text(
+                    "UPDATE outbox SET attempts = outbox.attempts + 1 FROM outbox_lane AS l"
+                    " WHERE l.claimed_by = :token AND outbox.target = l.target"
+                    " AND outbox.case_no = l.case_no AND outbox.status = 'pending'"
+                    " RETURNING outbox.target, outbox.case_no, outbox.seq,"
+                    " outbox.idempotency_key, outbox.payload, outbox.attempts"
+                ).columns(payload=schema.outbox.c.payload.type),
+                {"token": token},
+            )
+            rows = [_Row(*r) for r in result]
         rows.sort(key=lambda r: (r.target, r.case_no, r.seq))
         return rows
 
@@ -204,33 +206,24 @@ class Dispatcher:
                 retry.append({"t": lane[0], "c": lane[1], "s": head.seq, "err": why,
                               "due": now + timedelta(seconds=wait)})  # fmt: skip
         with self.store.engine.begin() as conn:
-            self._apply(conn, token, list(lanes), done, retry, dead)
+            self._apply(conn, token, done, retry, dead)
         self.delivered += len(done)
 
     def _apply(
         self,
         conn: Connection,
         token: str,
-        lanes: list[Lane],
         done: list[tuple[str, str, int]],
         retry: list[dict[str, Any]],
         dead: list[dict[str, Any]],
     ) -> None:
         o, lane_t = schema.outbox, schema.outbox_lane
         gone: dict[Lane, int] = defaultdict(int)
-        for part in _chunks(done):
-            for target, case_no in conn.execute(
-                delete(o).where(tuple_(o.c.target, o.c.case_no, o.c.seq).in_(part))
-                .returning(o.c.target, o.c.case_no)
-            ):  # fmt: skip
-                gone[(target, case_no)] += 1
-        if gone:
-            conn.execute(
-                update(lane_t)
-                .where(lane_t.c.target == bindparam("t"), lane_t.c.case_no == bindparam("c"))
-                .values(pending=lane_t.c.pending - bindparam("k")),
-                [{"t": t, "c": c, "k": k} for (t, c), k in sorted(gone.items())],
-            )  # fmt: skip
+        for target, case_no in _delete_delivered(conn, done):
+            gone[(target, case_no)] += 1
+        # Counted whoever holds the lane now: rows are gone, whoever delivered them.
+        counts = [{"target": t, "case_no": c, "pending": k} for (t, c), k in sorted(gone.items())]
+        update_many(conn, lane_t, ("target", "case_no"), counts, subtract=("pending",))
         row_at = (o.c.target == bindparam("t"), o.c.case_no == bindparam("c"),
                   o.c.seq == bindparam("s"))  # fmt: skip
         mine = (lane_t.c.target == bindparam("t"), lane_t.c.case_no == bindparam("c"),
@@ -245,13 +238,31 @@ class Dispatcher:
                 update(o).where(*row_at).values(status="dead", last_error=bindparam("err")), dead
             )
             conn.execute(update(lane_t).where(*mine).values(status="dead"), dead)
-        for part in _chunks(lanes):
-            in_part = tuple_(lane_t.c.target, lane_t.c.case_no).in_(part)
-            conn.execute(delete(lane_t).where(in_part, lane_t.c.pending <= 0))
-            conn.execute(
-                update(lane_t).where(in_part, lane_t.c.claimed_by == token)
-                .values(lease_until=None, claimed_by=None)
-            )  # fmt: skip
+        conn.execute(delete(lane_t).where(lane_t.c.claimed_by == token, lane_t.c.pending <= 0))
+        conn.execute(update(lane_t).where(lane_t.c.claimed_by == token)
+                     .values(lease_until=None, claimed_by=None))  # fmt: skip
+
+
+def _delete_delivered(conn: Connection, done: list[tuple[str, str, int]]) -> list[Lane]:
+    """Delete the delivered rows; the lane of each row actually deleted."""
+    if not done:
+        return []
+    o = schema.outbox
+    if conn.dialect.name == "postgresql":
+        rows = [{"target": t, "case_no": c, "seq": s} for t, c, s in done]
+        return [tuple(r) for r in conn.execute(
+            text("DELETE FROM outbox USING jsonb_to_recordset(CAST(:rows AS jsonb))"
+                 " AS v(target text, case_no text, seq int) WHERE outbox.target = v.target"
+                 " AND outbox.case_no = v.case_no AND outbox.seq = v.seq"
+                 " RETURNING outbox.target, outbox.case_no"),
+            {"rows": encode_rows(rows)},
+        )]  # fmt: skip
+    out: list[Lane] = []
+    for part in _chunks(done):
+        out.extend(tuple(r) for r in conn.execute(
+            delete(o).where(tuple_(o.c.target, o.c.case_no, o.c.seq).in_(part))
+            .returning(o.c.target, o.c.case_no)))  # fmt: skip
+    return out
 
 
 def _chunks(items: list[Any]) -> list[list[Any]]:

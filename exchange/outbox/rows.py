@@ -11,10 +11,10 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import msgspec
-from sqlalchemy import Connection, String, Table, any_, bindparam, text, update
+from sqlalchemy import Connection, String, Table, any_, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY
 
-__all__ = ["insert_many", "matching", "update_many"]
+__all__ = ["encode_rows", "insert_many", "matching", "update_many"]
 
 _CHUNK = 1000
 _encode = msgspec.json.Encoder().encode  # datetimes as RFC 3339, which PostgreSQL reads
@@ -31,26 +31,44 @@ def matching(conn: Connection, column: Any, values: Sequence[str]) -> Iterator[A
             yield column.in_(chunk)
 
 
-def update_many(conn: Connection, table: Table, key: str, rows: Sequence[dict[str, Any]]) -> None:
-    """``UPDATE table SET <the rows' other columns> WHERE key = row[key]`` for every row."""
+def encode_rows(rows: Sequence[dict[str, Any]]) -> str:
+    """Rows as one JSON array, for ``jsonb_to_recordset``."""
+    return _encode(list(rows)).decode()
+
+
+def update_many(
+    conn: Connection,
+    table: Table,
+    key: str | tuple[str, ...],
+    rows: Sequence[dict[str, Any]],
+    *,
+    subtract: tuple[str, ...] = (),
+) -> None:
+    """``UPDATE table SET <the rows' other columns> WHERE key = row[key]`` for every row;
+    a column in ``subtract`` is decreased by the row's value instead of set to it."""
     if not rows:
         return
-    columns = [c for c in rows[0] if c != key]
+    keys = (key,) if isinstance(key, str) else key
+    columns = [c for c in rows[0] if c not in keys]
+
+    def assign(c: str, value: str, own: str = "") -> str:
+        return f'"{c}" = {own}"{c}" - {value}' if c in subtract else f'"{c}" = {value}'
+
     if conn.dialect.name != "postgresql":
-        conn.execute(
-            update(table).where(table.c[key] == bindparam("_key")),
-            [{"_key": r[key], **{c: r[c] for c in columns}} for r in rows],
-        )
+        sets = ", ".join(assign(c, f":{c}") for c in columns)
+        where = " AND ".join(f'"{k}" = :{k}' for k in keys)
+        plain = text(f'UPDATE "{table.name}" SET {sets} WHERE {where}')
+        conn.execute(plain.bindparams(*_typed(table, [*keys, *columns])), list(rows))
         return
     dialect = conn.dialect
-    shape = ", ".join(f'"{c}" {table.c[c].type.compile(dialect)}' for c in [key, *columns])
-    sets = ", ".join(f'"{c}" = v."{c}"' for c in columns)
+    shape = ", ".join(f'"{c}" {table.c[c].type.compile(dialect)}' for c in [*keys, *columns])
+    sets = ", ".join(assign(c, f'v."{c}"', "t.") for c in columns)
+    where = " AND ".join(f't."{k}" = v."{k}"' for k in keys)
     sql = (
         f'UPDATE "{table.name}" AS t SET {sets}'
-        f" FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS v({shape})"
-        f' WHERE t."{key}" = v."{key}"'
+        f" FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS v({shape}) WHERE {where}"
     )
-    conn.execute(text(sql), {"rows": _encode(list(rows)).decode()})
+    conn.execute(text(sql), {"rows": encode_rows(rows)})
 
 
 def insert_many(
@@ -72,7 +90,7 @@ def insert_many(
         f'INSERT INTO "{table.name}" ({names}) SELECT {names}'
         f" FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS v({shape}) {on_conflict}"
     )
-    conn.execute(text(sql), {"rows": _encode(list(rows)).decode()})
+    conn.execute(text(sql), {"rows": encode_rows(rows)})
 
 
 def _typed(table: Table, columns: list[str]) -> list[Any]:

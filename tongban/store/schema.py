@@ -459,4 +459,5 @@ outbox_lane = Table(
     Column("lease_until", Timestamp, comment="a dispatcher holds the lane until then"),
     Column("claimed_by", String(80)),
     Index("ix_outbox_lane_due", "status", "next_attempt_at"),
+    Index("ix_outbox_lane_claimed_by", "claimed_by"),
 )

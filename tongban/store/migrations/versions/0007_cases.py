@@ -103,6 +103,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('outbox_lane', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_lane_due', ['status', 'next_attempt_at'], unique=False)
+        batch_op.create_index('ix_outbox_lane_claimed_by', ['claimed_by'], unique=False)
 
 
 def downgrade() -> None:
