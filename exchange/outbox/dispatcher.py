@@ -20,6 +20,7 @@ import os
 import random
 import socket
 import threading
+import uuid
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -71,9 +72,10 @@ class Dispatcher:
     ) -> None:
         self.store, self.receivers = store, receivers
         self.options = options or DispatchOptions()
-        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{id(self) % 10_000}"
+        self.name = (name or f"{socket.gethostname()}:{os.getpid()}")[:60]
         self.rng = rng or random.Random()
         self._claims = 0
+        self._instance = uuid.uuid4().hex[:8]  # a name given twice still makes new tokens
         self.delivered = 0
 
     # -- the loop ------------------------------------------------------------------------
@@ -94,7 +96,7 @@ class Dispatcher:
     def run_once(self) -> int:
         """One claim, send and settle; the number of messages it handled (0: none due)."""
         self._claims += 1
-        token = f"{self.name}#{self._claims}"
+        token = f"{self.name}:{self._instance}#{self._claims}"
         rows = self._claim(token)
         if not rows:
             return 0
