@@ -175,13 +175,15 @@ def dispatch(
     except (ValueError, FatalError) as exc:
         _fail(str(exc))
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())  # finish the round
     try:
         delivered = dispatcher.run(until_empty=until_empty, stop=stop)
     except (FatalError, RetriableError) as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
         delivered = dispatcher.delivered
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     console.print(f"{delivered} messages delivered")
 
 
