@@ -59,8 +59,14 @@ def many_cases(cases: int, events_per_case: int, *, start: datetime) -> Iterator
     """``cases`` cases of ``events_per_case`` events each (received, accepted, then
     pairs of suspended/resumed, a correction, reviewed, concluded), interleaved."""
     middle = max(0, events_per_case - 4)
-    steps = ["received", "accepted", *["suspended", "resumed"] * (middle // 2),
-             *["correction"] * (middle % 2), "reviewed", "concluded"][:events_per_case]
+    steps = [
+        "received",
+        "accepted",
+        *["suspended", "resumed"] * (middle // 2),
+        *["correction"] * (middle % 2),
+        "reviewed",
+        "concluded",
+    ][:events_per_case]
     for i, kind in ((i, k) for k in range(len(steps)) for i in range(cases)):
         case_no = f"K{i:06d}"
         when = (start + timedelta(minutes=i % 600, seconds=kind)).isoformat()
