@@ -10,17 +10,29 @@ authority's e-seal, stores both under content-addressed keys and records the
 identifier, hashes and seal in the ``elicense`` table. Issuing an unchanged record again
 returns the document already issued; a changed record, or ``reissue=True``, makes a new
 version and marks the old one superseded (never deleted).
+
+The source's status is the truth (:mod:`license_vault.status`): a record the issuing
+system marks revoked (吊销), cancelled (注销) or expired is not sealed as valid. It is
+withheld with a named reason (:class:`NotInForce`), counted apart in the report, and an
+e-license already issued for it takes that status. Revocation and cancellation are
+final: issuing such a license again is refused (``license.revoked_final``) until an
+operator reinstates it with a reason (:meth:`Vault.reinstate`, logged in
+``elicense_event``). A failure on one license in :meth:`Vault.issue_all` is logged with
+its reason and the run goes on.
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
+from license_vault import status
 from license_vault.catalog import Catalog, LicenseType, load_catalog
 from license_vault.document import LicenseData
 from license_vault.identifier import ElicenseId, new_serial, parse_identifier
@@ -32,12 +44,12 @@ from license_vault.seals import Seal, SealRegistry
 from license_vault.settings import VaultSettings
 from license_vault.storage import ObjectStorage, open_storage
 from license_vault.verify import Verdict, Verifier
-from tongban.errors import RecordError
+from tongban.errors import RecordError, TongbanError
 from tongban.identifiers import check_credit_code
 from tongban.store import Store, schema
 from tongban.store.store import utcnow
 
-__all__ = ["IssueReport", "Issued", "Vault", "issue_all"]
+__all__ = ["IssueReport", "Issued", "NotInForce", "Vault", "issue_all", "one_line"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +67,28 @@ class Issued:
     new: bool  # False when an unchanged record returned the version already issued
 
 
+class NotInForce(RecordError):
+    """The source says the license is not in force (revoked, cancelled, expired)."""
+
+    def __init__(self, status: str, message: str, *, value: object = None):
+        super().__init__(f"license.{status}", message, value=value, field="status")
+        self.status = status
+
+
 @dataclass
 class IssueReport:
+    """What one run did: issued (new or unchanged), withheld, refused, failed."""
+
     issued: list[Issued] = field(default_factory=list)
+    not_in_force: list[tuple[str, NotInForce]] = field(default_factory=list)
     refused: list[tuple[str, RecordError]] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (license key, one line)
+
+    def withheld_by_status(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for _, exc in self.not_in_force:
+            counts[exc.status] = counts.get(exc.status, 0) + 1
+        return counts
 
 
 class Vault:
@@ -85,7 +115,10 @@ class Vault:
     # -- issuance ---------------------------------------------------------------------
 
     def issue(self, license_key: str, *, reissue: bool = False) -> Issued:
-        """Issue the license record ``license_key`` (``<type code>:<number>``)."""
+        """Issue the license record ``license_key`` (``<type code>:<number>``).
+
+        Raises :class:`NotInForce` when the source says the license is not in force, and
+        :class:`RecordError` (``license.revoked_final``) for a revoked or cancelled one."""
         record = self.store.get("license", license_key)
         if record is None:
             raise RecordError(
@@ -97,6 +130,7 @@ class Vault:
         issuer_code = self._issuer_code(record)
         current = self.documents.current(license_key)
         now = utcnow()
+        self._check_in_force(license_key, record, current, now)
         if current is None:
             ident = ElicenseId(
                 license_type.code,
@@ -112,8 +146,14 @@ class Vault:
                     license_type.code, issuer_code,
                     new_serial(license_type.code, issuer_code, now.year), 1,
                 )  # fmt: skip
+        record = self._with_holder_fields(record, license_type)
         data = self._data(record, license_type, ident, now, current)
-        if current is not None and not reissue and current.record_sha256 == data.record_sha256():
+        if (
+            current is not None
+            and current.status == status.VALID
+            and not reissue
+            and current.record_sha256 == data.record_sha256()
+        ):
             return _issued(current, new=False)
         seal = self.seals.seal_for(issuer_code, record.get("issuer_name") or issuer_code)
         pdf_sealer, jws_sealer = self._sealers_for(seal)
@@ -130,7 +170,7 @@ class Vault:
             identifier=str(ident), license_key=license_key, version=ident.version,
             serial=ident.serial, license_type_code=license_type.code, issuer_code=issuer_code,
             holder_id=record.get("holder_id"), valid_until=record.get("valid_until"),
-            status="valid", pdf_key=pdf_ref.key, pdf_sha256=pdf_ref.sha256,
+            status=status.VALID, pdf_key=pdf_ref.key, pdf_sha256=pdf_ref.sha256,
             json_key=json_ref.key, json_sha256=json_ref.sha256, seal_id=seal.seal_id,
             issued_at=now, superseded_by=None, revoked_at=None, revoked_reason=None,
             record_sha256=data.record_sha256(),
@@ -138,8 +178,70 @@ class Vault:
         self.documents.add(row, supersedes=current.identifier if current else None)
         return _issued(row, new=True, supersedes=current.identifier if current else None)
 
+    def _check_in_force(
+        self,
+        license_key: str,
+        record: dict[str, Any],
+        current: ElicenseRow | None,
+        now: datetime,
+    ) -> None:
+        source = status.record_status(record, now.date())
+        if current is not None and current.status in status.FINAL:
+            when = current.revoked_at.date().isoformat() if current.revoked_at else "?"
+            raise RecordError(
+                "license.revoked_final",
+                f"license {license_key}: e-license {current.identifier} is {current.status}"
+                f" (since {when}: {current.revoked_reason}); it is not issued again unless an"
+                " operator reinstates it (`tongban license reinstate`)",
+                value=license_key,
+            )
+        if source == status.VALID:
+            return
+        word = record.get("status")
+        why = (
+            f"valid until {record.get('valid_until')}"
+            if source == status.EXPIRED and status.source_status(word) == status.VALID
+            else f"the issuing system records it as {word!r}"
+        )
+        if current is not None and current.status == status.VALID:
+            # The e-license follows its source: a license revoked at the source is revoked.
+            self.documents.set_status(
+                current, source, action="source_status", reason=why, actor="issuance",
+                rule=f"license.{source}",
+            )  # fmt: skip
+        raise NotInForce(
+            source,
+            f"license {license_key} is {source} ({status.label(source)}): {why};"
+            " no valid e-license is sealed for it",
+            value=license_key,
+        )
+
+    def _with_holder_fields(
+        self, record: dict[str, Any], license_type: LicenseType
+    ) -> dict[str, Any]:
+        """The record with the type's fields it lacks filled from its holder in the store
+        (a 营业执照 prints the enterprise's type, legal representative, capital, ...)."""
+        if license_type.holder_type != "enterprise" or not record.get("holder_id"):
+            return record
+        enterprise = self.store.get("enterprise", record["holder_id"])
+        if enterprise is None:
+            return record
+        fields = dict(record.get("fields") or {})
+        for spec in license_type.fields:
+            if fields.get(spec.name) not in (None, ""):
+                continue
+            value = enterprise.get(spec.name)
+            if value in (None, ""):
+                continue
+            if spec.name == "registered_capital":
+                value = f"{format(Decimal(value).normalize(), 'f')}万元"
+            fields[spec.name] = value
+        return {**record, "fields": fields}
+
     def issue_all(self, *, limit: int | None = None) -> IssueReport:
-        """Issue every license record (oldest first); refused records are reported."""
+        """Issue every license record (oldest first). A record not in force is withheld,
+        one that breaks a rule is refused, and any other failure is logged with its
+        reason; the run goes on past each."""
         t = schema.license
         q = select(t.c.license_key).order_by(t.c.created_at, t.c.license_key)
         if limit is not None:
@@ -150,9 +252,21 @@ class Vault:
         for key in keys:
             try:
                 report.issued.append(self.issue(key))
+            except NotInForce as exc:
+                report.not_in_force.append((key, exc))
             except RecordError as exc:
                 report.refused.append((key, exc))
+                self._log_failure(key, "refused", exc.rule, exc.message)
+            except Exception as exc:  # one license's failure must not stop the run
+                line = one_line(exc)
+                report.failed.append((key, line))
+                self._log_failure(key, "failed", getattr(exc, "rule", None), line)
         return report
+
+    def _log_failure(self, key: str, action: str, rule: str | None, message: str) -> None:
+        # The store failing too already shows in the run's own report.
+        with contextlib.suppress(Exception):
+            self.documents.log(key, action, rule=rule, reason=message)
 
     def _issuer_code(self, record: dict[str, Any]) -> str:
         code = record.get("issuer_code")
@@ -207,16 +321,49 @@ class Vault:
         row = self.show(identifier)
         return self.storage.get(row.pdf_key if kind == "pdf" else row.json_key)
 
-    def revoke(self, identifier: str, *, reason: str) -> ElicenseRow:
-        """Revoke one e-license version; verification then fails with ``license.revoked``."""
-        self.show(identifier)
-        t = schema.elicense
-        with self.store.engine.begin() as conn:
-            conn.execute(
-                update(t)
-                .where(t.c.identifier == identifier, t.c.status != "revoked")
-                .values(status="revoked", revoked_at=utcnow(), revoked_reason=reason)
-            )
+    def revoke(self, identifier: str, *, reason: str, by: str = "operator") -> ElicenseRow:
+        """Revoke one e-license version; verification then fails with ``license.revoked``.
+        Final: only :meth:`reinstate` undoes it."""
+        row = self.show(identifier)
+        if row.status != status.REVOKED:
+            self.documents.set_status(
+                row, status.REVOKED, action="revoke", reason=reason, actor=by,
+                rule="license.revoked",
+            )  # fmt: skip
+        return self.show(identifier)
+
+    def reinstate(self, identifier: str, *, by: str, reason: str) -> ElicenseRow:
+        """Undo a revocation or cancellation (an operator's audited decision).
+
+        Refused unless the version is revoked or cancelled, is the license's latest, and
+        its source record is in force again."""
+        if not by.strip() or not reason.strip():
+            raise RecordError("license.reinstate_unexplained", "a reinstatement names who and why")
+        row = self.show(identifier)
+        if row.status not in status.FINAL:
+            raise RecordError(
+                "license.not_revoked", f"e-license {identifier} is {row.status}, not revoked",
+                value=identifier,
+            )  # fmt: skip
+        latest = self.documents.current(row.license_key)
+        if latest is not None and latest.identifier != identifier:
+            raise RecordError(
+                "license.superseded", f"e-license {identifier} was superseded by"
+                f" {latest.identifier}", value=identifier,
+            )  # fmt: skip
+        record = self.store.get("license", row.license_key)
+        if record is not None:
+            source = status.record_status(record, utcnow().date())
+            if source != status.VALID:
+                raise NotInForce(
+                    source, f"license {row.license_key} is still {source} at the source"
+                    f" ({record.get('status')!r}); it cannot be reinstated",
+                    value=row.license_key,
+                )  # fmt: skip
+        self.documents.set_status(
+            row, status.VALID, action="reinstate", reason=reason, actor=by,
+            rule="license.reinstated",
+        )  # fmt: skip
         return self.show(identifier)
 
     def verifier(self) -> Verifier:
@@ -229,6 +376,19 @@ class Vault:
     def revoke_seal(self, seal_id: str, *, reason: str) -> Seal:
         self._sealers.pop(seal_id, None)
         return self.seals.revoke(seal_id, reason=reason)
+
+
+def one_line(exc: BaseException) -> str:
+    """An error as the one line a user reads: its rule if it has one, never a traceback."""
+    rule = getattr(exc, "rule", None)
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if isinstance(exc, RecordError):
+        return f"{exc.rule}: {' '.join(exc.message.split())}"
+    if rule and not text.startswith(f"{rule}:"):
+        return f"{rule}: {text}"
+    if isinstance(exc, TongbanError):
+        return text
+    return f"{type(exc).__name__}: {text}"
 
 
 def _issued(row: ElicenseRow, *, new: bool, supersedes: str | None = None) -> Issued:

@@ -6,13 +6,13 @@
 
 Checked: the seal's signature over the whole document, the certificate chain up to a hub
 root, the seal not revoked, the identifier well-formed (GB/T 36904), the document the
-very one the vault stored (its SHA-256), and the license status in the store (valid,
-expired, revoked, superseded). Reasons:
+very one the vault stored (its SHA-256), and the license status in the store (the one
+vocabulary of :mod:`license_vault.status`). Reasons:
 
 ``document.malformed`` ``signature.missing`` ``signature.invalid`` ``signature.coverage``
 ``chain.untrusted`` ``seal.unknown`` ``seal.revoked`` ``identifier.malformed``
-``license.unknown`` ``hash.mismatch`` ``license.revoked`` ``license.superseded``
-``license.expired``
+``license.unknown`` ``hash.mismatch`` ``license.revoked`` ``license.cancelled``
+``license.superseded`` ``license.expired`` ``license.status_unknown``
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
+from license_vault import status
 from license_vault.catalog import Catalog, load_catalog
 from license_vault.document import LicenseData
 from license_vault.identifier import parse_identifier
@@ -42,8 +43,6 @@ from tongban.errors import RecordError
 from tongban.store import Store
 
 __all__ = ["Reason", "Verdict", "Verifier"]
-
-_OK_RECORD_STATUS = (None, "", "valid", "有效", "存续")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +60,7 @@ class Verdict:
 
     kind: str  # pdf, jws or unknown
     identifier: str | None = None
-    license_status: str | None = None  # valid, expired, revoked, superseded, unknown
+    license_status: str | None = None  # license_vault.status, or unknown
     authority: str | None = None
     reasons: list[Reason] = field(default_factory=list)
 
@@ -226,22 +225,32 @@ class Verifier:
 
     def _status(self, row: ElicenseRow, verdict: Verdict) -> None:
         today = self.today or date.today()
-        if row.status == "revoked":
-            verdict.license_status = "revoked"
-            when = row.revoked_at.date().isoformat() if row.revoked_at else "?"
-            verdict.fail("license.revoked", f"revoked on {when}: {row.revoked_reason}")
-        elif row.status == "superseded":
-            verdict.license_status = "superseded"
+        when = row.revoked_at.date().isoformat() if row.revoked_at else "?"
+        if row.status in (status.REVOKED, status.CANCELLED, status.EXPIRED):
+            verdict.license_status = row.status
+            verdict.fail(f"license.{row.status}", f"{row.status} on {when}: {row.revoked_reason}")
+        elif row.status == status.SUPERSEDED:
+            verdict.license_status = status.SUPERSEDED
             verdict.fail("license.superseded", f"superseded by {row.superseded_by}")
         elif row.valid_until is not None and row.valid_until < today:
-            verdict.license_status = "expired"
+            verdict.license_status = status.EXPIRED
             verdict.fail("license.expired", f"valid until {row.valid_until.isoformat()}")
         else:
-            verdict.license_status = "valid"
+            verdict.license_status = status.VALID
         record: dict[str, Any] | None = self.store.get("license", row.license_key)
-        if record is not None and record.get("status") not in _OK_RECORD_STATUS:
-            verdict.license_status = "revoked"
+        if record is None or verdict.license_status != status.VALID:
+            return
+        try:
+            source = status.record_status(record, today)
+        except RecordError as exc:
+            verdict.license_status = "unknown"
+            verdict.fail(exc.rule, exc.message)
+            return
+        if source != status.VALID:
+            # The source changed after issuance and no run has caught up yet: it rules.
+            verdict.license_status = source
             verdict.fail(
-                "license.revoked",
-                f"the issuing system records license {row.license_key} as {record['status']!r}",
+                f"license.{source}",
+                f"the issuing system records license {row.license_key} as"
+                f" {record.get('status')!r}",
             )
