@@ -100,8 +100,8 @@ def issue(
     console.print(table)
     for key, error in report.not_in_force:
         console.print(f"[yellow]not in force[/] {key}: {error.rule}: {error.message}")
-    for key, error in report.refused:
-        console.print(f"[yellow]refused[/] {key}: {error.rule}: {error.message}")
+    for key, refusal in report.refused:
+        console.print(f"[yellow]refused[/] {key}: {refusal.rule}: {refusal.message}")
     for key, line in report.failed:
         console.print(f"[red]failed[/] {key}: {line}", highlight=False)
     withheld = ", ".join(f"{n} {s}" for s, n in sorted(report.withheld_by_status().items()))

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -37,9 +37,10 @@ from license_vault.catalog import Catalog, LicenseType, load_catalog
 from license_vault.document import LicenseData
 from license_vault.identifier import ElicenseId, new_serial, parse_identifier
 from license_vault.jws import JwsSealer
-from license_vault.pades import PdfSealer
+from license_vault.pades import LtvMaterial, PdfSealer
 from license_vault.records import ElicenseRow, ElicenseTable
 from license_vault.render import Renderer
+from license_vault.revocation import RevocationAuthority
 from license_vault.seals import Seal, SealRegistry
 from license_vault.settings import VaultSettings
 from license_vault.storage import ObjectStorage, open_storage
@@ -109,8 +110,11 @@ class Vault:
         self.catalog = catalog if catalog is not None else load_catalog()
         self.seals = SealRegistry(store, self.storage, settings, kek=kek)
         self.documents = ElicenseTable(store)
-        self._renderer = Renderer()
+        self._renderer = Renderer(settings.font_file)
         self._sealers: dict[str, tuple[PdfSealer, JwsSealer]] = {}
+        self.revocation = RevocationAuthority(self.seals)
+        self._ltv: LtvMaterial | None = None
+        self._ltv_until: datetime | None = None
 
     # -- issuance ---------------------------------------------------------------------
 
@@ -296,14 +300,26 @@ class Vault:
         )  # fmt: skip
 
     def _sealers_for(self, seal: Seal) -> tuple[PdfSealer, JwsSealer]:
+        # Validation material is renewed well within a CRL's lifetime, and at once after
+        # a revocation (revoke_seal forgets the sealers).
+        if self._ltv_until is None or utcnow() >= self._ltv_until:
+            self._sealers.clear()
         found = self._sealers.get(seal.seal_id)
         if found is None:
             signer = self.seals.signer(seal)
+            tsa = self.seals.hub_tsa()
             found = self._sealers[seal.seal_id] = (
-                PdfSealer(signer),
-                JwsSealer(signer, kid=seal.seal_id),
+                PdfSealer(signer, ltv=self.ltv_material(), tsa=tsa),
+                JwsSealer(signer, kid=seal.seal_id, tsa=tsa),
             )
         return found
+
+    def ltv_material(self) -> LtvMaterial:
+        """The hub roots and the current CRL of the issuing root, as embedded in PDFs."""
+        if self._ltv is None or self._ltv_until is None or utcnow() >= self._ltv_until:
+            self._ltv = LtvMaterial(self.seals.roots(), crls=[self.revocation.crl()])
+            self._ltv_until = utcnow() + timedelta(hours=max(1, self.settings.crl_hours // 4))
+        return self._ltv
 
     # -- lookups and revocation -------------------------------------------------------
 
@@ -374,7 +390,9 @@ class Vault:
         return self.verifier().verify(document)
 
     def revoke_seal(self, seal_id: str, *, reason: str) -> Seal:
-        self._sealers.pop(seal_id, None)
+        """Revoke a seal (or the TSA) certificate: the CRL and OCSP answers list it."""
+        self._sealers.clear()
+        self._ltv = None
         return self.seals.revoke(seal_id, reason=reason)
 
 

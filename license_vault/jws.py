@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 from cryptography.utils import CryptographyDeprecationWarning
 
 from license_vault.keys import Signer
+from license_vault.tsa import HubTsa
 from tongban.errors import FatalError
 
 __all__ = ["CompactJws", "JwsError", "JwsSealer", "parse_compact", "verify_signature"]
@@ -61,10 +62,11 @@ def b64url_decode(text: str) -> bytes:
 class JwsSealer:
     """Seals payloads with one signer; the header is built once."""
 
-    def __init__(self, signer: Signer, *, kid: str):
+    def __init__(self, signer: Signer, *, kid: str, tsa: HubTsa | None = None):
         if signer.algorithm not in _SIZES:
             raise FatalError(f"JWS sealing does not support {signer.algorithm}")
         self._signer = signer
+        self._tsa = tsa
         self._size = _SIZES[signer.algorithm]
         header = {
             "alg": signer.algorithm,

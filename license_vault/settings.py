@@ -52,9 +52,20 @@ class VaultSettings(BaseSettings):
         default="http://127.0.0.1:8000/licenses/verify",
         description="Printed in the QR code as <verify_base_url>?id=<identifier>.",
     )
+    font_file: Path | None = Field(
+        default=None,
+        description="TrueType font (.ttf/.ttc) embedded in e-license PDFs; default WenQuanYi.",
+    )
+    pki_base_url: str = Field(
+        default="http://127.0.0.1:8000/licenses/pki",
+        description="Where the exchange app serves the hub's CRLs and OCSP responder; named"
+        " in every certificate the hub issues.",
+    )
+    crl_hours: int = Field(default=24, ge=1, description="How long a CRL or OCSP answer holds.")
     hub_name: str = Field(default="通办数据共享交换平台", description="Subject of the hub root CA.")
     root_validity_days: int = Field(default=20 * 365, ge=1)
     seal_validity_days: int = Field(default=5 * 365, ge=1)
+    tsa_validity_days: int = Field(default=20 * 365, ge=1)
 
     def local_root(self) -> Path:
         return self.local_dir if self.local_dir is not None else self.data_dir / "objects"

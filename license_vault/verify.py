@@ -26,7 +26,10 @@ from typing import Any
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
+from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko.sign.validation.errors import NoDSSFoundError
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
@@ -117,7 +120,8 @@ class Verifier:
             info = reader.trailer["/Info"]
             subject = info.get("/Subject") if info is not None else None
             verdict.identifier = str(subject) if subject is not None else None
-            sigs = reader.embedded_signatures
+            sigs = reader.embedded_regular_signatures
+            stamps = reader.embedded_timestamp_signatures
         except Exception as exc:  # pyHanko raises many kinds on damaged files
             verdict.fail("document.malformed", f"the PDF cannot be read: {exc}")
             return None
@@ -125,22 +129,56 @@ class Verifier:
         if not ours:
             verdict.fail("signature.missing", "the PDF carries no seal signature")
             return None
+        if len(sigs) > 1:
+            verdict.fail("signature.coverage", "another signature was added after sealing")
         sig = ours[0]
-        context = ValidationContext(
-            trust_roots=to_asn1(self.registry.roots()), allow_fetching=False,
-            revocation_mode="soft-fail",
-        )  # fmt: skip
+        roots = to_asn1(self.registry.roots())
         try:
-            status = validate_pdf_signature(sig, context)
+            dss: DocumentSecurityStore | None = DocumentSecurityStore.read_dss(reader)
+        except NoDSSFoundError:
+            dss = None
+        except Exception as exc:
+            verdict.fail("document.malformed", f"the validation material is unreadable: {exc}")
+            return None
+
+        def context(moment: datetime | None = None) -> ValidationContext:
+            kwargs: dict[str, Any] = {
+                "trust_roots": roots, "allow_fetching": False, "revocation_mode": "soft-fail",
+                "moment": moment,
+            }  # fmt: skip
+            return dss.as_validation_context(kwargs) if dss is not None else ValidationContext(
+                **kwargs
+            )  # fmt: skip
+
+        try:
+            status = validate_pdf_signature(sig, context(), ts_validation_context=context())
+            stamp = status.timestamp_validity
+            if not status.trusted and stamp is not None and stamp.trusted:
+                # Long-term validation: the seal certificate is judged at the time the
+                # hub TSA proves the signature existed, with the revocation data kept then.
+                status = validate_pdf_signature(
+                    sig, context(stamp.timestamp), ts_validation_context=context()
+                )
         except Exception as exc:
             verdict.fail("signature.invalid", f"the seal signature cannot be checked: {exc}")
             return None
         if not (status.intact and status.valid):
             verdict.fail("signature.invalid", "the PDF was changed after it was sealed")
-        elif status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
+        elif status.coverage != SignatureCoverageLevel.ENTIRE_FILE and not (
+            status.modification_level is not None
+            and status.modification_level <= ModificationLevel.LTA_UPDATES
+        ):
             verdict.fail("signature.coverage", "content was added to the PDF after sealing")
         if status.intact and status.valid and not status.trusted:
             verdict.fail("chain.untrusted", "the seal certificate does not chain to a hub root")
+        for ts in stamps:
+            try:
+                ts_status = validate_pdf_timestamp(ts, context())
+            except Exception as exc:
+                verdict.fail("timestamp.invalid", f"a document timestamp cannot be checked: {exc}")
+                continue
+            if not (ts_status.intact and ts_status.valid and ts_status.trusted):
+                verdict.fail("timestamp.invalid", "a document timestamp does not hold")
         cert = x509.load_der_x509_certificate(status.signing_cert.dump())
         return cert if status.intact and status.valid else None
 
@@ -251,6 +289,5 @@ class Verifier:
             verdict.license_status = source
             verdict.fail(
                 f"license.{source}",
-                f"the issuing system records license {row.license_key} as"
-                f" {record.get('status')!r}",
+                f"the issuing system records license {row.license_key} as {record.get('status')!r}",
             )

@@ -32,7 +32,7 @@ def run(*args: str):
 def test_issue_list_show_verify_revoke(hub):
     result = run("issue", "--all")
     assert result.exit_code == 0, result.output
-    assert "11 issued, 0 unchanged, 0 refused" in result.output
+    assert "11 issued, 0 unchanged, 0 not in force (none), 0 refused, 0 failed" in result.output
     assert "0 issued, 11 unchanged" in run("issue", "--all").output
 
     listed = run("list", "--holder", HUSBAND)

@@ -119,8 +119,8 @@ def _issue_licenses(store: Store) -> tuple[_Sample | None, int]:
         f" force at the source and not sealed as valid ({withheld or 'none'});"
         f" {len(report.refused)} refused, {len(report.failed)} failed"
     )
-    for key, exc in report.not_in_force[:3]:
-        console.print(f"  [yellow]not in force[/] {key}: {exc.rule}: {exc.message}")
+    for key, nif in report.not_in_force[:3]:
+        console.print(f"  [yellow]not in force[/] {key}: {nif.rule}: {nif.message}")
     for key, exc in report.refused[:5]:
         console.print(f"  [red]refused[/] {key}: {exc.rule}: {exc.message}")
     for key, line in report.failed[:5]:
