@@ -106,7 +106,10 @@ class CompactJws:
                 return [
                     x509.load_der_x509_certificate(base64.b64decode(c, validate=True)) for c in x5c
                 ]
-        except (ValueError, TypeError, binascii.Error, CryptographyDeprecationWarning) as exc:
+        except (
+            ValueError, TypeError, binascii.Error, x509.InvalidVersion,
+            CryptographyDeprecationWarning,
+        ) as exc:  # fmt: skip
             raise JwsError(f"x5c holds an unreadable certificate: {exc}") from None
 
 

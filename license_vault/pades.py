@@ -39,6 +39,8 @@ __all__ = ["FIELD_NAME", "TIMESTAMP_FIELD", "LtvMaterial", "PdfSealer", "seal_pd
 FIELD_NAME = "ElicenseSeal"
 TIMESTAMP_FIELD = "ElicenseArchiveTimestamp"
 _MECHANISMS = {"ES256": ("sha256", "sha256_ecdsa")}
+
+
 class _SuppliedMaterial(logging.Filter):
     """The hub supplies its own CRLs and OCSP answers on purpose: fetching stays off."""
 

@@ -85,8 +85,7 @@ def key_encryption_key(settings: VaultSettings) -> bytes:
     """The KEK from the settings, or the embedded one (created on first use, mode 0600)."""
     if settings.key_encryption_key is not None:
         kek = settings.key_encryption_key.get_secret_value().encode("utf-8")
-        if len(kek) < 16:
-            raise FatalError("TONGBAN_VAULT_KEY_ENCRYPTION_KEY must be at least 16 characters")
+        _check_strength(kek, "TONGBAN_VAULT_KEY_ENCRYPTION_KEY")
         return kek
     path = settings.kek_path()
     if not path.exists():
@@ -103,6 +102,19 @@ def key_encryption_key(settings: VaultSettings) -> bytes:
     if mode & 0o077:
         raise FatalError(f"{path} is readable by others (mode {mode:o}); run `chmod 600 {path}`")
     kek = path.read_bytes().strip()
-    if len(kek) < 16:
-        raise FatalError(f"{path} holds no usable key-encryption key")
+    _check_strength(kek, str(path))
     return kek
+
+
+MIN_KEK_LENGTH = 32
+
+
+def _check_strength(kek: bytes, where: str) -> None:
+    """At least 32 characters, not one repeated, at least 8 distinct: a passphrase a
+    person picks must be long, and the generated one (base64 of 32 random bytes) is."""
+    if len(kek) < MIN_KEK_LENGTH or len(set(kek)) < 8:
+        raise FatalError(
+            f"{where}: the key-encryption key needs at least {MIN_KEK_LENGTH} characters and"
+            " 8 distinct ones (generate one: python -c 'import secrets;"
+            " print(secrets.token_urlsafe(32))')"
+        )

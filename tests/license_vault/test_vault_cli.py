@@ -15,7 +15,7 @@ def hub(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("TONGBAN_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("TONGBAN_DATABASE_URL", raising=False)
-    monkeypatch.setenv("TONGBAN_VAULT_KEY_ENCRYPTION_KEY", "cli test key-encryption key")
+    monkeypatch.setenv("TONGBAN_VAULT_KEY_ENCRYPTION_KEY", "the CLI tests key-encryption key, 2026")
     (tmp_path / "data").mkdir()
     store = Store(f"sqlite:///{tmp_path / 'data' / 'tongban.db'}")
     store.migrate()
