@@ -155,12 +155,19 @@ class HubTsa:
                 {"status": "rejection", "status_string": [f"bad request: {exc}"[:200]],
                  "fail_info": tsp.PKIFailureInfo({"bad_data_format"})}
             )  # fmt: skip
-            return bytes(tsp.TimeStampResp({"status": status}).dump())
+            # asn1crypto's TimeStampResp wants a token; a rejection is SEQUENCE { status }.
+            return _der_sequence(bytes(status.dump()))
         granted = tsp.PKIStatusInfo({"status": "granted"})
         return bytes(tsp.TimeStampResp({"status": granted, "time_stamp_token": token}).dump())
 
     def stamper(self) -> HubTimeStamper:
         return HubTimeStamper(self)
+
+
+def _der_sequence(content: bytes) -> bytes:
+    n = len(content)
+    length = bytes([n]) if n < 0x80 else bytes([0x80 | 2]) + n.to_bytes(2, "big")
+    return b"\x30" + length + content
 
 
 class HubTimeStamper(TimeStamper):

@@ -139,8 +139,9 @@ def test_documents_of_another_hub_are_untrusted(vault: Vault, issued, tmp_path):
     other_store = Store(f"sqlite:///{tmp_path / 'other.db'}")
     other_store.migrate()
     load_licenses(other_store, [marriage_record()])
+    other_kek = "another hub's key-encryption key"
     other = Vault(
-        other_store, VaultSettings(data_dir=tmp_path / "other", key_encryption_key="another hub's key-encryption key")
+        other_store, VaultSettings(data_dir=tmp_path / "other", key_encryption_key=other_kek)
     )
     foreign = other.issue(MARRIAGE_KEY)
     for kind in ("pdf", "jws"):
