@@ -28,6 +28,7 @@ from typing import Annotated
 from cryptography.hazmat.primitives import serialization
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from license_vault.checkpage import VerifySummary, render_form, render_page
 from license_vault.document import LicenseData
@@ -119,10 +120,13 @@ async def verify_post(request: Request, vault: VaultDep) -> Response:
         document = await request.body()
     if document is not None and len(document) > _MAX_UPLOAD:
         return _bad(request, "the document is larger than 8 MiB", 413)
+    # Verification drives pyHanko's own event loop: it runs in a worker thread.
     if document:
-        return _answer(request, vault, vault.verify(document), None)
+        verdict = await run_in_threadpool(vault.verify, document)
+        return await run_in_threadpool(_answer, request, vault, verdict, None)
     if identifier:
-        return _answer(request, vault, _by_identifier(vault, identifier), None)
+        verdict = await run_in_threadpool(_by_identifier, vault, identifier)
+        return await run_in_threadpool(_answer, request, vault, verdict, None)
     return _bad(request, "upload a PDF or JWS, or give an identifier", 400)
 
 

@@ -89,7 +89,7 @@ class Renderer:
         self, data: LicenseData, license_type: LicenseType, seal_png: bytes, *, seal_name: str
     ) -> bytes:
         out = io.BytesIO()
-        c = Canvas(out, pagesize=A4, pageCompression=1)
+        c = Canvas(out, pagesize=A4, pageCompression=1, initialFontName=self._f)
         c.setTitle(f"{data.license_type_name} {data.license_number}")
         c.setSubject(data.identifier)
         c.setAuthor(data.issuer_name or data.issuer_code)
