@@ -22,6 +22,7 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from asn1crypto import algos, cms, core, tsp
 from asn1crypto import x509 as asn1_x509
@@ -42,6 +43,15 @@ POLICY = "1.2.156.3005.2.9.1"  # the hub's time-stamp policy (under the e-licens
 _HASHES = {"sha256": hashes.SHA256(), "sha384": hashes.SHA384(), "sha512": hashes.SHA512()}
 
 
+T = TypeVar("T", bound=core.Asn1Value)
+
+
+def _frozen(value: T) -> T:
+    """The value parsed back from its encoding: asn1crypto then copies and re-encodes it
+    from the cached bytes instead of rebuilding every nested part each time."""
+    return type(value).load(value.dump())
+
+
 def _asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
 
@@ -53,6 +63,32 @@ class HubTsa:
         self._key = key
         self.certificate = cert
         self._cert = _asn1(cert)
+        # What every token repeats is encoded once: building these asn1crypto values anew
+        # costs more than the ECDSA signature.
+        self._tsa_name = _frozen(
+            asn1_x509.GeneralName(name="directory_name", value=self._cert.subject)
+        )
+        self._static_attrs = [
+            _frozen(simple_cms_attribute("content_type", "tst_info")),
+            _frozen(
+                simple_cms_attribute(
+                    "signing_certificate_v2", as_signing_certificate_v2(self._cert, "sha256")
+                )
+            ),
+        ]
+        self._sid = _frozen(
+            cms.SignerIdentifier(
+                {
+                    "issuer_and_serial_number": cms.IssuerAndSerialNumber(
+                        {"issuer": self._cert.issuer, "serial_number": self._cert.serial_number}
+                    )
+                }
+            )
+        )
+        self._digest_algorithm = _frozen(algos.DigestAlgorithm({"algorithm": "sha256"}))
+        self._signature_algorithm = _frozen(
+            algos.SignedDigestAlgorithm({"algorithm": "sha256_ecdsa"})
+        )
 
     @classmethod
     def of(cls, registry: object) -> HubTsa:
@@ -89,37 +125,29 @@ class HubTsa:
             ),
             "serial_number": secrets.randbits(127),
             "gen_time": gen_time,
-            "tsa": asn1_x509.GeneralName(name="directory_name", value=self._cert.subject),
+            "tsa": self._tsa_name,
         }
         if nonce is not None:
             info["nonce"] = nonce
         tst_info = tsp.TSTInfo(info).dump()
         attrs = cms.CMSAttributes(
             [
-                simple_cms_attribute("content_type", "tst_info"),
+                self._static_attrs[0],
                 simple_cms_attribute(
                     "signing_time", cms.Time({"utc_time": core.UTCTime(gen_time)})
                 ),
                 simple_cms_attribute("message_digest", hashlib.sha256(tst_info).digest()),
-                simple_cms_attribute(
-                    "signing_certificate_v2", as_signing_certificate_v2(self._cert, "sha256")
-                ),
+                self._static_attrs[1],
             ]
         )
-        signature = self._key.sign(attrs.dump(), ec.ECDSA(hashes.SHA256()))
-        digest_algorithm = algos.DigestAlgorithm({"algorithm": "sha256"})
+        signed_attrs = attrs.dump()
+        signature = self._key.sign(signed_attrs, ec.ECDSA(hashes.SHA256()))
         signer_info = cms.SignerInfo(
             {
                 "version": "v1",
-                "sid": cms.SignerIdentifier(
-                    {
-                        "issuer_and_serial_number": cms.IssuerAndSerialNumber(
-                            {"issuer": self._cert.issuer, "serial_number": self._cert.serial_number}
-                        )
-                    }
-                ),
-                "digest_algorithm": digest_algorithm,
-                "signature_algorithm": algos.SignedDigestAlgorithm({"algorithm": "sha256_ecdsa"}),
+                "sid": self._sid,
+                "digest_algorithm": self._digest_algorithm,
+                "signature_algorithm": self._signature_algorithm,
                 "signed_attrs": attrs,
                 "signature": signature,
             }
@@ -127,7 +155,7 @@ class HubTsa:
         signed = cms.SignedData(
             {
                 "version": "v3",
-                "digest_algorithms": cms.DigestAlgorithms([digest_algorithm]),
+                "digest_algorithms": cms.DigestAlgorithms([self._digest_algorithm]),
                 "encap_content_info": cms.EncapsulatedContentInfo(
                     {"content_type": "tst_info", "content": cms.ParsableOctetString(tst_info)}
                 ),
@@ -135,7 +163,8 @@ class HubTsa:
                 "signer_infos": [signer_info],
             }
         )
-        return cms.ContentInfo({"content_type": "signed_data", "content": signed})
+        token = cms.ContentInfo({"content_type": "signed_data", "content": signed})
+        return _frozen(token)
 
     def timestamp(self, digest: bytes, md_algorithm: str = "sha256") -> bytes:
         """A DER TimeStampToken over ``digest``."""
