@@ -167,9 +167,9 @@ class Vault:
             pdf, reason=f"{license_type.name}电子证照签发",
             location=record.get("jurisdiction_code"), name=seal.authority_name,
         )  # fmt: skip
-        token = jws_sealer.seal(data.to_json()).encode("ascii")
+        token = jws_sealer.seal_with_timestamp(data.to_json()).encode("ascii")
         pdf_ref = self.storage.put(sealed_pdf, "pdf", "application/pdf")
-        json_ref = self.storage.put(token, "jws", "application/jose")
+        json_ref = self.storage.put(token, "jws", "application/jose+json")
         row = ElicenseRow(
             identifier=str(ident), license_key=license_key, version=ident.version,
             serial=ident.serial, license_type_code=license_type.code, issuer_code=issuer_code,

@@ -42,6 +42,7 @@ from license_vault.pades import FIELD_NAME, to_asn1
 from license_vault.pki import fingerprint
 from license_vault.records import ElicenseRow, ElicenseTable
 from license_vault.seals import SealRegistry
+from license_vault.tsa import verify_token
 from tongban.errors import RecordError
 from tongban.store import Store
 
@@ -100,7 +101,7 @@ class Verifier:
         if document.startswith(b"%PDF-"):
             verdict = Verdict("pdf")
             signer_cert = self._pdf(document, verdict)
-        elif document[:2] == b"ey":
+        elif document[:2] == b"ey" or document[:1] == b"{":
             verdict = Verdict("jws")
             signer_cert = self._jws(document, verdict)
         else:
@@ -200,12 +201,21 @@ class Verifier:
         if not verify_signature(jws, leaf):
             verdict.fail("signature.invalid", "the JWS signature does not match its content")
             return None
-        if not self._chains_to_root(leaf):
+        when = None
+        if jws.timestamp is not None:
+            try:
+                # The TSA proves when the seal signed: its certificate is judged then.
+                when = verify_token(
+                    jws.timestamp, hashlib.sha256(jws.signature).digest(), self.registry.roots()
+                )
+            except RecordError as exc:
+                verdict.fail("timestamp.invalid", exc.message)
+        if not self._chains_to_root(leaf, when):
             verdict.fail("chain.untrusted", "the seal certificate does not chain to a hub root")
         return leaf
 
-    def _chains_to_root(self, cert: x509.Certificate) -> bool:
-        now = datetime.now(UTC)
+    def _chains_to_root(self, cert: x509.Certificate, when: datetime | None = None) -> bool:
+        now = when or datetime.now(UTC)
         if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
             return False
         for root in self.registry.roots():

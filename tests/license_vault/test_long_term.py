@@ -4,8 +4,10 @@ pdfsig and OpenSSL against the vault's router served by uvicorn on loopback."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import io
+import json
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -17,6 +19,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from hub_server import free_port, serve
+from jwcrypto import jwk, jws
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.ades import simulate_future_ades_lta_validation
@@ -35,6 +38,7 @@ from pyhanko_certvalidator.registry import SimpleTrustManager
 from vault_records import MARRIAGE_KEY, load_licenses, marriage_record
 
 from license_vault import Vault, VaultSettings
+from license_vault.jws import parse_compact
 from license_vault.pades import to_asn1
 from license_vault.tsa import timestamp_digest, verify_token
 from tongban.errors import RecordError
@@ -101,6 +105,32 @@ def test_a_license_verifies_after_its_seal_certificate_expired(hub):
     # Without the timestamp's proof the same signature at that time is out of bounds.
     late = ValidationContext(trust_roots=roots, moment=years_later, allow_fetching=False)
     assert not validate_pdf_signature(signature, late).trusted
+
+
+def test_the_jws_carries_a_timestamp_over_its_signature(hub):
+    vault, _ = hub
+    issued = vault.issue(MARRIAGE_KEY)
+    stored = vault.document(issued.identifier, "jws")
+    document = json.loads(stored)
+    assert set(document) == {"protected", "payload", "signature", "header"}
+    parsed = parse_compact(stored)
+    when = verify_token(
+        parsed.timestamp, hashlib.sha256(parsed.signature).digest(), vault.seals.roots()
+    )
+    assert when < vault.seals.get(issued.seal_id).not_after
+    # jwcrypto reads the flattened form with the seal certificate's key alone.
+    seal_pem = (
+        vault.seals.get(issued.seal_id)
+        .certificate.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    checker = jws.JWS()
+    checker.deserialize(stored.decode("ascii"))
+    checker.verify(jwk.JWK.from_pem(seal_pem), alg="ES256")
+    other = vault.seals.hub_tsa().timestamp(hashlib.sha256(b"something else").digest())
+    document["header"]["tst"] = base64.b64encode(other).decode("ascii")
+    swapped = json.dumps(document, separators=(",", ":")).encode("ascii")
+    assert "timestamp.invalid" in vault.verify(swapped).codes
 
 
 def test_a_revoked_seal_certificate_shows_revoked_with_revocation_checking(hub):
