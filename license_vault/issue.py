@@ -24,7 +24,6 @@ its reason and the run goes on.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -37,6 +36,7 @@ from license_vault.catalog import Catalog, LicenseType, load_catalog
 from license_vault.document import LicenseData
 from license_vault.identifier import ElicenseId, new_serial, parse_identifier
 from license_vault.jws import JwsSealer
+from license_vault.outcome import Issued, IssueReport, NotInForce, issued_from, one_line
 from license_vault.pades import LtvMaterial, PdfSealer
 from license_vault.records import ElicenseRow, ElicenseTable
 from license_vault.render import Renderer
@@ -45,51 +45,12 @@ from license_vault.seals import Seal, SealRegistry
 from license_vault.settings import VaultSettings
 from license_vault.storage import ObjectStorage, open_storage
 from license_vault.verify import Verdict, Verifier
-from tongban.errors import RecordError, TongbanError
+from tongban.errors import RecordError
 from tongban.identifiers import check_credit_code
 from tongban.store import Store, schema
 from tongban.store.store import utcnow
 
 __all__ = ["IssueReport", "Issued", "NotInForce", "Vault", "issue_all", "one_line"]
-
-
-@dataclass(frozen=True, slots=True)
-class Issued:
-    """One issued e-license version and where its documents are."""
-
-    identifier: str
-    license_key: str
-    version: int
-    pdf_key: str
-    json_key: str
-    seal_id: str
-    issued_at: datetime
-    supersedes: str | None
-    new: bool  # False when an unchanged record returned the version already issued
-
-
-class NotInForce(RecordError):
-    """The source says the license is not in force (revoked, cancelled, expired)."""
-
-    def __init__(self, status: str, message: str, *, value: object = None):
-        super().__init__(f"license.{status}", message, value=value, field="status")
-        self.status = status
-
-
-@dataclass
-class IssueReport:
-    """What one run did: issued (new or unchanged), withheld, refused, failed."""
-
-    issued: list[Issued] = field(default_factory=list)
-    not_in_force: list[tuple[str, NotInForce]] = field(default_factory=list)
-    refused: list[tuple[str, RecordError]] = field(default_factory=list)
-    failed: list[tuple[str, str]] = field(default_factory=list)  # (license key, one line)
-
-    def withheld_by_status(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for _, exc in self.not_in_force:
-            counts[exc.status] = counts.get(exc.status, 0) + 1
-        return counts
 
 
 class Vault:
@@ -158,7 +119,7 @@ class Vault:
             and not reissue
             and current.record_sha256 == data.record_sha256()
         ):
-            return _issued(current, new=False)
+            return issued_from(current, new=False)
         seal = self.seals.seal_for(issuer_code, record.get("issuer_name") or issuer_code)
         pdf_sealer, jws_sealer = self._sealers_for(seal)
         png = self.storage.get(seal.image_key) if seal.image_key else b""
@@ -180,7 +141,7 @@ class Vault:
             record_sha256=data.record_sha256(),
         )  # fmt: skip
         self.documents.add(row, supersedes=current.identifier if current else None)
-        return _issued(row, new=True, supersedes=current.identifier if current else None)
+        return issued_from(row, new=True, supersedes=current.identifier if current else None)
 
     def _check_in_force(
         self,
@@ -394,27 +355,6 @@ class Vault:
         self._sealers.clear()
         self._ltv = None
         return self.seals.revoke(seal_id, reason=reason)
-
-
-def one_line(exc: BaseException) -> str:
-    """An error as the one line a user reads: its rule if it has one, never a traceback."""
-    rule = getattr(exc, "rule", None)
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    if isinstance(exc, RecordError):
-        return f"{exc.rule}: {' '.join(exc.message.split())}"
-    if rule and not text.startswith(f"{rule}:"):
-        return f"{rule}: {text}"
-    if isinstance(exc, TongbanError):
-        return text
-    return f"{type(exc).__name__}: {text}"
-
-
-def _issued(row: ElicenseRow, *, new: bool, supersedes: str | None = None) -> Issued:
-    return Issued(
-        identifier=row.identifier, license_key=row.license_key, version=row.version,
-        pdf_key=row.pdf_key, json_key=row.json_key, seal_id=row.seal_id,
-        issued_at=row.issued_at, supersedes=supersedes, new=new,
-    )  # fmt: skip
 
 
 def issue_all(store: Store, settings: VaultSettings, *, limit: int | None = None) -> IssueReport:
