@@ -3,7 +3,7 @@ from __future__ import annotations
 import stat
 
 import pytest
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from license_vault.keys import FileKeySigner, Signer, encrypt_private_key, generate_key
@@ -72,3 +72,14 @@ def test_seal_certificate_chains_to_the_root():
     _, (seal, root) = _chain()
     seal.verify_directly_issued_by(root)
     assert seal.issuer == root.subject
+
+
+def test_keys_stored_before_the_scrypt_envelope_still_open():
+    key, chain = _chain()
+    legacy = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(b"the old key-encryption key"),
+    ).decode("ascii")
+    signer = FileKeySigner.from_encrypted_pem(legacy, b"the old key-encryption key", chain)
+    chain[0].public_key().verify(signer.sign(b"x"), b"x", ec.ECDSA(hashes.SHA256()))
