@@ -230,3 +230,32 @@ def test_an_anchor_token_catches_a_chain_rewritten_from_the_start(hub, tmp_path)
     with pytest.raises(RecordError, match=r"tsa\.token_invalid"):
         verify_token(b"\x30\x03garbage", head(rows), vault.seals.roots())
     other_store.dispose()
+
+
+@pytest.mark.skipif(
+    shutil.which("pdfsig") is None or shutil.which("certutil") is None,
+    reason="pdfsig (poppler-utils) or certutil (libnss3-tools) absent",
+)
+def test_pdfsig_trusts_the_seal_under_the_hub_root_and_sees_its_revocation(hub, tmp_path):
+    vault, _ = hub
+    issued = vault.issue(MARRIAGE_KEY)
+    pdf = tmp_path / "license.pdf"
+    pdf.write_bytes(vault.document(issued.identifier))
+    root = tmp_path / "root.pem"
+    root.write_bytes(vault.seals.root().certificate.public_bytes(serialization.Encoding.PEM))
+    nss = tmp_path / "nss"
+    nss.mkdir()
+    subprocess.run(["certutil", "-N", "-d", f"sql:{nss}", "--empty-password"], check=True)
+    subprocess.run(["certutil", "-A", "-d", f"sql:{nss}", "-n", "hub root", "-t", "CT,C,C",
+                    "-i", root], check=True)  # fmt: skip
+
+    def seal_report() -> str:
+        out = subprocess.run(["pdfsig", "-nssdir", f"sql:{nss}", pdf], capture_output=True,
+                             text=True, timeout=120).stdout  # fmt: skip
+        return out.split("Signature #2:")[0]
+
+    before = seal_report()
+    assert "Signature is Valid" in before and "Certificate is Trusted" in before
+    vault.revoke_seal(issued.seal_id, reason="key compromise")
+    # pdfsig asks the OCSP responder the seal certificate names: the hub's, over HTTP.
+    assert "Certificate has been Revoked" in seal_report()
