@@ -8,11 +8,14 @@ import subprocess
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from vault_records import MARRIAGE_KEY, load_licenses, marriage_record
 
+from license_vault import Vault
 from license_vault.sealimage import draw_seal_png
 from license_vault.ses import Sm2Authority, make_seal, sign_document, verify_document
 from license_vault.sm2 import Sm2PrivateKey
 from tongban.errors import RecordError
+from tongban.store import Store
 
 OFFICE, CODE = "北京市朝阳区民政局", "11110105MB0123457J"
 
@@ -29,6 +32,24 @@ def pki():
 
 
 LICENSE = "%PDF-1.7 结婚证 J110105-2024-000123".encode()
+
+
+def test_an_issued_license_gets_a_gbt38540_signature(pki, tmp_path, vault_settings):
+    root, office, _ = pki
+    store = Store(f"sqlite:///{tmp_path / 'ses.db'}")
+    store.migrate()
+    load_licenses(store, [marriage_record()])
+    vault = Vault(store, vault_settings)
+    issued = vault.issue(MARRIAGE_KEY)
+    pdf = vault.document(issued.identifier)
+    picture = vault.storage.get(vault.seals.get(issued.seal_id).image_key)
+    seal = make_seal(root, office.certificate, name=f"{OFFICE}电子印章",
+                     es_id=issued.identifier[:60], picture_png=picture)  # fmt: skip
+    signature = sign_document(office, seal, pdf, property_info=issued.identifier)
+    assert verify_document(signature, pdf, [root.certificate]).es_id == issued.identifier[:60]
+    with pytest.raises(RecordError, match=r"ses\.data_hash"):
+        verify_document(signature, pdf.replace(b"/Subject", b"/Subjekt", 1), [root.certificate])
+    store.dispose()
 
 
 def test_a_seal_and_a_signature_round_trip(pki):
