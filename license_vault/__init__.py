@@ -4,6 +4,8 @@
 >>> issued = vault.issue("11100000000013127D001:91110105MA01ABCD2X")
 >>> vault.verify(vault.document(issued.identifier)).ok
 True
+
+The HTTP side (verify page, TSA, CRL, OCSP) is the router ``license_vault.http.router``.
 """
 
 import importlib
@@ -14,7 +16,10 @@ from typing import TYPE_CHECKING, Any
 _WHERE = {
     "Catalog": "catalog", "LicenseType": "catalog", "load_catalog": "catalog",
     "ElicenseId": "identifier", "parse_identifier": "identifier",
-    "Issued": "issue", "IssueReport": "issue", "Vault": "issue", "issue_all": "issue",
+    "Issued": "issue", "IssueReport": "issue", "NotInForce": "issue", "Vault": "issue",
+    "issue_all": "issue",
+    "HubTsa": "tsa", "timestamp_digest": "tsa", "verify_token": "tsa",
+    "STATUSES": "status",
     "FileKeySigner": "keys", "Signer": "keys",
     "ElicenseRow": "records",
     "Seal": "seals", "SealRegistry": "seals",
@@ -27,11 +32,12 @@ _WHERE = {
 if TYPE_CHECKING:
     from license_vault.catalog import Catalog, LicenseType, load_catalog
     from license_vault.identifier import ElicenseId, parse_identifier
-    from license_vault.issue import Issued, IssueReport, Vault, issue_all
+    from license_vault.issue import Issued, IssueReport, NotInForce, Vault, issue_all
     from license_vault.keys import FileKeySigner, Signer
     from license_vault.records import ElicenseRow
     from license_vault.seals import Seal, SealRegistry
     from license_vault.settings import VaultSettings, load_vault_settings
+    from license_vault.status import STATUSES
     from license_vault.storage import (
         LocalStorage,
         MinioStorage,
@@ -39,6 +45,7 @@ if TYPE_CHECKING:
         ObjectStorage,
         open_storage,
     )
+    from license_vault.tsa import HubTsa, timestamp_digest, verify_token
     from license_vault.verify import Reason, Verdict, Verifier
 
 
@@ -52,15 +59,18 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "STATUSES",
     "Catalog",
     "ElicenseId",
     "ElicenseRow",
     "FileKeySigner",
+    "HubTsa",
     "IssueReport",
     "Issued",
     "LicenseType",
     "LocalStorage",
     "MinioStorage",
+    "NotInForce",
     "ObjectCorrupted",
     "ObjectStorage",
     "Reason",
@@ -76,4 +86,6 @@ __all__ = [
     "load_vault_settings",
     "open_storage",
     "parse_identifier",
+    "timestamp_digest",
+    "verify_token",
 ]

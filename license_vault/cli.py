@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -17,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from license_vault.settings import load_vault_settings
-from tongban.errors import FatalError, RecordError, RetriableError
+from tongban.errors import TongbanError
 from tongban.settings import load_settings
 from tongban.store import Store
 
@@ -31,8 +33,25 @@ console = Console(width=None if sys.stdout.isatty() else 120)
 
 
 def _fail(message: str) -> NoReturn:
-    console.print(f"[bold red]error:[/] {message}")
+    console.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
     raise typer.Exit(1)
+
+
+@contextmanager
+def _one_line() -> Iterator[None]:
+    """Every vault error reaches the user as one line and exit code 1, never a traceback."""
+    try:
+        yield
+    except (TongbanError, OSError) as exc:
+        _fail(_line(exc))
+    except ValueError as exc:  # pydantic names the bad setting
+        _fail(f"settings: {' '.join(str(exc).split())}")
+
+
+def _line(exc: BaseException) -> str:
+    from license_vault.issue import one_line
+
+    return one_line(exc)
 
 
 def _vault() -> Vault:
@@ -40,7 +59,7 @@ def _vault() -> Vault:
     # `tongban` command would pay for them.
     from license_vault.issue import Vault
 
-    try:
+    with _one_line():
         hub = load_settings()
         settings = load_vault_settings(hub)
         hub.data_dir.mkdir(parents=True, exist_ok=True)
@@ -49,10 +68,7 @@ def _vault() -> Vault:
             _fail("the store is not initialised; run `tongban init` first")
         store.migrate()
         return Vault(store, settings)
-    except (FatalError, RetriableError) as exc:
-        _fail(str(exc))
-    except ValueError as exc:  # pydantic names the bad setting
-        _fail(f"settings: {exc}")
+    raise AssertionError("unreachable")
 
 
 @app.command()
@@ -68,29 +84,35 @@ def issue(
     if all_ == (license_key is not None):
         _fail("give a license key or --all (not both)")
     vault = _vault()
-    try:
+    with _one_line():
         if license_key is not None:
-            issued = [vault.issue(license_key, reissue=reissue)]
-            refused = []
+            from license_vault.issue import IssueReport
+
+            report = IssueReport([vault.issue(license_key, reissue=reissue)])
         else:
             report = vault.issue_all(limit=limit)
-            issued, refused = report.issued, report.refused
-    except RecordError as exc:
-        _fail(f"{exc.rule}: {exc.message}")
-    except (FatalError, RetriableError) as exc:
-        _fail(str(exc))
+    issued = report.issued
     table = Table(title="issued e-licenses")
     for col in ("identifier", "license", "version", "new"):
         table.add_column(col, overflow="fold")
     for i in issued:
         table.add_row(i.identifier, i.license_key, str(i.version), "yes" if i.new else "unchanged")
     console.print(table)
-    for key, error in refused:
-        console.print(f"[yellow]refused[/] {key}: {error.rule}: {error.message}")
+    for key, error in report.not_in_force:
+        console.print(f"[yellow]not in force[/] {key}: {error.rule}: {error.message}")
+    for key, refusal in report.refused:
+        console.print(f"[yellow]refused[/] {key}: {refusal.rule}: {refusal.message}")
+    for key, line in report.failed:
+        console.print(f"[red]failed[/] {key}: {line}", highlight=False)
+    withheld = ", ".join(f"{n} {s}" for s, n in sorted(report.withheld_by_status().items()))
     console.print(
         f"{sum(i.new for i in issued)} issued, {sum(not i.new for i in issued)} unchanged,"
-        f" {len(refused)} refused; documents in {vault.storage.describe()}"
+        f" {len(report.not_in_force)} not in force ({withheld or 'none'}),"
+        f" {len(report.refused)} refused, {len(report.failed)} failed;"
+        f" documents in {vault.storage.describe()}"
     )
+    if report.failed or (license_key is None and report.refused):
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -100,10 +122,8 @@ def show(
 ) -> None:
     """Show an e-license: its status, versions, seal and stored documents."""
     vault = _vault()
-    try:
+    with _one_line():
         row = vault.show(identifier)
-    except RecordError as exc:
-        _fail(f"{exc.rule}: {exc.message}")
     table = Table(title=f"e-license {identifier}", show_header=False)
     for name, value in row.as_dict().items():
         table.add_row(name, "" if value is None else str(value))
@@ -117,7 +137,8 @@ def show(
     )
     if save is not None:
         kind = "jws" if save.suffix == ".jws" else "pdf"
-        save.write_bytes(vault.document(identifier, kind))
+        with _one_line():
+            save.write_bytes(vault.document(identifier, kind))
         console.print(f"wrote {save}")
 
 
@@ -131,7 +152,9 @@ def verify(
         document = file.read_bytes()
     except OSError as exc:
         _fail(f"cannot read {file}: {exc}")
-    verdict = _vault().verify(document)
+    vault = _vault()
+    with _one_line():
+        verdict = vault.verify(document)
     if as_json:
         out = {
             "ok": verdict.ok, "kind": verdict.kind, "identifier": verdict.identifier,
@@ -158,25 +181,39 @@ def revoke(
     seal: Annotated[
         bool, typer.Option("--seal", help="Revoke the seal that sealed it, not the license.")
     ] = False,
+    by: Annotated[str, typer.Option("--by", help="Who revokes (recorded).")] = "operator",
 ) -> None:
     """Revoke an e-license, or with --seal the issuing authority's seal."""
     vault = _vault()
-    try:
+    with _one_line():
         if seal:
             row = vault.show(identifier)
             revoked = vault.revoke_seal(row.seal_id, reason=reason)
             console.print(f"seal {revoked.seal_id} of {revoked.authority_name} revoked")
         else:
-            vault.revoke(identifier, reason=reason)
+            vault.revoke(identifier, reason=reason, by=by)
             console.print(f"e-license {identifier} revoked")
-    except RecordError as exc:
-        _fail(f"{exc.rule}: {exc.message}")
+
+
+@app.command()
+def reinstate(
+    identifier: str,
+    by: Annotated[str, typer.Option("--by", help="The operator who decides (recorded).")],
+    reason: Annotated[str, typer.Option(help="Why the revocation is undone (recorded).")],
+) -> None:
+    """Undo a revocation or cancellation: an operator's decision, logged with its reason."""
+    vault = _vault()
+    with _one_line():
+        row = vault.reinstate(identifier, by=by, reason=reason)
+    console.print(f"e-license {identifier} reinstated: {row.status}")
 
 
 @app.command("list")
 def list_(holder: Annotated[str, typer.Option("--holder", help="Holder ID number.")]) -> None:
     """List a holder's e-licenses (every version)."""
-    rows = _vault().list(holder_id=holder)
+    vault = _vault()
+    with _one_line():
+        rows = vault.list(holder_id=holder)
     table = Table(title=f"e-licenses of {holder}")
     for col in ("identifier", "type", "version", "status", "issued"):
         table.add_column(col, overflow="fold")

@@ -1,4 +1,5 @@
-"""The content of an e-license: what the PDF prints and the JWS carries (GB/T 36903 metadata).
+"""The content of an e-license: what the PDF prints and the JWS carries (GB/T 36903 metadata,
+named in the payload through :mod:`license_vault.metadata`).
 
 >>> data = LicenseData.from_record(record, license_type, identifier, issued_at, url)
 >>> payload = data.to_json()          # canonical UTF-8 JSON, the JWS payload
@@ -13,6 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from license_vault import metadata
 from license_vault.catalog import LicenseType
 
 __all__ = ["HOLDER_ID_LABELS", "LicenseData", "canonical_json"]
@@ -93,14 +95,21 @@ class LicenseData:
         return asdict(self)
 
     def to_json(self) -> bytes:
-        return canonical_json(self.to_dict())
+        """The JWS payload: our fields, and the same under GB/T 36903's element names."""
+        data = self.to_dict()
+        data[metadata.KEY] = metadata.gbt36903(data)
+        return canonical_json(data)
 
     @classmethod
     def from_json(cls, payload: bytes) -> LicenseData:
         data = json.loads(payload)
         if not isinstance(data, dict):
             raise ValueError("the payload is not a JSON object")
-        return cls(**data)
+        standard = data.pop(metadata.KEY, None)
+        found = cls(**data)
+        if standard is not None and standard != metadata.gbt36903(_plain(found.to_dict())):
+            raise ValueError("the GB/T 36903 elements disagree with the license data")
+        return found
 
     def record_sha256(self) -> str:
         """Hash of what the issuing record said (not of when or as what it was issued)."""

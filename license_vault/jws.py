@@ -10,12 +10,19 @@ verifies it with the seal certificate's public key alone.
 
 The header is encoded once per seal and the signature comes straight from the signer
 (DER turned into the raw ``r || s`` JWS wants), so sealing costs little more than ECDSA.
+
+With a TSA the vault stores the flattened JSON serialization (RFC 7515 7.2.2) instead:
+the same protected header, payload and signature, and in the unprotected header ``tst``
+an RFC 3161 token from the hub TSA over the SHA-256 of the signature, the evidence that
+the seal signed while its certificate was valid. :meth:`CompactJws.compact` gives the
+compact form back for a library that reads only that one.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import warnings
 from dataclasses import dataclass
@@ -32,6 +39,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 from cryptography.utils import CryptographyDeprecationWarning
 
 from license_vault.keys import Signer
+from license_vault.tsa import HubTsa
 from tongban.errors import FatalError
 
 __all__ = ["CompactJws", "JwsError", "JwsSealer", "parse_compact", "verify_signature"]
@@ -61,10 +69,11 @@ def b64url_decode(text: str) -> bytes:
 class JwsSealer:
     """Seals payloads with one signer; the header is built once."""
 
-    def __init__(self, signer: Signer, *, kid: str):
+    def __init__(self, signer: Signer, *, kid: str, tsa: HubTsa | None = None):
         if signer.algorithm not in _SIZES:
             raise FatalError(f"JWS sealing does not support {signer.algorithm}")
         self._signer = signer
+        self._tsa = tsa
         self._size = _SIZES[signer.algorithm]
         header = {
             "alg": signer.algorithm,
@@ -84,6 +93,18 @@ class JwsSealer:
         raw = r.to_bytes(self._size, "big") + s.to_bytes(self._size, "big")
         return (signing_input + b"." + b64url(raw)).decode("ascii")
 
+    def seal_with_timestamp(self, payload: bytes) -> str:
+        """The flattened JSON serialization with the TSA's token over the signature."""
+        if self._tsa is None:
+            raise FatalError("a timestamped JWS needs the hub TSA")
+        header, body, signature = self.seal(payload).split(".")
+        token = self._tsa.timestamp(hashlib.sha256(b64url_decode(signature)).digest())
+        document = {
+            "protected": header, "payload": body, "signature": signature,
+            "header": {"tst": base64.b64encode(token).decode("ascii")},
+        }  # fmt: skip
+        return json.dumps(document, separators=(",", ":"))
+
 
 @dataclass(frozen=True, slots=True)
 class CompactJws:
@@ -91,6 +112,10 @@ class CompactJws:
     payload: bytes
     signing_input: bytes
     signature: bytes
+    timestamp: bytes | None = None  # DER RFC 3161 token over SHA-256(signature)
+
+    def compact(self) -> bytes:
+        return self.signing_input + b"." + b64url(self.signature)
 
     def chain(self) -> list[x509.Certificate]:
         """The ``x5c`` certificates (seal first)."""
@@ -104,16 +129,22 @@ class CompactJws:
                 return [
                     x509.load_der_x509_certificate(base64.b64decode(c, validate=True)) for c in x5c
                 ]
-        except (ValueError, TypeError, binascii.Error, CryptographyDeprecationWarning) as exc:
+        except (
+            ValueError, TypeError, binascii.Error, x509.InvalidVersion,
+            CryptographyDeprecationWarning,
+        ) as exc:  # fmt: skip
             raise JwsError(f"x5c holds an unreadable certificate: {exc}") from None
 
 
 def parse_compact(token: str | bytes) -> CompactJws:
+    """A compact JWS, or the flattened JSON form the vault stores (with its ``tst``)."""
     if isinstance(token, bytes):
         try:
             token = token.decode("ascii")
         except UnicodeDecodeError:
-            raise JwsError("a compact JWS is ASCII") from None
+            raise JwsError("a JWS is ASCII") from None
+    if token.startswith("{"):
+        return _parse_flattened(token)
     parts = token.split(".")
     if len(parts) != 3:
         raise JwsError("a compact JWS has three dot-separated parts")
@@ -142,3 +173,28 @@ def verify_signature(jws: CompactJws, cert: x509.Certificate) -> bool:
     except InvalidSignature:
         return False
     return True
+
+
+def _parse_flattened(text: str) -> CompactJws:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise JwsError(f"not JSON: {exc}") from None
+    if not isinstance(document, dict) or set(document) != {
+        "protected", "payload", "signature", "header"
+    }:  # fmt: skip
+        raise JwsError("a flattened JWS has protected, payload, signature and header, only")
+    parts = [document["protected"], document["payload"], document["signature"]]
+    unprotected = document["header"]
+    if not all(isinstance(p, str) for p in parts) or not isinstance(unprotected, dict):
+        raise JwsError("the flattened JWS members have the wrong types")
+    if set(unprotected) != {"tst"} or not isinstance(unprotected["tst"], str):
+        raise JwsError("the unprotected header carries the time-stamp token (tst) alone")
+    try:
+        token = base64.b64decode(unprotected["tst"], validate=True)
+    except (binascii.Error, ValueError):
+        raise JwsError("tst is not base64") from None
+    if base64.b64encode(token).decode("ascii") != unprotected["tst"]:
+        raise JwsError("tst is not canonical base64")
+    jws = parse_compact(".".join(parts))
+    return CompactJws(jws.header, jws.payload, jws.signing_input, jws.signature, token)

@@ -11,13 +11,17 @@ service replaces :class:`FileKeySigner` by implementing the same three members.
 
 from __future__ import annotations
 
+import base64
+import os
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from tongban.errors import FatalError
 
@@ -68,21 +72,51 @@ def _curve(algorithm: str) -> tuple[type[ec.EllipticCurve], type[hashes.HashAlgo
         ) from None
 
 
+# The key-encryption key is stretched with scrypt (RFC 7914) at a cost of 2**15 (about
+# 32 MiB and tens of milliseconds a key), then the PKCS#8 key is sealed with AES-256-GCM;
+# the KDF parameters travel with each key, so a later cost applies to new keys only.
+_ENVELOPE = "tongban-key-v2"
+_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**15, 8, 1
+
+
+def _stretch(kek: bytes, salt: bytes, n: int, r: int, p: int) -> bytes:
+    return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(kek)
+
+
 def encrypt_private_key(key: ec.EllipticCurvePrivateKey, kek: bytes) -> str:
-    """PKCS#8 PEM encrypted with the key-encryption key (PBES2, AES-256)."""
-    return key.private_bytes(
-        serialization.Encoding.PEM,
+    """The PKCS#8 key sealed with AES-256-GCM under the scrypt-stretched KEK, as one line:
+    ``tongban-key-v2$scrypt$<n>$<r>$<p>$<salt>$<nonce>$<ciphertext>`` (base64)."""
+    der = key.private_bytes(
+        serialization.Encoding.DER,
         serialization.PrivateFormat.PKCS8,
-        serialization.BestAvailableEncryption(kek),
-    ).decode("ascii")
+        serialization.NoEncryption(),
+    )
+    salt, nonce = os.urandom(16), os.urandom(12)
+    box = AESGCM(_stretch(kek, salt, _SCRYPT_N, _SCRYPT_R, _SCRYPT_P))
+    sealed = box.encrypt(nonce, der, _ENVELOPE.encode("ascii"))
+    parts = [_ENVELOPE, "scrypt", str(_SCRYPT_N), str(_SCRYPT_R), str(_SCRYPT_P)]
+    parts += [base64.b64encode(v).decode("ascii") for v in (salt, nonce, sealed)]
+    return "$".join(parts)
 
 
-def decrypt_private_key(pem: str, kek: bytes) -> ec.EllipticCurvePrivateKey:
+def decrypt_private_key(text: str, kek: bytes) -> ec.EllipticCurvePrivateKey:
+    """The seal key from :func:`encrypt_private_key`'s form (or a legacy encrypted PEM)."""
     try:
-        key = serialization.load_pem_private_key(pem.encode("ascii"), password=kek)
-    except (ValueError, TypeError) as exc:
+        if text.startswith(_ENVELOPE + "$"):
+            _, kdf, n, r, p, salt, nonce, sealed = text.split("$")
+            if kdf != "scrypt":
+                raise ValueError(f"unknown KDF {kdf}")
+            box = AESGCM(_stretch(kek, base64.b64decode(salt), int(n), int(r), int(p)))
+            der = box.decrypt(
+                base64.b64decode(nonce), base64.b64decode(sealed), _ENVELOPE.encode("ascii")
+            )
+            key = serialization.load_der_private_key(der, password=None)
+        else:
+            key = serialization.load_pem_private_key(text.encode("ascii"), password=kek)
+    except (ValueError, TypeError, InvalidTag) as exc:
         raise FatalError(
-            f"a seal key cannot be decrypted: wrong key-encryption key or damaged key ({exc})"
+            "a seal key cannot be decrypted: wrong key-encryption key or damaged key"
+            f" ({type(exc).__name__})"
         ) from None
     if not isinstance(key, ec.EllipticCurvePrivateKey):
         raise FatalError("a seal key is not an elliptic-curve key")

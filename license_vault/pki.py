@@ -8,14 +8,23 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
-__all__ = ["fingerprint", "load_pem", "make_root_certificate", "make_seal_certificate", "pem"]
+__all__ = [
+    "RevocationUrls",
+    "fingerprint",
+    "load_pem",
+    "make_root_certificate",
+    "make_seal_certificate",
+    "make_tsa_certificate",
+    "pem",
+]
 
 _BACKDATE = timedelta(minutes=5)  # tolerate clocks a little behind ours
 
@@ -84,6 +93,77 @@ def _fit(name: str, *, suffix: str = "", limit: int = 64) -> str:
     return text
 
 
+@dataclass(frozen=True, slots=True)
+class RevocationUrls:
+    """Where relying parties find a certificate's revocation status (the hub serves both)."""
+
+    crl: str
+    ocsp: str
+
+    @classmethod
+    def under(cls, base: str, root: x509.Certificate) -> RevocationUrls:
+        """The URLs for certificates ``root`` issues, below ``base`` (``.../licenses/pki``)."""
+        base = base.rstrip("/")
+        return cls(f"{base}/crl/{fingerprint(root)[:16]}.crl", f"{base}/ocsp")
+
+
+def _revocation_extensions(
+    builder: x509.CertificateBuilder, urls: RevocationUrls | None
+) -> x509.CertificateBuilder:
+    if urls is None:
+        return builder
+    point = x509.DistributionPoint(
+        full_name=[x509.UniformResourceIdentifier(urls.crl)],
+        relative_name=None, reasons=None, crl_issuer=None,
+    )  # fmt: skip
+    ocsp = x509.AccessDescription(
+        AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(urls.ocsp)
+    )
+    return builder.add_extension(x509.CRLDistributionPoints([point]), False).add_extension(
+        x509.AuthorityInformationAccess([ocsp]), False
+    )
+
+
+def make_tsa_certificate(
+    key: ec.EllipticCurvePrivateKey,
+    *,
+    hub_name: str,
+    root: x509.Certificate,
+    root_key: ec.EllipticCurvePrivateKey,
+    days: int,
+    urls: RevocationUrls | None = None,
+    now: datetime | None = None,
+) -> x509.Certificate:
+    """The certificate of the hub's time-stamping authority (RFC 3161: EKU timeStamping,
+    critical), signed by the hub root."""
+    now = now or datetime.now(UTC)
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, _fit(hub_name)),
+            x509.NameAttribute(NameOID.COMMON_NAME, _fit(hub_name, suffix=" 时间戳服务")),
+        ]
+    )
+    root_ski = root.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(root.subject)
+        .public_key(key.public_key())
+        .serial_number(_serial())
+        .not_valid_before(now - _BACKDATE)
+        .not_valid_after(min(now + timedelta(days=days), root.not_valid_after_utc))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_key_usage(digital_signature=True, content_commitment=True), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(root_ski), False
+        )
+    )
+    return _revocation_extensions(builder, urls).sign(root_key, hashes.SHA256())
+
+
 def make_seal_certificate(
     key: ec.EllipticCurvePrivateKey,
     *,
@@ -92,9 +172,11 @@ def make_seal_certificate(
     root: x509.Certificate,
     root_key: ec.EllipticCurvePrivateKey,
     days: int,
+    urls: RevocationUrls | None = None,
     now: datetime | None = None,
 ) -> x509.Certificate:
-    """The e-seal certificate of an issuing authority, signed by the hub root."""
+    """The e-seal certificate of an issuing authority, signed by the hub root; ``urls``
+    name the hub's CRL and OCSP responder in it."""
     now = now or datetime.now(UTC)
     not_after = min(now + timedelta(days=days), root.not_valid_after_utc)
     subject = x509.Name(
@@ -106,7 +188,7 @@ def make_seal_certificate(
         ]
     )
     root_ski = root.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
-    return (
+    builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
         .issuer_name(root.subject)
@@ -120,5 +202,5 @@ def make_seal_certificate(
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(root_ski), False
         )
-        .sign(root_key, hashes.SHA256())
     )
+    return _revocation_extensions(builder, urls).sign(root_key, hashes.SHA256())

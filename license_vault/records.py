@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from tongban.errors import RecordError
 from tongban.store import Store, schema
 
-__all__ = ["ElicenseRow", "ElicenseTable"]
+__all__ = ["ElicenseEvent", "ElicenseRow", "ElicenseTable"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +25,7 @@ class ElicenseRow:
     issuer_code: str
     holder_id: str | None
     valid_until: date | None
-    status: str  # valid, superseded, revoked
+    status: str  # valid, revoked, cancelled, expired, superseded (license_vault.status)
     pdf_key: str
     pdf_sha256: str
     json_key: str
@@ -48,6 +48,21 @@ class ElicenseRow:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class ElicenseEvent:
+    """One line of the ``elicense_event`` log: a status change, a refusal or a failure."""
+
+    license_key: str
+    identifier: str | None
+    action: str  # revoke, reinstate, source_status, refused, failed
+    status_from: str | None
+    status_to: str | None
+    rule: str | None
+    reason: str | None
+    actor: str | None
+    at: datetime
 
 
 class ElicenseTable:
@@ -94,3 +109,61 @@ class ElicenseTable:
                 " process at the same time; issue again to get the latest",
                 value=row.license_key,
             ) from None
+
+    def set_status(
+        self,
+        row: ElicenseRow,
+        status: str,
+        *,
+        action: str,
+        reason: str,
+        actor: str,
+        rule: str | None = None,
+    ) -> bool:
+        """Move one version from its current status to ``status`` and log it, atomically.
+
+        False when another process changed the status first (nothing is written then)."""
+        t = schema.elicense
+        now = datetime.now(UTC)
+        changed_at = None if status == "valid" else now
+        with self.store.engine.begin() as conn:
+            done = conn.execute(
+                update(t)
+                .where(t.c.identifier == row.identifier, t.c.status == row.status)
+                .values(status=status, revoked_at=changed_at,
+                        revoked_reason=None if status == "valid" else reason)
+            ).rowcount  # fmt: skip
+            if done:
+                conn.execute(
+                    insert(schema.elicense_event),
+                    {"license_key": row.license_key, "identifier": row.identifier,
+                     "action": action, "status_from": row.status, "status_to": status,
+                     "rule": rule, "reason": reason, "actor": actor, "at": now},
+                )  # fmt: skip
+        return bool(done)
+
+    def log(
+        self, license_key: str, action: str, *, rule: str | None, reason: str,
+        identifier: str | None = None, actor: str = "issuance",
+    ) -> None:  # fmt: skip
+        """Record a refusal or a failure of issuance (the run goes on)."""
+        with self.store.engine.begin() as conn:
+            conn.execute(
+                insert(schema.elicense_event),
+                {"license_key": license_key, "identifier": identifier, "action": action,
+                 "status_from": None, "status_to": None, "rule": rule, "reason": reason[:4000],
+                 "actor": actor, "at": datetime.now(UTC)},
+            )  # fmt: skip
+
+    def events(self, license_key: str) -> list[ElicenseEvent]:
+        t = schema.elicense_event
+        q = select(t).where(t.c.license_key == license_key).order_by(t.c.id)
+        with self.store.engine.connect() as conn:
+            out = []
+            for r in conn.execute(q):
+                at = r.at if r.at.tzinfo else r.at.replace(tzinfo=UTC)
+                out.append(ElicenseEvent(
+                    r.license_key, r.identifier, r.action, r.status_from, r.status_to, r.rule,
+                    r.reason, r.actor, at,
+                ))  # fmt: skip
+            return out

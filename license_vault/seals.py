@@ -28,15 +28,18 @@ from license_vault.keys import (
     generate_key,
 )
 from license_vault.pki import (
+    RevocationUrls,
     fingerprint,
     load_pem,
     make_root_certificate,
     make_seal_certificate,
+    make_tsa_certificate,
     pem,
 )
 from license_vault.sealimage import draw_seal_png
 from license_vault.settings import VaultSettings, key_encryption_key
 from license_vault.storage import ObjectStorage
+from license_vault.tsa import HubTsa
 from tongban.errors import FatalError, RecordError
 from tongban.store import Store, schema
 from tongban.store.store import utcnow
@@ -44,6 +47,7 @@ from tongban.store.store import utcnow
 __all__ = ["Seal", "SealRegistry"]
 
 ROOT_CODE = "hub"  # authority_code of the hub root CA's row
+TSA_CODE = "hub-tsa"  # authority_code of the time-stamping authority's row (kind "tsa")
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +100,8 @@ class SealRegistry:
         self.settings = settings
         self._kek = kek
         self._signers: dict[str, Signer] = {}
+        self._root_keys: dict[str, ec.EllipticCurvePrivateKey] = {}
+        self._tsa: HubTsa | None = None
 
     @property
     def kek(self) -> bytes:
@@ -144,14 +150,57 @@ class SealRegistry:
             if seal.not_after > utcnow():
                 return seal
         root = self.root()
-        root_key = self._unlock(root.seal_id)
         key = generate_key()
         cert = make_seal_certificate(
             key, authority_name=authority_name, authority_code=authority_code,
-            root=root.certificate, root_key=root_key, days=self.settings.seal_validity_days,
+            root=root.certificate, root_key=self.root_key(root),
+            days=self.settings.seal_validity_days, urls=self.urls(root),
         )  # fmt: skip
         image = self.storage.put(draw_seal_png(authority_code), "png", "image/png")
         return self._insert("seal", authority_code, authority_name, cert, key, image.key)
+
+    def tsa(self) -> Seal:
+        """The hub's time-stamping authority (its key and certificate), created on first use."""
+        t = schema.seal
+        for seal in self._select(t.c.kind == "tsa", t.c.status == "active"):
+            if seal.not_after > utcnow():
+                return seal
+        root = self.root()
+        key = generate_key()
+        cert = make_tsa_certificate(
+            key, hub_name=self.settings.hub_name, root=root.certificate,
+            root_key=self.root_key(root), days=self.settings.tsa_validity_days,
+            urls=self.urls(root),
+        )  # fmt: skip
+        return self._insert("tsa", TSA_CODE, self.settings.hub_name, cert, key, None)
+
+    def hub_tsa(self) -> HubTsa:
+        """The time-stamping authority, ready to sign (its key decrypted once)."""
+        seal = self.tsa()
+        found = self._tsa
+        if found is None or found.certificate != seal.certificate:
+            found = self._tsa = HubTsa(self._unlock(seal.seal_id), seal.certificate)
+        return found
+
+    def urls(self, root: Seal) -> RevocationUrls:
+        return RevocationUrls.under(self.settings.pki_base_url, root.certificate)
+
+    def root_key(self, root: Seal) -> ec.EllipticCurvePrivateKey:
+        """The root's private key (signs certificates, CRLs and OCSP answers)."""
+        key = self._root_keys.get(root.seal_id)
+        if key is None:
+            key = self._root_keys[root.seal_id] = self._unlock(root.seal_id)
+        return key
+
+    def issued_by(self, root: Seal) -> list[Seal]:
+        """Every certificate ``root`` signed (seals and TSA), revoked ones included."""
+        ski = root.certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier)
+        found = []
+        for seal in self._select(schema.seal.c.kind != "root"):
+            aki = seal.certificate.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier)
+            if aki.value.key_identifier == ski.value.digest:
+                found.append(seal)
+        return found
 
     def _insert(
         self,
@@ -224,6 +273,9 @@ class SealRegistry:
             raise RecordError("seal.unknown", f"no seal {seal_id}", value=seal_id)
         if seal.kind == "root":
             raise RecordError("seal.root", "the hub root is not revoked through a seal")
+        if seal.kind == "tsa":
+            # A revoked TSA takes a new key and certificate on the next timestamp.
+            self._signers.pop(seal_id, None)
         if not seal.revoked:
             t = schema.seal
             with self.store.engine.begin() as conn:

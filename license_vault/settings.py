@@ -52,9 +52,20 @@ class VaultSettings(BaseSettings):
         default="http://127.0.0.1:8000/licenses/verify",
         description="Printed in the QR code as <verify_base_url>?id=<identifier>.",
     )
+    font_file: Path | None = Field(
+        default=None,
+        description="TrueType font (.ttf/.ttc) embedded in e-license PDFs; default WenQuanYi.",
+    )
+    pki_base_url: str = Field(
+        default="http://127.0.0.1:8000/licenses/pki",
+        description="Where the exchange app serves the hub's CRLs and OCSP responder; named"
+        " in every certificate the hub issues.",
+    )
+    crl_hours: int = Field(default=24, ge=1, description="How long a CRL or OCSP answer holds.")
     hub_name: str = Field(default="通办数据共享交换平台", description="Subject of the hub root CA.")
     root_validity_days: int = Field(default=20 * 365, ge=1)
     seal_validity_days: int = Field(default=5 * 365, ge=1)
+    tsa_validity_days: int = Field(default=20 * 365, ge=1)
 
     def local_root(self) -> Path:
         return self.local_dir if self.local_dir is not None else self.data_dir / "objects"
@@ -74,8 +85,7 @@ def key_encryption_key(settings: VaultSettings) -> bytes:
     """The KEK from the settings, or the embedded one (created on first use, mode 0600)."""
     if settings.key_encryption_key is not None:
         kek = settings.key_encryption_key.get_secret_value().encode("utf-8")
-        if len(kek) < 16:
-            raise FatalError("TONGBAN_VAULT_KEY_ENCRYPTION_KEY must be at least 16 characters")
+        _check_strength(kek, "TONGBAN_VAULT_KEY_ENCRYPTION_KEY")
         return kek
     path = settings.kek_path()
     if not path.exists():
@@ -92,6 +102,19 @@ def key_encryption_key(settings: VaultSettings) -> bytes:
     if mode & 0o077:
         raise FatalError(f"{path} is readable by others (mode {mode:o}); run `chmod 600 {path}`")
     kek = path.read_bytes().strip()
-    if len(kek) < 16:
-        raise FatalError(f"{path} holds no usable key-encryption key")
+    _check_strength(kek, str(path))
     return kek
+
+
+MIN_KEK_LENGTH = 32
+
+
+def _check_strength(kek: bytes, where: str) -> None:
+    """At least 32 characters, not one repeated, at least 8 distinct: a passphrase a
+    person picks must be long, and the generated one (base64 of 32 random bytes) is."""
+    if len(kek) < MIN_KEK_LENGTH or len(set(kek)) < 8:
+        raise FatalError(
+            f"{where}: the key-encryption key needs at least {MIN_KEK_LENGTH} characters and"
+            " 8 distinct ones (generate one: python -c 'import secrets;"
+            " print(secrets.token_urlsafe(32))')"
+        )

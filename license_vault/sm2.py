@@ -5,21 +5,37 @@ A signature covers ``e = SM3(Z_A || M)``, where ``Z_A`` binds the signer's ident
 default ``1234567812345678``) and public key to the curve. Reproduces the standard's
 signature example when the random value ``k`` is fixed (see the tests). Pure Python,
 needing no C library, so it runs wherever the hub runs; signing takes a few
-milliseconds. GB/T 38540 seal structures built on it are not implemented yet.
+milliseconds. Signatures travel in the DER form (GB/T 35276: SEQUENCE { r, s }) that
+OpenSSL, gmssl and GB/T 38540 seals use; keys as PEM (PKCS#8 / SubjectPublicKeyInfo on
+the curve ``1.2.156.10197.1.301``).
 
     >>> key = Sm2PrivateKey.generate()
-    >>> r, s = key.sign(b"license data")
-    >>> key.public_key().verify(b"license data", (r, s))
+    >>> der = key.sign_der(b"license data")
+    >>> key.public_key().verify_der(b"license data", der)
     True
 """
 
 from __future__ import annotations
 
+import base64
 import secrets
 import struct
+import textwrap
 from dataclasses import dataclass
 
-__all__ = ["DEFAULT_ID", "Sm2PrivateKey", "Sm2PublicKey", "sm3"]
+from asn1crypto import algos, keys
+
+__all__ = [
+    "DEFAULT_ID",
+    "SM2_CURVE",
+    "Sm2PrivateKey",
+    "Sm2PublicKey",
+    "decode_der",
+    "encode_der",
+    "sm3",
+]
+
+SM2_CURVE = "1.2.156.10197.1.301"  # sm2p256v1, GB/T 32918.5
 
 DEFAULT_ID = b"1234567812345678"
 
@@ -119,6 +135,29 @@ def _b32(value: int) -> bytes:
     return value.to_bytes(32, "big")
 
 
+def encode_der(signature: tuple[int, int]) -> bytes:
+    """``(r, s)`` as DER: SEQUENCE { INTEGER r, INTEGER s }."""
+    r, s = signature
+    return bytes(algos.DSASignature({"r": r, "s": s}).dump())
+
+
+def decode_der(der: bytes) -> tuple[int, int]:
+    """``(r, s)`` from strict DER; ``ValueError`` for anything else."""
+    try:
+        value = algos.DSASignature.load(der, strict=True)
+        r, s = int(value["r"].native), int(value["s"].native)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ValueError(f"not a DER SM2 signature: {exc}") from None
+    if encode_der((r, s)) != der:
+        raise ValueError("not a DER SM2 signature: not in its one canonical encoding")
+    return r, s
+
+
+def _register_curve() -> None:
+    if SM2_CURVE not in keys.NamedCurve._map:
+        keys.NamedCurve.register("sm2p256v1", SM2_CURVE, 32)
+
+
 @dataclass(frozen=True)
 class Sm2PublicKey:
     x: int
@@ -142,6 +181,45 @@ class Sm2PublicKey:
         point = _add(_mul(s, G), _mul(t, (self.x, self.y)))
         return point is not None and (e + point[0]) % N == r
 
+    def verify_der(self, message: bytes, der: bytes, *, user_id: bytes = DEFAULT_ID) -> bool:
+        try:
+            return self.verify(message, decode_der(der), user_id=user_id)
+        except ValueError:
+            return False
+
+    def point(self) -> bytes:
+        """The uncompressed point ``04 || x || y``."""
+        return b"\x04" + _b32(self.x) + _b32(self.y)
+
+    def info(self) -> keys.PublicKeyInfo:
+        _register_curve()
+        return keys.PublicKeyInfo(
+            {
+                "algorithm": {"algorithm": "ec", "parameters": ("named", "sm2p256v1")},
+                "public_key": self.point(),
+            }
+        )
+
+    def to_pem(self) -> bytes:
+        return _pem("PUBLIC KEY", self.info().dump())
+
+    @classmethod
+    def from_point(cls, point: bytes) -> Sm2PublicKey:
+        if len(point) != 65 or point[0] != 4:
+            raise ValueError("an SM2 public key is an uncompressed point of 65 bytes")
+        x, y = int.from_bytes(point[1:33], "big"), int.from_bytes(point[33:], "big")
+        if (y * y - x * x * x - A * x - B) % P:
+            raise ValueError("the point is not on the SM2 curve")
+        return cls(x, y)
+
+    @classmethod
+    def from_pem(cls, pem: bytes) -> Sm2PublicKey:
+        _register_curve()
+        info = keys.PublicKeyInfo.load(_unpem(pem))
+        if info["algorithm"]["parameters"].chosen.dotted != SM2_CURVE:
+            raise ValueError("not an SM2 public key")
+        return cls.from_point(bytes(info["public_key"].contents[1:]))
+
 
 @dataclass(frozen=True)
 class Sm2PrivateKey:
@@ -155,6 +233,37 @@ class Sm2PrivateKey:
         point = _mul(self.d, G)
         assert point is not None
         return Sm2PublicKey(*point)
+
+    def to_pem(self) -> bytes:
+        """Unencrypted PKCS#8 (for handing a test key to OpenSSL; the vault keeps keys
+        encrypted)."""
+        _register_curve()
+        public = self.public_key()
+        ec_key = keys.ECPrivateKey(
+            {"version": "ecPrivkeyVer1", "private_key": self.d, "public_key": public.point()}
+        )
+        info = keys.PrivateKeyInfo(
+            {
+                "version": 0,
+                "private_key_algorithm": {
+                    "algorithm": "ec", "parameters": ("named", "sm2p256v1"),
+                },
+                "private_key": ec_key,
+            }
+        )  # fmt: skip
+        return _pem("PRIVATE KEY", info.dump())
+
+    @classmethod
+    def from_pem(cls, pem: bytes) -> Sm2PrivateKey:
+        _register_curve()
+        info = keys.PrivateKeyInfo.load(_unpem(pem))
+        if info["private_key_algorithm"]["parameters"].chosen.dotted != SM2_CURVE:
+            raise ValueError("not an SM2 private key")
+        return cls(int(info["private_key"].parsed["private_key"].native))
+
+    def sign_der(self, message: bytes, *, user_id: bytes = DEFAULT_ID) -> bytes:
+        """The DER signature over ``message`` (what OpenSSL and gmssl exchange)."""
+        return encode_der(self.sign(message, user_id=user_id))
 
     def sign(
         self, message: bytes, *, user_id: bytes = DEFAULT_ID, k: int | None = None
@@ -176,3 +285,13 @@ class Sm2PrivateKey:
                 return r, s
             if k is not None:
                 raise ValueError("this k gives no signature; choose another")
+
+
+def _pem(label: str, der: bytes) -> bytes:
+    body = "\n".join(textwrap.wrap(base64.b64encode(der).decode("ascii"), 64))
+    return f"-----BEGIN {label}-----\n{body}\n-----END {label}-----\n".encode("ascii")
+
+
+def _unpem(pem: bytes) -> bytes:
+    lines = [ln for ln in pem.decode("ascii").splitlines() if ln and not ln.startswith("-----")]
+    return base64.b64decode("".join(lines))

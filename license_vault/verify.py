@@ -6,13 +6,13 @@
 
 Checked: the seal's signature over the whole document, the certificate chain up to a hub
 root, the seal not revoked, the identifier well-formed (GB/T 36904), the document the
-very one the vault stored (its SHA-256), and the license status in the store (valid,
-expired, revoked, superseded). Reasons:
+very one the vault stored (its SHA-256), and the license status in the store (the one
+vocabulary of :mod:`license_vault.status`). Reasons:
 
 ``document.malformed`` ``signature.missing`` ``signature.invalid`` ``signature.coverage``
 ``chain.untrusted`` ``seal.unknown`` ``seal.revoked`` ``identifier.malformed``
-``license.unknown`` ``hash.mismatch`` ``license.revoked`` ``license.superseded``
-``license.expired``
+``license.unknown`` ``hash.mismatch`` ``license.revoked`` ``license.cancelled``
+``license.superseded`` ``license.expired`` ``license.status_unknown``
 """
 
 from __future__ import annotations
@@ -26,10 +26,14 @@ from typing import Any
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
+from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko.sign.validation.errors import NoDSSFoundError
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
+from license_vault import status
 from license_vault.catalog import Catalog, load_catalog
 from license_vault.document import LicenseData
 from license_vault.identifier import parse_identifier
@@ -38,12 +42,11 @@ from license_vault.pades import FIELD_NAME, to_asn1
 from license_vault.pki import fingerprint
 from license_vault.records import ElicenseRow, ElicenseTable
 from license_vault.seals import SealRegistry
+from license_vault.tsa import verify_token
 from tongban.errors import RecordError
 from tongban.store import Store
 
 __all__ = ["Reason", "Verdict", "Verifier"]
-
-_OK_RECORD_STATUS = (None, "", "valid", "有效", "存续")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +64,7 @@ class Verdict:
 
     kind: str  # pdf, jws or unknown
     identifier: str | None = None
-    license_status: str | None = None  # valid, expired, revoked, superseded, unknown
+    license_status: str | None = None  # license_vault.status, or unknown
     authority: str | None = None
     reasons: list[Reason] = field(default_factory=list)
 
@@ -98,7 +101,7 @@ class Verifier:
         if document.startswith(b"%PDF-"):
             verdict = Verdict("pdf")
             signer_cert = self._pdf(document, verdict)
-        elif document[:2] == b"ey":
+        elif document[:2] == b"ey" or document[:1] == b"{":
             verdict = Verdict("jws")
             signer_cert = self._jws(document, verdict)
         else:
@@ -118,7 +121,8 @@ class Verifier:
             info = reader.trailer["/Info"]
             subject = info.get("/Subject") if info is not None else None
             verdict.identifier = str(subject) if subject is not None else None
-            sigs = reader.embedded_signatures
+            sigs = reader.embedded_regular_signatures
+            stamps = reader.embedded_timestamp_signatures
         except Exception as exc:  # pyHanko raises many kinds on damaged files
             verdict.fail("document.malformed", f"the PDF cannot be read: {exc}")
             return None
@@ -126,22 +130,56 @@ class Verifier:
         if not ours:
             verdict.fail("signature.missing", "the PDF carries no seal signature")
             return None
+        if len(sigs) > 1:
+            verdict.fail("signature.coverage", "another signature was added after sealing")
         sig = ours[0]
-        context = ValidationContext(
-            trust_roots=to_asn1(self.registry.roots()), allow_fetching=False,
-            revocation_mode="soft-fail",
-        )  # fmt: skip
+        roots = to_asn1(self.registry.roots())
         try:
-            status = validate_pdf_signature(sig, context)
+            dss: DocumentSecurityStore | None = DocumentSecurityStore.read_dss(reader)
+        except NoDSSFoundError:
+            dss = None
+        except Exception as exc:
+            verdict.fail("document.malformed", f"the validation material is unreadable: {exc}")
+            return None
+
+        def context(moment: datetime | None = None) -> ValidationContext:
+            kwargs: dict[str, Any] = {
+                "trust_roots": roots, "allow_fetching": False, "revocation_mode": "soft-fail",
+                "moment": moment,
+            }  # fmt: skip
+            return dss.as_validation_context(kwargs) if dss is not None else ValidationContext(
+                **kwargs
+            )  # fmt: skip
+
+        try:
+            status = validate_pdf_signature(sig, context(), ts_validation_context=context())
+            stamp = status.timestamp_validity
+            if not status.trusted and stamp is not None and stamp.trusted:
+                # Long-term validation: the seal certificate is judged at the time the
+                # hub TSA proves the signature existed, with the revocation data kept then.
+                status = validate_pdf_signature(
+                    sig, context(stamp.timestamp), ts_validation_context=context()
+                )
         except Exception as exc:
             verdict.fail("signature.invalid", f"the seal signature cannot be checked: {exc}")
             return None
         if not (status.intact and status.valid):
             verdict.fail("signature.invalid", "the PDF was changed after it was sealed")
-        elif status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
+        elif status.coverage != SignatureCoverageLevel.ENTIRE_FILE and not (
+            status.modification_level is not None
+            and status.modification_level <= ModificationLevel.LTA_UPDATES
+        ):
             verdict.fail("signature.coverage", "content was added to the PDF after sealing")
         if status.intact and status.valid and not status.trusted:
             verdict.fail("chain.untrusted", "the seal certificate does not chain to a hub root")
+        for ts in stamps:
+            try:
+                ts_status = validate_pdf_timestamp(ts, context())
+            except Exception as exc:
+                verdict.fail("timestamp.invalid", f"a document timestamp cannot be checked: {exc}")
+                continue
+            if not (ts_status.intact and ts_status.valid and ts_status.trusted):
+                verdict.fail("timestamp.invalid", "a document timestamp does not hold")
         cert = x509.load_der_x509_certificate(status.signing_cert.dump())
         return cert if status.intact and status.valid else None
 
@@ -163,12 +201,21 @@ class Verifier:
         if not verify_signature(jws, leaf):
             verdict.fail("signature.invalid", "the JWS signature does not match its content")
             return None
-        if not self._chains_to_root(leaf):
+        when = None
+        if jws.timestamp is not None:
+            try:
+                # The TSA proves when the seal signed: its certificate is judged then.
+                when = verify_token(
+                    jws.timestamp, hashlib.sha256(jws.signature).digest(), self.registry.roots()
+                )
+            except RecordError as exc:
+                verdict.fail("timestamp.invalid", exc.message)
+        if not self._chains_to_root(leaf, when):
             verdict.fail("chain.untrusted", "the seal certificate does not chain to a hub root")
         return leaf
 
-    def _chains_to_root(self, cert: x509.Certificate) -> bool:
-        now = datetime.now(UTC)
+    def _chains_to_root(self, cert: x509.Certificate, when: datetime | None = None) -> bool:
+        now = when or datetime.now(UTC)
         if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
             return False
         for root in self.registry.roots():
@@ -226,22 +273,31 @@ class Verifier:
 
     def _status(self, row: ElicenseRow, verdict: Verdict) -> None:
         today = self.today or date.today()
-        if row.status == "revoked":
-            verdict.license_status = "revoked"
-            when = row.revoked_at.date().isoformat() if row.revoked_at else "?"
-            verdict.fail("license.revoked", f"revoked on {when}: {row.revoked_reason}")
-        elif row.status == "superseded":
-            verdict.license_status = "superseded"
+        when = row.revoked_at.date().isoformat() if row.revoked_at else "?"
+        if row.status in (status.REVOKED, status.CANCELLED, status.EXPIRED):
+            verdict.license_status = row.status
+            verdict.fail(f"license.{row.status}", f"{row.status} on {when}: {row.revoked_reason}")
+        elif row.status == status.SUPERSEDED:
+            verdict.license_status = status.SUPERSEDED
             verdict.fail("license.superseded", f"superseded by {row.superseded_by}")
         elif row.valid_until is not None and row.valid_until < today:
-            verdict.license_status = "expired"
+            verdict.license_status = status.EXPIRED
             verdict.fail("license.expired", f"valid until {row.valid_until.isoformat()}")
         else:
-            verdict.license_status = "valid"
+            verdict.license_status = status.VALID
         record: dict[str, Any] | None = self.store.get("license", row.license_key)
-        if record is not None and record.get("status") not in _OK_RECORD_STATUS:
-            verdict.license_status = "revoked"
+        if record is None or verdict.license_status != status.VALID:
+            return
+        try:
+            source = status.record_status(record, today)
+        except RecordError as exc:
+            verdict.license_status = "unknown"
+            verdict.fail(exc.rule, exc.message)
+            return
+        if source != status.VALID:
+            # The source changed after issuance and no run has caught up yet: it rules.
+            verdict.license_status = source
             verdict.fail(
-                "license.revoked",
-                f"the issuing system records license {row.license_key} as {record['status']!r}",
+                f"license.{source}",
+                f"the issuing system records license {row.license_key} as {record.get('status')!r}",
             )

@@ -39,6 +39,13 @@ def test_issue_all_seals_every_record_and_is_idempotent(vault: Vault):
         assert payload["identifier"] == issued.identifier
         assert payload["license_number"] == record["license_number"]
         assert payload["verify_url"].endswith(issued.identifier.replace(".", "."))
+        # GB/T 36903 element names carry the same values beside ours.
+        standard = payload["gbt36903"]
+        assert standard["证照标识"] == issued.identifier
+        assert standard["证照编号"] == record["license_number"]
+        assert standard["证照类型代码"] == record["license_type_code"]  # GB/T 36902 code
+        assert standard["持证主体代码"] == record["holder_id"]
+        assert standard["证照颁发机构代码"] == record["issuer_code"]
         assert vault.document(issued.identifier).startswith(b"%PDF-")
     again = vault.issue_all()
     assert [i.identifier for i in again.issued] == [i.identifier for i in report.issued]
@@ -109,3 +116,14 @@ def test_the_pdf_text_is_readable_chinese(vault: Vault, tmp_path):
     ).stdout
     for expected in ("结婚证", "王伟", "配偶姓名", "李娜", "北京市朝阳区民政局", issued.identifier):
         assert expected in text
+
+
+def test_the_gbt36903_elements_must_agree_with_the_data(vault: Vault):
+    from license_vault.document import LicenseData
+
+    issued = vault.issue(MARRIAGE_KEY)
+    payload = json.loads(parse_compact(vault.document(issued.identifier, "jws")).payload)
+    assert LicenseData.from_json(json.dumps(payload).encode()).identifier == issued.identifier
+    payload["gbt36903"]["持证主体"] = "李四"
+    with pytest.raises(ValueError, match="GB/T 36903"):
+        LicenseData.from_json(json.dumps(payload).encode())

@@ -3,7 +3,7 @@ from __future__ import annotations
 import stat
 
 import pytest
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from license_vault.keys import FileKeySigner, Signer, encrypt_private_key, generate_key
@@ -38,17 +38,21 @@ def test_a_kek_file_others_can_read_is_refused(tmp_path):
         key_encryption_key(settings)
 
 
-def test_kek_from_settings_wins_and_must_be_long_enough(tmp_path):
-    assert key_encryption_key(VaultSettings(data_dir=tmp_path, key_encryption_key="k" * 20))
+def test_kek_from_settings_wins_and_must_be_strong_enough(tmp_path):
+    strong = "correct horse battery staple, 2026"
+    assert key_encryption_key(VaultSettings(data_dir=tmp_path, key_encryption_key=strong))
     assert not (tmp_path / "vault" / "kek").exists()
-    with pytest.raises(FatalError, match="at least 16"):
-        key_encryption_key(VaultSettings(data_dir=tmp_path, key_encryption_key="short"))
+    for weak in ("short", "k" * 20, "a 16-char secret", "k" * 64):
+        with pytest.raises(FatalError, match="at least 32 characters and 8 distinct"):
+            key_encryption_key(VaultSettings(data_dir=tmp_path, key_encryption_key=weak))
 
 
 def test_keys_at_rest_are_encrypted_and_need_the_kek():
     key, chain = _chain()
     pem = encrypt_private_key(key, b"the right key-encryption key")
-    assert "ENCRYPTED PRIVATE KEY" in pem
+    # scrypt-stretched KEK (cost 2**15), AES-256-GCM: the parameters travel with the key.
+    assert pem.startswith("tongban-key-v2$scrypt$32768$8$1$")
+    assert b"the right" not in pem.encode() and "PRIVATE KEY" not in pem
     signer = FileKeySigner.from_encrypted_pem(pem, b"the right key-encryption key", chain)
     assert isinstance(signer, Signer)
     signature = signer.sign(b"payload")
@@ -68,3 +72,14 @@ def test_seal_certificate_chains_to_the_root():
     _, (seal, root) = _chain()
     seal.verify_directly_issued_by(root)
     assert seal.issuer == root.subject
+
+
+def test_keys_stored_before_the_scrypt_envelope_still_open():
+    key, chain = _chain()
+    legacy = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(b"the old key-encryption key"),
+    ).decode("ascii")
+    signer = FileKeySigner.from_encrypted_pem(legacy, b"the old key-encryption key", chain)
+    chain[0].public_key().verify(signer.sign(b"x"), b"x", ec.ECDSA(hashes.SHA256()))

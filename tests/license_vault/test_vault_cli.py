@@ -15,7 +15,7 @@ def hub(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("TONGBAN_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("TONGBAN_DATABASE_URL", raising=False)
-    monkeypatch.setenv("TONGBAN_VAULT_KEY_ENCRYPTION_KEY", "cli test key-encryption key")
+    monkeypatch.setenv("TONGBAN_VAULT_KEY_ENCRYPTION_KEY", "the CLI tests key-encryption key, 2026")
     (tmp_path / "data").mkdir()
     store = Store(f"sqlite:///{tmp_path / 'data' / 'tongban.db'}")
     store.migrate()
@@ -32,7 +32,7 @@ def run(*args: str):
 def test_issue_list_show_verify_revoke(hub):
     result = run("issue", "--all")
     assert result.exit_code == 0, result.output
-    assert "11 issued, 0 unchanged, 0 refused" in result.output
+    assert "11 issued, 0 unchanged, 0 not in force (none), 0 refused, 0 failed" in result.output
     assert "0 issued, 11 unchanged" in run("issue", "--all").output
 
     listed = run("list", "--holder", HUSBAND)

@@ -21,12 +21,19 @@ from tongban.settings import Settings
 
 def test_public_surface_is_pinned():
     assert sorted(license_vault.__all__) == [
-        "Catalog", "ElicenseId", "ElicenseRow", "FileKeySigner", "IssueReport", "Issued",
-        "LicenseType", "LocalStorage", "MinioStorage", "ObjectCorrupted", "ObjectStorage",
-        "Reason", "Seal", "SealRegistry", "Signer", "Vault", "VaultSettings", "Verdict",
-        "Verifier", "issue_all", "load_catalog", "load_vault_settings", "open_storage",
-        "parse_identifier",
+        "Catalog", "ElicenseId", "ElicenseRow", "FileKeySigner", "HubTsa", "IssueReport",
+        "Issued", "LicenseType", "LocalStorage", "MinioStorage", "NotInForce",
+        "ObjectCorrupted", "ObjectStorage", "Reason", "STATUSES", "Seal", "SealRegistry",
+        "Signer", "Vault", "VaultSettings", "Verdict", "Verifier", "issue_all", "load_catalog",
+        "load_vault_settings", "open_storage", "parse_identifier", "timestamp_digest",
+        "verify_token",
     ]  # fmt: skip
+    for name in license_vault.__all__:
+        assert getattr(license_vault, name) is not None
+    from license_vault import http
+
+    assert http.router.prefix == "/licenses"
+    assert http.__all__ == ["current_vault", "router"]
 
 
 def test_settings_come_from_tongban_vault_variables(monkeypatch, tmp_path):

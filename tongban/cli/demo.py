@@ -114,14 +114,22 @@ def _issue_licenses(store: Store) -> tuple[_Sample | None, int]:
     vault = Vault(store, load_vault_settings(state.settings))
     report = vault.issue_all()
     new = sum(1 for i in report.issued if i.new)
+    withheld = ", ".join(f"{n} {s}" for s, n in sorted(report.withheld_by_status().items()))
     console.print(
         f"e-licenses: {len(report.issued)} issued and sealed ({new} new), stored with"
-        f" their PDF (PAdES) and JSON (JWS) forms; {len(report.refused)} refused"
+        f" their PDF (PAdES B-LTA) and JSON (JWS) forms; {len(report.not_in_force)} not in"
+        f" force at the source and not sealed as valid ({withheld or 'none'});"
+        f" {len(report.refused)} refused, {len(report.failed)} failed"
     )
+    for key, nif in report.not_in_force[:3]:
+        console.print(f"  [yellow]not in force[/] {key}: {nif.rule}: {nif.message}")
     for key, exc in report.refused[:5]:
         console.print(f"  [red]refused[/] {key}: {exc.rule}: {exc.message}")
+    for key, line in report.failed[:5]:
+        console.print(f"  [red]failed[/] {key}: {line}", highlight=False)
+    failures = len(report.refused) + len(report.failed)
     if not report.issued:
-        return None, len(report.refused)
+        return None, failures
     first = report.issued[0]
     out = state.settings.data_dir / "demo-license"
     out.mkdir(parents=True, exist_ok=True)
@@ -133,7 +141,7 @@ def _issue_licenses(store: Store) -> tuple[_Sample | None, int]:
     console.print(f"verified {first.identifier} ({first.license_key}): {status}")
     for reason in verdict.reasons:
         console.print(f"  {reason}")
-    return _Sample(first.identifier, str(pdf), str(jws)), len(report.refused)
+    return _Sample(first.identifier, str(pdf), str(jws)), failures
 
 
 def _interesting_people(store: Store, manifest: Manifest) -> list[str]:

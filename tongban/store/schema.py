@@ -461,3 +461,22 @@ outbox_lane = Table(
     Index("ix_outbox_lane_due", "status", "next_attempt_at"),
     Index("ix_outbox_lane_claimed_by", "claimed_by"),
 )
+
+
+# -- license vault: what happened to each e-license (status changes, refusals, failures) --
+
+elicense_event = Table(
+    "elicense_event",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("license_key", String(120), nullable=False, comment="links license.license_key"),
+    Column("identifier", String(120), comment="the e-license version, if one was concerned"),
+    Column("action", String(20), nullable=False, comment="revoke, reinstate, source_status, ..."),
+    Column("status_from", String(12)),
+    Column("status_to", String(12)),
+    Column("rule", String(60), comment="the named reason (license.revoked_final, ...)"),
+    Column("reason", Text),
+    Column("actor", String(100), comment="operator, or 'issuance' for the vault itself"),
+    Column("at", Timestamp, nullable=False),
+    Index("ix_elicense_event_license_key", "license_key"),
+)
