@@ -20,6 +20,7 @@ from exchange.federation.routing import (
     PEER_AUTH_KIND,
     Elsewhere,
     Federation,
+    enrol,
     federated_client_id,
 )
 from exchange.federation.settings import FederationSettings, load_federation_settings
@@ -37,6 +38,7 @@ __all__ = [
     "PeerCredentialError",
     "PeerRegistry",
     "PeerUnavailable",
+    "enrol",
     "federated_client_id",
     "load_federation_settings",
     "mount",

@@ -40,13 +40,13 @@ from exchange.federation.credentials import (
 )
 from exchange.federation.peers import Peer, PeerRegistry
 from exchange.federation.settings import FederationSettings
-from tongban.store import schema
+from tongban.store import Store, schema
 from tongban.store.store import utcnow
 
 if TYPE_CHECKING:
     from exchange.hub import Hub
 
-__all__ = ["PEER_AUTH_KIND", "Elsewhere", "Federation", "federated_client_id"]
+__all__ = ["PEER_AUTH_KIND", "Elsewhere", "Federation", "enrol", "federated_client_id"]
 
 PEER_AUTH_KIND = "peer"  # exchange_client.auth_kind of a client that asks through a peer
 _C = schema.exchange_client
@@ -73,6 +73,42 @@ def federated_client_id(peer_id: str, client_id: str) -> str:
     cid = f"{peer_id}.{client_id}"
     if len(cid) > 40:
         cid = f"{peer_id}.{hashlib.sha256(client_id.encode()).hexdigest()[: 39 - len(peer_id)]}"
+    return cid
+
+
+def enrol(
+    store: Store,
+    peer: Peer,
+    client_id: str,
+    name: str,
+    department: str | None,
+    *,
+    rate_limit: int,
+) -> str:
+    """Register (or rename) a peer's client here as ``<peer>.<client>``; its id.
+
+    A peer's first request enrols its client; an administrator enrols one ahead
+    (``tongban peer enrol``) to grant it conditional resources before it asks."""
+    cid = federated_client_id(peer.peer_id, client_id)
+    name = f"{name[:120]} (经 {peer.name})"[:200]
+    department = department[:200] if department else None
+    with store.engine.connect() as conn:
+        row = conn.execute(select(_C).where(_C.c.client_id == cid)).first()
+    if row is None:
+        try:
+            with store.engine.begin() as conn:
+                conn.execute(insert(_C), {
+                    "client_id": cid, "name": name, "department": department,
+                    "auth_kind": PEER_AUTH_KIND, "rate_limit": rate_limit, "status": "active",
+                    "created_at": utcnow(),
+                })  # fmt: skip
+        except IntegrityError:
+            pass  # another process enrolled it first
+    elif (row.name, row.department) != (name, department):
+        with store.engine.begin() as conn:
+            conn.execute(
+                update(_C).where(_C.c.client_id == cid).values(name=name, department=department)
+            )
     return cid
 
 
@@ -163,32 +199,15 @@ class Federation:
         )
         if stated != (claims.purpose.get("service_item", ""), claims.purpose.get("case_no", "")):
             raise Refusal(401, "peer.binding", "the stated purpose is not the one the peer signed")
-        cid = federated_client_id(peer.peer_id, str(claims.client["id"]))
-        name = f"{str(claims.client.get('name') or claims.client['id'])[:120]} (经 {peer.name})"
         department = claims.client.get("department")
-        return self._federated_client(
-            cid, name[:200], str(department)[:200] if department else None
+        cid = enrol(
+            self.hub.store,
+            peer,
+            str(claims.client["id"]),
+            str(claims.client.get("name") or claims.client["id"]),
+            str(department) if department else None,
+            rate_limit=self.hub.config.default_rate_limit,
         )
-
-    def _federated_client(self, cid: str, name: str, department: str | None) -> Client:
-        with self.hub.store.engine.connect() as conn:
-            row = conn.execute(select(_C).where(_C.c.client_id == cid)).first()
-        if row is None:
-            try:
-                with self.hub.store.engine.begin() as conn:
-                    conn.execute(insert(_C), {
-                        "client_id": cid, "name": name, "department": department,
-                        "auth_kind": PEER_AUTH_KIND, "rate_limit":
-                        self.hub.config.default_rate_limit, "status": "active",
-                        "created_at": utcnow(),
-                    })  # fmt: skip
-            except IntegrityError:
-                pass  # another process registered it first
-        elif (row.name, row.department) != (name, department):
-            with self.hub.store.engine.begin() as conn:
-                conn.execute(
-                    update(_C).where(_C.c.client_id == cid).values(name=name, department=department)
-                )
         client = self.hub.clients.get(cid)
         assert client is not None
         if not client.active:

@@ -6,6 +6,7 @@ it drives (connectors, sandbox, license vault, exchange) when it runs; library c
 """
 
 from exchange.cli import audit_app, client_app, grant_app
+from exchange.federation.cli import peer_app
 from license_vault.cli import app as license_app
 from tongban.cli import demo, quality, records, serve, sync  # noqa: F401  (they register commands)
 from tongban.cli._common import app
@@ -14,6 +15,7 @@ app.add_typer(license_app, name="license")
 app.add_typer(client_app, name="client")
 app.add_typer(grant_app, name="grant")
 app.add_typer(audit_app, name="audit")
+app.add_typer(peer_app, name="peer")
 
 __all__ = ["app", "main"]
 
