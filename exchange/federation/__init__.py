@@ -15,7 +15,7 @@ from exchange.federation.api import mount, router
 from exchange.federation.client import PeerAnswer, PeerClient, PeerUnavailable
 from exchange.federation.credentials import PEER_HEADER, PeerCredentialError
 from exchange.federation.peers import LEVELS, Peer, PeerRegistry
-from exchange.federation.relay import via
+from exchange.federation.relay import through, via
 from exchange.federation.routing import (
     PEER_AUTH_KIND,
     Elsewhere,
@@ -43,5 +43,6 @@ __all__ = [
     "load_federation_settings",
     "mount",
     "router",
+    "through",
     "via",
 ]

@@ -32,12 +32,26 @@ from exchange.signing import SIGNATURE_HEADER
 from tongban.store import schema
 from tongban.store.store import utcnow
 
-__all__ = ["relay", "via"]
+__all__ = ["relay", "through", "via"]
+
+_VIA = " via peer "
 
 
 def via(peer_id: str) -> str:
     """The audit reason of an exchange a peer answered."""
-    return f"via peer {peer_id}"
+    return _VIA.lstrip() + peer_id
+
+
+def through(client_id: str | None, reason: str | None) -> str | None:
+    """The peer hub an audit entry's access went through, if any.
+
+    Here for a peer that asked (its client is ``<peer>.<client>``), or a peer that
+    answered (the reason ends ``via peer <peer>``)."""
+    if client_id and "." in client_id:
+        return client_id.split(".", 1)[0]
+    if reason and (" " + reason).rfind(_VIA) >= 0:
+        return (" " + reason).rsplit(_VIA, 1)[1]
+    return None
 
 
 async def relay(request: Request, exc: Exception) -> Response:
