@@ -14,8 +14,8 @@ own process, with its own store and the data of its own departments.
 
 Each hub registers one approval system (``Hub.api_key``). The province knows both
 counties as children, each county the province as its parent; roots are taken from each
-hub's own store, as an administrator would hand them over, and each hub fetches its peers'
-catalogs with ``tongban peer refresh``. Hubs run ``tongban serve`` on free loopback ports.
+hub's own store, as an administrator would hand them over, and each hub's refresher fetches
+its peers' catalogs. Hubs run ``tongban serve`` on free loopback ports.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -309,6 +308,22 @@ def _wire(hubs: Mapping[str, LevelHub]) -> None:
             store.dispose()
 
 
+def _catalogs_fetched(hub: LevelHub, timeout: float = 120) -> None:
+    """Wait for the hub to fetch its peers' catalogs (its refresher polls for new peers)."""
+    from exchange.federation import PeerRegistry
+    from tongban.store import Store
+
+    store = Store(hub.database_url)
+    deadline = time.monotonic() + timeout
+    try:
+        while any(p.catalog_at is None for p in PeerRegistry(store).list()):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"hub {hub.hub_id} fetched no catalog within {timeout:g} s")
+            time.sleep(0.2)
+    finally:
+        store.dispose()
+
+
 @contextmanager
 def start_levels(
     root: Path,
@@ -333,11 +348,8 @@ def start_levels(
         for hub in hubs.values():
             hub.wait_ready()
         _wire(hubs)
-        with ThreadPoolExecutor(len(hubs)) as pool:
-            done = list(pool.map(lambda h: h.tongban("peer", "refresh"), hubs.values()))
-        for hub, result in zip(hubs.values(), done, strict=True):
-            if result.returncode != 0:
-                raise RuntimeError(f"{hub.hub_id}: peer refresh: {result.stdout}{result.stderr}")
+        for hub in hubs.values():
+            _catalogs_fetched(hub)
         yield Levels(hubs, residents)
     finally:
         for hub in hubs.values():

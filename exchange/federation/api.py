@@ -55,10 +55,14 @@ def catalog(request: Request) -> Response:
 
 def mount(app: FastAPI, hub: Hub, settings: FederationSettings | None = None) -> Federation:
     """Join the federation: peers answer, and what peers offer is asked of them."""
+    from exchange.federation.catalogs import CatalogRefresher
     from exchange.federation.relay import relay
 
     fed = Federation(hub, settings or load_federation_settings())
     hub.federation = fed
     app.include_router(router)
     app.add_exception_handler(Elsewhere, relay)
+    refresher = CatalogRefresher(fed)
+    app.router.on_startup.append(refresher.start)
+    app.router.on_shutdown.append(refresher.stop)
     return fed

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import httpx
+from fastapi.concurrency import run_in_threadpool
 
 from exchange.federation.credentials import (
     PEER_HEADER,
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 
 __all__ = ["FEDERATION_SEAL", "PeerAnswer", "PeerClient", "PeerUnavailable"]
 
+_CATALOG = "/federation/v1/catalog"
 FEDERATION_SEAL = "federation"  # authority_code of the seal that signs peer requests
 
 
@@ -139,13 +141,9 @@ class PeerClient:
     ) -> PeerAnswer:
         """The peer's whole answer; a 200 only when its seal holds under the peer's root."""
         headers = self.headers(peer, method, target, _identity(client), purpose, request_id)
-        if self._http is None:
-            self._http = httpx.AsyncClient(
-                timeout=self.timeout, limits=httpx.Limits(max_connections=200)
-            )
         start = time.perf_counter()
         try:
-            r = await self._http.request(method, peer.url + target, headers=headers)
+            r = await self._client().request(method, peer.url + target, headers=headers)
         except httpx.TimeoutException:
             raise PeerUnavailable(
                 peer,
@@ -158,25 +156,40 @@ class PeerClient:
             ) from None
         return _answer(peer, r, start)
 
-    def catalog(self, peer: Peer) -> list[str]:
-        """The resources the peer's signed catalog offers (fetched now)."""
-        target = "/federation/v1/catalog"
+    def _catalog_headers(self, peer: Peer) -> dict[str, str]:
         client = {"id": self.settings.hub_id, "name": "catalog"}
-        headers = self.headers(peer, "GET", target, client, None, "catalog")
+        return self.headers(peer, "GET", _CATALOG, client, None, "catalog")
+
+    def catalog(self, peer: Peer) -> list[str]:
+        """The resources the peer's signed catalog offers (fetched now, in this thread)."""
+        headers = self._catalog_headers(peer)
         start = time.perf_counter()
         try:
-            r = httpx.get(peer.url + target, headers=headers, timeout=self.timeout)
+            r = httpx.get(peer.url + _CATALOG, headers=headers, timeout=self.timeout)
         except httpx.HTTPError as exc:
             raise PeerUnavailable(
                 peer, "peer.unavailable", f"peer {peer.label} cannot be reached: {exc}"
             ) from None
-        got = _answer(peer, r, start)
-        if got.status != 200:
-            raise PeerCredentialError("peer.catalog", f"peer {peer.label}: {got.body[:300]!r}")
-        offered = got.json().get("offers")
-        if not isinstance(offered, list):
-            raise PeerCredentialError("peer.catalog", f"peer {peer.label}: no offers listed")
-        return [str(o["resource"]) for o in offered if isinstance(o, dict) and "resource" in o]
+        return _offers(_answer(peer, r, start))
+
+    async def acatalog(self, peer: Peer) -> list[str]:
+        """The same, on the app's event loop (the catalog refresher)."""
+        headers = await run_in_threadpool(self._catalog_headers, peer)
+        start = time.perf_counter()
+        try:
+            r = await self._client().get(peer.url + _CATALOG, headers=headers)
+        except httpx.HTTPError as exc:
+            raise PeerUnavailable(
+                peer, "peer.unavailable", f"peer {peer.label} cannot be reached: {exc}"
+            ) from None
+        return _offers(_answer(peer, r, start))
+
+    def _client(self) -> httpx.AsyncClient:
+        if self._http is None:
+            self._http = httpx.AsyncClient(
+                timeout=self.timeout, limits=httpx.Limits(max_connections=200)
+            )
+        return self._http
 
     async def aclose(self) -> None:
         if self._http is not None:
@@ -186,6 +199,16 @@ class PeerClient:
 
 def _identity(client: Client) -> dict[str, Any]:
     return {"id": client.client_id, "name": client.name, "department": client.department}
+
+
+def _offers(got: PeerAnswer) -> list[str]:
+    peer = got.peer
+    if got.status != 200:
+        raise PeerCredentialError("peer.catalog", f"peer {peer.label}: {got.body[:300]!r}")
+    offered = got.json().get("offers")
+    if not isinstance(offered, list):
+        raise PeerCredentialError("peer.catalog", f"peer {peer.label}: no offers listed")
+    return [str(o["resource"]) for o in offered if isinstance(o, dict) and "resource" in o]
 
 
 def _answer(peer: Peer, r: httpx.Response, start: float) -> PeerAnswer:

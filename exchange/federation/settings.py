@@ -38,6 +38,15 @@ class FederationSettings(BaseSettings):
     connect_timeout_s: float = Field(
         default=1.0, gt=0, le=30, description="How long a peer has to accept the connection."
     )
+    catalog_refresh_s: int = Field(
+        default=600, ge=10, description="How often each peer's published catalog is fetched."
+    )
+    catalog_poll_s: float = Field(
+        default=2.0,
+        gt=0,
+        le=60,
+        description="How often the hub looks for peers whose catalog it has not fetched yet.",
+    )
     request_ttl_s: int = Field(
         default=60,
         ge=5,
