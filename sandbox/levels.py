@@ -83,6 +83,7 @@ class LevelHub:
     port: int
     api_key: str
     timeout_s: float
+    rate_limit: int | None = None
     process: subprocess.Popen[bytes] | None = None
     enterprises: list[str] = field(default_factory=list)
     _log: IO[bytes] | None = None
@@ -104,6 +105,8 @@ class LevelHub:
             TONGBAN_FEDERATION_TIMEOUT_S=str(self.timeout_s),
             TONGBAN_VAULT_HUB_NAME=self.spec.name,
         )
+        if self.rate_limit is not None:  # the clients a peer enrols here
+            env["TONGBAN_EXCHANGE_DEFAULT_RATE_LIMIT"] = str(self.rate_limit)
         if self.spec.offers is not None:
             env["TONGBAN_FEDERATION_OFFERS"] = (
                 "[" + ",".join(f'"{o}"' for o in self.spec.offers) + "]"
@@ -262,7 +265,10 @@ def _seed(hub: LevelHub, residents: Sequence[Resident], enterprises: int) -> Non
             if summary.quarantined:
                 raise RuntimeError(f"scjg_enterprise: {store.quarantined()[:3]}")
         _, key = ClientRegistry(store, ExchangeSettings()).add(
-            hub.spec.client_id, hub.spec.client_name, department=hub.spec.name[:3] + "政务服务中心"
+            hub.spec.client_id,
+            hub.spec.client_name,
+            department=hub.spec.name[:3] + "政务服务中心",
+            rate_limit=hub.rate_limit,
         )
         assert key is not None
         hub.api_key = key
@@ -332,6 +338,7 @@ def start_levels(
     people: int = 12,
     enterprises: int = 3,
     timeout_s: float = 3.0,
+    rate_limit: int | None = None,
 ) -> Iterator[Levels]:
     """Seed, start and wire the three hubs; stop them on the way out."""
     residents = _residents(people)
@@ -340,7 +347,7 @@ def start_levels(
         data = root / spec.hub_id
         data.mkdir(parents=True, exist_ok=True)
         url = (database_urls or {}).get(spec.hub_id) or f"sqlite:///{data / 'tongban.db'}"
-        hubs[spec.hub_id] = LevelHub(spec, data, url, _free_port(), "", timeout_s)
+        hubs[spec.hub_id] = LevelHub(spec, data, url, _free_port(), "", timeout_s, rate_limit)
     try:
         for hub in hubs.values():
             _seed(hub, residents, enterprises)

@@ -8,7 +8,7 @@ it drives (connectors, sandbox, license vault, exchange) when it runs; library c
 from exchange.cli import audit_app, client_app, grant_app
 from exchange.federation.cli import peer_app
 from license_vault.cli import app as license_app
-from tongban.cli import demo, quality, records, serve, sync  # noqa: F401  (they register commands)
+from tongban.cli import demo, demo_federation, quality, records, serve, sync  # noqa: F401  (they register commands)
 from tongban.cli._common import app
 
 app.add_typer(license_app, name="license")
