@@ -1,8 +1,9 @@
 """Three hubs, three processes, three stores: a province (PostgreSQL) and two counties
 (SQLite) on loopback ports, asking each other for evidence (``sandbox.levels``).
 
-The tests run in order on one federation (one xdist group): the later ones revoke, remove
-and stop peers.
+Starting three hubs costs far more than asking them, so one test walks the whole story on
+one federation, step by step (the later steps revoke, remove and stop peers); a failure
+names its step.
 """
 
 from __future__ import annotations
@@ -18,17 +19,20 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from jwcrypto import jwk, jws
 from sqlalchemy import select
+from typer.testing import CliRunner
 
-from exchange import AuditLog, GrantRegistry
+from exchange import AuditLog, GrantRegistry, Hub, Purpose
 from exchange.catalog import load_share_catalog
-from exchange.federation import PeerRegistry
+from exchange.federation import FederationSettings, PeerClient, PeerRegistry
 from sandbox.levels import ITEM, Levels, start_levels
+from tongban.cli import app
+from tongban.settings import Settings
 from tongban.store import Store, schema
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.xdist_group("federation")]
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def levels(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Levels]:
     root = tmp_path_factory.mktemp("levels")
     with start_levels(root, database_urls={"province": pg_url}, people=6, timeout_s=2) as lv:
@@ -72,7 +76,7 @@ def _grant(levels: Levels, hub: str, client_id: str, resource: str, fields: list
     store.dispose()
 
 
-def test_county_client_gets_a_province_record_signed_by_the_province(levels: Levels) -> None:
+def county_client_gets_a_province_record_signed_by_the_province(levels: Levels) -> None:
     person = levels.people[0]
     r = _get(levels, "county-a", f"/v1/people/{person.id_number}", case_no="MH-2026-01")
     assert r.status_code == 200, r.text
@@ -100,7 +104,7 @@ def test_county_client_gets_a_province_record_signed_by_the_province(levels: Lev
     county.dispose()
 
 
-def test_each_hub_chain_verifies_and_holds_its_side(levels: Levels) -> None:
+def each_hub_chain_verifies_and_holds_its_side(levels: Levels) -> None:
     person = levels.people[2]
     r = _get(levels, "county-a", f"/v1/people/{person.id_number}", case_no="MH-2026-02")
     assert r.status_code == 200, r.text
@@ -128,7 +132,7 @@ def test_each_hub_chain_verifies_and_holds_its_side(levels: Levels) -> None:
         assert report.ok, (hub, report.broken)
 
 
-def test_who_looked_at_either_hub_shows_accesses_through_the_other(levels: Levels) -> None:
+def who_looked_at_either_hub_shows_accesses_through_the_other(levels: Levels) -> None:
     person = levels.people[4]
     assert _get(levels, "county-a", f"/v1/people/{person.id_number}").status_code == 200
     fields = [f for f in load_share_catalog().resource("access_log").fields]
@@ -143,7 +147,7 @@ def test_who_looked_at_either_hub_shows_accesses_through_the_other(levels: Level
     assert seen["client"] == "闽侯县审批系统" and seen["resource"] == "person"
 
 
-def test_a_grant_missing_at_the_province_refuses_the_county_client(levels: Levels) -> None:
+def a_grant_missing_at_the_province_refuses_the_county_client(levels: Levels) -> None:
     person = next(p for p in levels.people if p.married and p.county == "county-a")
     path = f"/v1/people/{person.id_number}/marriage"
     # The county's own rules come first: without its grant it does not ask at all.
@@ -163,7 +167,7 @@ def test_a_grant_missing_at_the_province_refuses_the_county_client(levels: Level
     assert r.json()["data"]["marital_status"] == "20"
 
 
-def test_the_province_asks_the_county_that_covers_the_region(levels: Levels) -> None:
+def the_province_asks_the_county_that_covers_the_region(levels: Levels) -> None:
     code = levels["county-b"].enterprises[0]
     r = _get(levels, "province", f"/v1/enterprises/{code}")
     assert r.status_code == 200, r.text
@@ -173,7 +177,7 @@ def test_the_province_asks_the_county_that_covers_the_region(levels: Levels) -> 
     assert r.status_code == 404 and r.json()["error"] == "subject.not_found"
 
 
-def test_an_unknown_peer_is_refused(levels: Levels) -> None:
+def an_unknown_peer_is_refused(levels: Levels) -> None:
     store = _store(levels, "province")
     registry = PeerRegistry(store)
     kept = registry.require("county-b")
@@ -196,9 +200,37 @@ def test_an_unknown_peer_is_refused(levels: Levels) -> None:
     assert _get(levels, "county-b", f"/v1/people/{levels.people[1].id_number}").status_code == 200
 
 
-def test_a_peer_with_a_revoked_certificate_is_refused(levels: Levels) -> None:
-    done = levels["province"].tongban("peer", "revoke", "county-a", "--reason", "根证书泄露")
-    assert done.returncode == 0, done.stdout + done.stderr
+def a_peer_request_is_used_once_and_bound_to_its_purpose(levels: Levels) -> None:
+    county, province = levels["county-a"], levels["province"]
+    hub = Hub(Settings(data_dir=county.data_dir, database_url=county.database_url))
+    signer = PeerClient(hub, FederationSettings(hub_id="county-a"))
+    peer = PeerRegistry(hub.store).require("province")
+    path = f"/v1/people/{levels.people[0].id_number}"
+    client = {"id": "zwfw-mh", "name": "闽侯县审批系统"}
+    headers = signer.headers(peer, "GET", path, client, Purpose(ITEM, "MH-9"), "r-9")
+    first = httpx.get(province.url + path, headers=headers, timeout=60)
+    assert first.status_code == 200, first.text
+    again = httpx.get(province.url + path, headers=headers, timeout=60)
+    assert again.status_code == 401 and again.json()["error"] == "peer.replayed"
+    other = signer.headers(peer, "GET", path, client, Purpose(ITEM, "MH-10"), "r-10")
+    other["X-Case-Number"] = "MH-11"
+    moved = httpx.get(province.url + path, headers=other, timeout=60)
+    assert moved.status_code == 401 and moved.json()["error"] == "peer.binding"
+    hub.store.dispose()
+
+
+def a_peer_with_a_revoked_certificate_is_refused(levels: Levels) -> None:
+    province = levels["province"]
+    env = {
+        "TONGBAN_DATA_DIR": str(province.data_dir),
+        "TONGBAN_DATABASE_URL": province.database_url,
+    }
+    done = CliRunner().invoke(
+        app, ["peer", "revoke", "county-a", "--reason", "根证书泄露"], env=env
+    )
+    assert done.exit_code == 0, done.output
+    listed = CliRunner().invoke(app, ["peer", "list"], env=env)
+    assert "revoked" in listed.output and "county-b" in listed.output
     r = _get(levels, "county-a", f"/v1/people/{levels.people[0].id_number}")
     assert r.status_code == 502, r.text
     assert r.json()["error"] == "peer.refused" and "peer.revoked" in r.json()["message"]
@@ -211,7 +243,7 @@ def test_a_peer_with_a_revoked_certificate_is_refused(levels: Levels) -> None:
     assert "province" in r.json()["message"]
 
 
-def test_a_slow_or_stopped_peer_gives_503_naming_it(levels: Levels) -> None:
+def a_slow_or_stopped_peer_gives_503_naming_it(levels: Levels) -> None:
     province = levels["province"]
     path = f"/v1/enterprises/{levels['county-a'].enterprises[0]}"
     province.pause()  # accepts connections, answers nothing
@@ -231,3 +263,21 @@ def test_a_slow_or_stopped_peer_gives_503_naming_it(levels: Levels) -> None:
         store = _store(levels, hub)
         assert AuditLog(store).verify().ok
         store.dispose()
+
+
+STEPS = (
+    county_client_gets_a_province_record_signed_by_the_province,
+    each_hub_chain_verifies_and_holds_its_side,
+    who_looked_at_either_hub_shows_accesses_through_the_other,
+    a_grant_missing_at_the_province_refuses_the_county_client,
+    the_province_asks_the_county_that_covers_the_region,
+    an_unknown_peer_is_refused,
+    a_peer_request_is_used_once_and_bound_to_its_purpose,
+    a_peer_with_a_revoked_certificate_is_refused,
+    a_slow_or_stopped_peer_gives_503_naming_it,
+)
+
+
+def test_three_hubs_answer_each_other(levels: Levels) -> None:
+    for step in STEPS:
+        step(levels)
