@@ -35,10 +35,12 @@ class CatalogRefresher:
         self._failed: dict[str, float] = {}  # peer id -> when it may be tried again
 
     async def start(self) -> None:
-        # The seal that signs peer requests, made before the first request needs it.
+        # A hub with peers makes the seal that signs its requests before the first needs it
+        # (a hub without peers makes none).
         try:
-            await run_in_threadpool(self.federation.client.sealer)
-        except Exception:  # the vault's own error; the first peer request reports it
+            if await run_in_threadpool(self.federation.peers.list):
+                await run_in_threadpool(self.federation.client.sealer)
+        except Exception:  # the vault's or store's own error; the first peer request reports it
             log.exception("the federation seal is not ready")
         self._task = asyncio.create_task(self._run())
 

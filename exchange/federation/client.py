@@ -140,6 +140,8 @@ class PeerClient:
         request_id: str,
     ) -> PeerAnswer:
         """The peer's whole answer; a 200 only when its seal holds under the peer's root."""
+        if self._sealer is None:  # made (or unlocked) once, off the event loop
+            await run_in_threadpool(self.sealer)
         headers = self.headers(peer, method, target, _identity(client), purpose, request_id)
         start = time.perf_counter()
         try:

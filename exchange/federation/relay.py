@@ -29,6 +29,7 @@ from exchange.federation.routing import Elsewhere, Federation
 from exchange.hub import Hub
 from exchange.metrics import REFUSALS
 from exchange.signing import SIGNATURE_HEADER
+from tongban.errors import TongbanError
 from tongban.store import schema
 from tongban.store.store import utcnow
 
@@ -78,6 +79,10 @@ async def relay(request: Request, exc: Exception) -> Response:
         except PeerCredentialError as bad:
             await run_in_threadpool(_log, hub, request, peer, 502, None, 0)
             return await run_in_threadpool(_refuse, hub, request, 502, bad.rule, bad.message, peer)
+        except TongbanError as own:  # this hub cannot sign (its federation seal revoked, ...)
+            return await run_in_threadpool(
+                _refuse, hub, request, 503, "hub.federation_seal", str(own), None
+            )
         await run_in_threadpool(_log, hub, request, peer, got.status, got, got.elapsed_ms)
         if got.status != 404:
             break  # a 404 from one peer: the next one may hold the subject
