@@ -20,6 +20,7 @@ and the audit entry names it.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -51,6 +52,7 @@ __all__ = ["PEER_AUTH_KIND", "Elsewhere", "Federation", "enrol", "federated_clie
 PEER_AUTH_KIND = "peer"  # exchange_client.auth_kind of a client that asks through a peer
 _C = schema.exchange_client
 _N = schema.federation_nonce
+_SWEEP_S = 30.0
 
 
 class Elsewhere(Refusal):
@@ -118,6 +120,7 @@ class Federation:
         self.settings = settings
         self.peers = PeerRegistry(hub.store)
         self.client = PeerClient(hub, settings)
+        self._next_sweep = 0.0
 
     @property
     def hub_id(self) -> str:
@@ -217,11 +220,15 @@ class Federation:
         return client
 
     def _use_once(self, claims: PeerClaims) -> None:
+        """Record the request's ``jti``; a second use is a replay. Used ones that have
+        expired (they could not pass the lifetime check anyway) are cleared now and then."""
+        sweep = time.monotonic() >= self._next_sweep
+        if sweep:
+            self._next_sweep = time.monotonic() + _SWEEP_S
         try:
             with self.hub.store.engine.begin() as conn:
-                conn.execute(
-                    delete(_N).where(_N.c.peer_id == claims.iss, _N.c.expires_at < utcnow())
-                )
+                if sweep:
+                    conn.execute(delete(_N).where(_N.c.expires_at < utcnow()))
                 conn.execute(
                     insert(_N), {"peer_id": claims.iss, "jti": claims.jti, "expires_at": claims.exp}
                 )
