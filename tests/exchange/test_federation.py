@@ -35,7 +35,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 @pytest.fixture
 def levels(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Levels]:
     root = tmp_path_factory.mktemp("levels")
-    with start_levels(root, database_urls={"province": pg_url}, people=6, timeout_s=2) as lv:
+    with start_levels(root, database_urls={"province": pg_url}, people=6, timeout_s=10) as lv:
         yield lv
 
 
