@@ -203,3 +203,16 @@ def _b64e(data: bytes) -> str:
     import base64
 
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def test_the_federation_surface_is_pinned() -> None:
+    import exchange.federation as federation
+
+    assert sorted(federation.__all__) == [
+        "Elsewhere", "Federation", "FederationSettings", "LEVELS", "PEER_AUTH_KIND",
+        "PEER_HEADER", "Peer", "PeerAnswer", "PeerClient", "PeerCredentialError",
+        "PeerRegistry", "PeerUnavailable", "enrol", "federated_client_id",
+        "load_federation_settings", "mount", "router", "through", "via",
+    ]  # fmt: skip
+    for name in federation.__all__:
+        assert getattr(federation, name) is not None
