@@ -65,6 +65,7 @@ class PeerAnswer:
     request_id: str | None
     audit_seq: int | None
     elapsed_ms: int
+    retry_after: str | None = None  # a peer's rate limit (429), passed on
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -226,4 +227,5 @@ def _answer(peer: Peer, r: httpx.Response, start: float) -> PeerAnswer:
         request_id=r.headers.get("X-Request-Id"),
         audit_seq=int(seq) if seq and seq.isdigit() else None,
         elapsed_ms=int((time.perf_counter() - start) * 1000),
+        retry_after=r.headers.get("Retry-After"),
     )

@@ -129,7 +129,10 @@ def _peer_refused(hub: Hub, request: Request, got: PeerAnswer) -> Response:
     if got.status == 401 and rule.startswith("peer."):
         return _refuse(hub, request, 502, "peer.refused",
                        f"peer {peer.label} refused this hub: {rule}: {message}", peer)  # fmt: skip
-    return _refuse(hub, request, got.status, rule, f"peer {peer.label}: {message}", peer)
+    refused = _refuse(hub, request, got.status, rule, f"peer {peer.label}: {message}", peer)
+    if got.retry_after is not None and got.retry_after.isdigit():
+        refused.headers["Retry-After"] = got.retry_after
+    return refused
 
 
 def _refuse(

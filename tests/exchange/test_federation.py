@@ -219,6 +219,21 @@ def a_peer_request_is_used_once_and_bound_to_its_purpose(levels: Levels) -> None
     hub.store.dispose()
 
 
+def the_province_rate_limit_holds_for_a_county_client(levels: Levels) -> None:
+    store = _store(levels, "province")
+    c = schema.exchange_client
+    with store.engine.begin() as conn:
+        conn.execute(c.update().where(c.c.client_id == "county-b.zwfw-lj").values(rate_limit=1))
+    store.dispose()
+    path = f"/v1/people/{levels.people[1].id_number}"
+    answers = [_get(levels, "county-b", path) for _ in range(2)]
+    limited = answers[-1]
+    assert limited.status_code == 429 and limited.json()["error"] == "rate.limit", limited.text
+    assert (
+        limited.headers["X-Answered-By"] == "province" and int(limited.headers["Retry-After"]) > 0
+    )
+
+
 def a_peer_with_a_revoked_certificate_is_refused(levels: Levels) -> None:
     province = levels["province"]
     env = {
@@ -273,6 +288,7 @@ STEPS = (
     the_province_asks_the_county_that_covers_the_region,
     an_unknown_peer_is_refused,
     a_peer_request_is_used_once_and_bound_to_its_purpose,
+    the_province_rate_limit_holds_for_a_county_client,
     a_peer_with_a_revoked_certificate_is_refused,
     a_slow_or_stopped_peer_gives_503_naming_it,
 )
