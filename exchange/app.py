@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from exchange.cases import routes as cases_routes
 from exchange.deps import get_hub, request_access
 from exchange.errors import Problem, Refusal
+from exchange.federation import mount as mount_federation
 from exchange.hub import Hub
 from exchange.metrics import LATENCY, REFUSALS, REQUESTS
 from exchange.routes import health, items, licenses, records, subjects
@@ -69,6 +70,7 @@ def create_app(
         app.include_router(router, prefix="/v1", responses=REFUSAL_RESPONSES)
     app.include_router(health.router)
     _handlers(app)
+    mount_federation(app, hub)  # peers answer; what a peer offers is asked of it
     app.add_middleware(_Metrics)
     return app
 

@@ -121,6 +121,11 @@ def authenticated_client(
     """The active client the request's credential belongs to (401), within its rate (429)."""
     hub = get_hub(request)
     access = request_access(request)
+    if hub.federation is not None and hub.federation.signed_by_peer(request):
+        client = hub.federation.authenticate(request)  # a peer asks for one of its clients
+        access.client = client
+        hub.limiter.hit(client.client_id, limit=client.rate_limit)
+        return client
     credential = x_api_key
     if credential is None and authorization is not None:
         scheme, _, value = authorization.partition(" ")

@@ -24,6 +24,7 @@ from tongban.settings import Settings
 from tongban.store import MergeRules, Store
 
 if TYPE_CHECKING:
+    from exchange.federation import Federation
     from license_vault import Vault
 
 __all__ = ["Hub"]
@@ -51,6 +52,7 @@ class Hub:
         self.grants = GrantRegistry(store, self.share)
         self.audit = AuditLog(store)
         self.limiter = RateLimiter(store, window_s=self.config.rate_window_s)
+        self.federation: Federation | None = None  # set by exchange.federation.mount
         self._vault: Vault | None = None
         self._signer: AnswerSigner | None = None
         self._lock = threading.Lock()

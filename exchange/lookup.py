@@ -68,6 +68,8 @@ def lookup(hub: Hub, client: Client, purpose: Purpose, resource: str, key: str) 
         if not any(isinstance(o, dict) and o.get("source") == res.source for o in origins):
             record = None
     if record is None:
+        if hub.federation is not None:
+            hub.federation.route(client, res, key)  # raises Elsewhere if a peer offers it
         raise Refusal(
             404, "subject.not_found", f"{res.title} holds nothing for {mask('id_number', key)}"
         )

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from exchange.clients import Client
 from exchange.deps import Purpose, answer, authenticated_client, request_access, stated_purpose
+from exchange.federation import through
 from exchange.hub import Hub
 from exchange.lookup import normalize_subject
 from exchange.policy import decide
@@ -44,6 +45,7 @@ def accesses(
             "resource": r["resource"],
             "fields": r["fields"],
             "outcome": r["outcome"],
+            "through": through(r["client_id"], r["reason"]),  # the peer hub, if any
         }
         for r in hub.audit.for_subject(key)
     ]

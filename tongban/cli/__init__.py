@@ -7,8 +7,9 @@ it drives (connectors, sandbox, license vault, exchange) when it runs; library c
 
 from exchange.cases.cli import cases_app, outbox_app, report, supervision_app
 from exchange.cli import audit_app, client_app, grant_app
+from exchange.federation.cli import peer_app
 from license_vault.cli import app as license_app
-from tongban.cli import demo, quality, records, serve, sync  # noqa: F401  (they register commands)
+from tongban.cli import demo, demo_federation, quality, records, serve, sync  # noqa: F401  (they register commands)
 from tongban.cli._common import app
 
 app.add_typer(license_app, name="license")
@@ -19,6 +20,7 @@ app.add_typer(cases_app, name="cases")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(supervision_app, name="supervision")
 app.command("report")(report)
+app.add_typer(peer_app, name="peer")
 
 __all__ = ["app", "main"]
 

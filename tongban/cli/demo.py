@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, NamedTuple
 import typer
 from rich.table import Table
 
+from tongban.cli import demo_federation
 from tongban.cli._common import app, console, fail, print_summary, redact, state
 from tongban.cli.demo_cases import run_cases_demo
 from tongban.cli.records import show_record
@@ -69,6 +70,7 @@ def demo(
             f"verify one yourself: tongban license verify {issued.pdf_path}  (or"
             f" {issued.json_path}); identifier {issued.identifier}"
         )
+    demo_federation.suggest()
     if failures or held != expected or not all(s.reconciles for s in summaries) or refused:
         fail("the demo did not come out as expected (see above)")
     run_cases_demo(store)

@@ -480,3 +480,53 @@ elicense_event = Table(
     Column("at", Timestamp, nullable=False),
     Index("ix_elicense_event_license_key", "license_key"),
 )
+
+
+# -- federation: peer hubs (province, city, county) and the exchanges made with them ----
+# (省市县三级共享交换: 对等平台, 跨级交换记录)
+
+federation_peer = Table(
+    "federation_peer",
+    metadata,
+    Column("peer_id", String(16), primary_key=True, comment="the peer hub's id, e.g. province"),
+    Column("name", String(200), nullable=False, comment="e.g. 福建省数据共享交换平台"),
+    Column("level", String(10), nullable=False, comment="parent, child or sibling"),
+    Column("url", String(300), nullable=False, comment="base URL of the peer's exchange API"),
+    Column("root_certificate", Text, nullable=False, comment="PEM of the peer's hub root"),
+    Column("root_fingerprint", String(64), nullable=False, comment="SHA-256 of its DER"),
+    Column("regions", JSON, nullable=False, comment="GB/T 2260 code prefixes it covers"),
+    Column("offers", JSON, nullable=False, comment="resources its published catalog offers"),
+    Column("catalog_at", Timestamp, comment="when its catalog was last fetched"),
+    Column("status", String(10), nullable=False, comment="active or revoked"),
+    Column("created_at", Timestamp, nullable=False),
+    Column("revoked_at", Timestamp),
+    Column("revoked_reason", Text),
+)
+
+federation_nonce = Table(
+    "federation_nonce",
+    metadata,
+    Column("peer_id", String(16), primary_key=True),
+    Column("jti", String(64), primary_key=True, comment="a signed peer request is used once"),
+    Column("expires_at", Timestamp, nullable=False),
+)
+
+federation_exchange = Table(
+    "federation_exchange",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", Timestamp, nullable=False),
+    Column("request_id", String(36), nullable=False, comment="our request (and audit entry)"),
+    Column("peer_id", String(16), nullable=False, comment="the peer that answered"),
+    Column("client_id", String(40), comment="our client, on whose behalf we asked"),
+    Column("method", String(8), nullable=False),
+    Column("path", String(300), nullable=False),
+    Column("subject", String(120)),
+    Column("resource", String(40)),
+    Column("status", Integer, nullable=False, comment="what the peer answered, 503 if nothing"),
+    Column("peer_request_id", String(36), comment="the request id the peer's audit log holds"),
+    Column("peer_audit_seq", Integer, comment="the peer's audit entry for this exchange"),
+    Column("answer_sha256", String(64)),
+    Column("elapsed_ms", Integer, nullable=False),
+    Index("ix_federation_exchange_request", "request_id"),
+)

@@ -1,0 +1,68 @@
+"""The peer-facing side: the published catalog, and how the federation joins the app.
+
+    GET /federation/v1/catalog      (a peer's signed request) → this hub's signed catalog
+
+Evidence itself is asked for at the ordinary ``/v1`` paths: a peer's signed request
+(``X-Peer-Assertion``) authenticates there in place of a client's credential, so the
+answering hub applies exactly the rules it applies to its own clients.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import msgspec
+from fastapi import APIRouter, FastAPI, Request, Response
+
+from exchange.deps import get_hub
+from exchange.errors import Refusal
+from exchange.federation.routing import Elsewhere, Federation
+from exchange.federation.settings import FederationSettings, load_federation_settings
+from exchange.signing import SIGNATURE_HEADER
+
+if TYPE_CHECKING:
+    from exchange.hub import Hub
+
+__all__ = ["mount", "router"]
+
+router = APIRouter(prefix="/federation/v1", tags=["federation"])
+
+
+@router.get("/catalog")
+def catalog(request: Request) -> Response:
+    """共享目录: what this hub offers its peers, signed by its exchange seal."""
+    hub = get_hub(request)
+    fed = hub.federation
+    if fed is None:
+        raise Refusal(404, "federation.off", "this hub takes part in no federation")
+    peer, _ = fed.verify(request)
+    body = msgspec.json.encode(
+        {
+            "hub": fed.hub_id,
+            "name": hub.vault.settings.hub_name,
+            "offers": [
+                {"resource": r.name, "title": r.title, "department": r.department,
+                 "share": r.share}
+                for r in fed.offers()
+            ],
+            "for": peer.peer_id,
+        }
+    )  # fmt: skip
+    return Response(
+        body, media_type="application/json", headers={SIGNATURE_HEADER: hub.signer.sign(body)}
+    )
+
+
+def mount(app: FastAPI, hub: Hub, settings: FederationSettings | None = None) -> Federation:
+    """Join the federation: peers answer, and what peers offer is asked of them."""
+    from exchange.federation.catalogs import CatalogRefresher
+    from exchange.federation.relay import relay
+
+    fed = Federation(hub, settings or load_federation_settings())
+    hub.federation = fed
+    app.include_router(router)
+    app.add_exception_handler(Elsewhere, relay)
+    refresher = CatalogRefresher(fed)
+    app.router.on_startup.append(refresher.start)
+    app.router.on_shutdown.append(refresher.stop)
+    return fed

@@ -1,0 +1,152 @@
+"""``tongban sandbox federation``: a province hub and two county hubs answering each other.
+
+Starts three hubs (``sandbox.levels``), each ``tongban serve`` in its own process with its
+own store and departments, and shows a county approval system receiving a province-held
+record through its county hub — signed by the province — and the province receiving a
+county's enterprise; then each hub's audit chain with its side of the exchange.
+``--keep`` leaves the hubs running (their addresses and API keys printed) until Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from tongban.cli._common import console, fail, state
+from tongban.cli.sync import sandbox_app
+
+if TYPE_CHECKING:
+    from sandbox.levels import Levels
+
+__all__ = ["federation", "suggest"]
+
+_MARK = ".tongban-federation"
+
+
+def suggest() -> None:
+    """The demo's last line: where to see hubs of three levels answer each other."""
+    console.print(
+        "hubs of three levels (a province, two counties) answering each other:"
+        " tongban sandbox federation",
+        highlight=False,
+    )
+
+
+@sandbox_app.command("federation")
+def federation(
+    directory: Annotated[
+        Path | None, typer.Option(help="Where the three hubs keep their stores.")
+    ] = None,
+    people: Annotated[int, typer.Option(min=2, help="Residents the province holds.")] = 12,
+    keep: Annotated[bool, typer.Option(help="Keep the hubs running until Ctrl-C.")] = False,
+) -> None:
+    """Start a province hub and two county hubs; show evidence crossing levels."""
+    from sandbox.levels import start_levels
+
+    root = (directory or state.settings.data_dir / "federation").resolve()
+    if root.exists() and any(root.iterdir()):
+        if not (root / _MARK).exists():
+            fail(f"{root} is not empty and holds no sandbox federation; pick another --directory")
+        shutil.rmtree(root)
+    root.mkdir(parents=True)
+    (root / _MARK).touch()
+    started = time.monotonic()
+    try:
+        with start_levels(root, people=people) as levels:
+            console.print(f"three hubs up in {time.monotonic() - started:.1f} s")
+            ok = _show(levels)
+            if keep:
+                _wait(levels)
+    except RuntimeError as exc:
+        fail(str(exc))
+    if not ok:
+        fail("the federation did not answer as expected (see above)")
+
+
+def _show(levels: Levels) -> bool:
+    import httpx
+
+    from exchange import AuditLog
+    from exchange.federation import PeerCredentialError, PeerRegistry
+    from exchange.federation.credentials import check_answer
+    from tongban.store import Store
+
+    hubs = Table(title="the federation")
+    for col in ("hub", "name", "url", "store", "its approval system"):
+        hubs.add_column(col)
+    for h in levels.hubs.values():
+        hubs.add_row(h.hub_id, h.spec.name, h.url, "SQLite", h.spec.client_name)
+    console.print(hubs)
+
+    ok = True
+    county, person = levels["county-a"], levels.people[0]
+    r = httpx.get(
+        f"{county.url}/v1/people/{person.id_number}", headers=county.headers(), timeout=60
+    )
+    console.print(
+        f"\n{county.spec.client_name} asks {county.spec.name} for {person.name}"
+        f" ({person.id_number[:6]}…), whom only the province holds: {r.status_code},"
+        f" answered by {r.headers.get('X-Answered-By')}",
+        highlight=False,
+    )
+    console.print(r.text, highlight=False, soft_wrap=True)
+    store = Store(county.database_url)
+    try:
+        check_answer(
+            r.content, r.headers.get("X-JWS-Signature"), PeerRegistry(store).require("province")
+        )
+        console.print("[green]signed by the province[/], under the province's hub root")
+    except PeerCredentialError as exc:
+        console.print(f"[red]signature does not hold:[/] {exc}")
+        ok = False
+    finally:
+        store.dispose()
+    ok = ok and r.status_code == 200
+
+    province, code = levels["province"], levels["county-b"].enterprises[0]
+    e = httpx.get(f"{province.url}/v1/enterprises/{code}", headers=province.headers(), timeout=60)
+    console.print(
+        f"\n{province.spec.client_name} asks for enterprise {code}, registered in 连江县:"
+        f" {e.status_code}, answered by {e.headers.get('X-Answered-By')}",
+        highlight=False,
+    )
+    ok = ok and e.status_code == 200
+
+    chains = Table(title="each hub's audit chain, with its side of the exchanges")
+    for col in ("hub", "entries", "chain", "client", "through", "resource", "outcome"):
+        chains.add_column(col)
+    for h in levels.hubs.values():
+        store = Store(h.database_url)
+        log = AuditLog(store)
+        report = log.verify()
+        ok = ok and report.ok
+        for row in log.recent(limit=2):
+            from exchange.federation import through
+
+            chains.add_row(
+                h.hub_id, str(report.entries), "intact" if report.ok else f"[red]{report.broken}",
+                row["client_id"], through(row["client_id"], row["reason"]) or "",
+                row["resource"] or "", row["outcome"],
+            )  # fmt: skip
+        store.dispose()
+    console.print(chains)
+    return ok
+
+
+def _wait(levels: Levels) -> None:
+    for h in levels.hubs.values():
+        console.print(
+            f"{h.hub_id}: {h.url}  X-API-Key: {h.api_key}  X-Service-Item: 11110000RS0201",
+            highlight=False,
+        )
+    console.print("running; Ctrl-C stops the three hubs")
+    try:
+        while all(h.process is not None and h.process.poll() is None for h in levels.hubs.values()):
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
