@@ -28,6 +28,7 @@ from exchange.hub import Hub
 from exchange.metrics import LATENCY, REFUSALS, REQUESTS
 from exchange.routes import health, items, licenses, records, subjects
 from exchange.settings import ExchangeSettings
+from license_vault import http as vault_http
 from tongban.errors import TongbanError
 from tongban.settings import Settings
 from tongban.store import Store
@@ -69,6 +70,10 @@ def create_app(
                    cases_routes.router):  # fmt: skip
         app.include_router(router, prefix="/v1", responses=REFUSAL_RESPONSES)
     app.include_router(health.router)
+    # The vault's public side (verify page, RFC 3161 TSA, CRL, OCSP): anyone may ask, with
+    # no client credentials, so it is not under /v1. It uses this process's vault.
+    app.include_router(vault_http.router)
+    app.dependency_overrides[vault_http.current_vault] = lambda: hub.vault
     _handlers(app)
     mount_federation(app, hub)  # peers answer; what a peer offers is asked of it
     app.add_middleware(_Metrics)
