@@ -5,11 +5,14 @@ it drives (connectors, sandbox, license vault) when it runs; library code in ``t
 never imports them.
 """
 
+from console.cli import console_app, user_app
 from license_vault.cli import app as license_app
 from tongban.cli import demo, quality, records, sync  # noqa: F401  (they register commands)
 from tongban.cli._common import app
 
 app.add_typer(license_app, name="license")
+app.add_typer(user_app, name="user")
+app.add_typer(console_app, name="console")
 
 __all__ = ["app", "main"]
 
