@@ -19,6 +19,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from console.i18n import LANGS, label
 from console.jobs import SyncJobs
@@ -131,7 +132,7 @@ def _routes(console: Console) -> APIRouter:
         form = await request.form()
         username, password = str(form.get("username", "")), str(form.get("password", ""))
         nxt = _safe_next(str(form.get("next", PREFIX + "/")))
-        user = console.users.authenticate(username, password)
+        user = await run_in_threadpool(console.users.authenticate, username, password)
         if user is None:
             return console.render(
                 request,

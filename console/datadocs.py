@@ -18,11 +18,13 @@ The console serves the site at ``/console/docs/`` to signed-in users.
 from __future__ import annotations
 
 import ast
+import asyncio
 import html
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
@@ -144,6 +146,7 @@ class DocsFiles:
     def __init__(self, console: Console):
         self.console = console
         self._files: StaticFiles | None = None
+        self._building = asyncio.Lock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         from starlette.requests import Request
@@ -152,7 +155,9 @@ class DocsFiles:
         self.console.sessions.require(request, "reviewer", "engineer", "reporter")
         directory = self.console.settings.docs_dir
         if not (directory / "index.html").is_file():
-            build_offline_docs(self.console)
+            async with self._building:
+                if not (directory / "index.html").is_file():
+                    await run_in_threadpool(build_offline_docs, self.console)
         if self._files is None:
             self._files = StaticFiles(directory=str(directory), html=True)
         await self._files(scope, receive, send)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from console.app import PREFIX
@@ -80,7 +81,7 @@ def router(console: Console) -> APIRouter:
                 found=[],
                 error=f"{name or 'upload'}: empty or over 20 MB",
             )
-        verdict = console.vault.verify(data)
+        verdict = await run_in_threadpool(console.vault.verify, data)
         console.record(
             session,
             "license.verify",
@@ -103,7 +104,7 @@ def router(console: Console) -> APIRouter:
                 message=f"{identifier}: a revocation needs a reason",
             )
         try:
-            console.vault.revoke(identifier, reason=reason)
+            await run_in_threadpool(console.vault.revoke, identifier, reason=reason)
         except TongbanError as exc:
             return console.render(
                 request, "message.html", session, status_code=400, message=str(exc)

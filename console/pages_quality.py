@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from console.app import PREFIX
 from console.queries import quarantine_page
+from console.sessions import Session
 from tongban.errors import TongbanError
 
 if TYPE_CHECKING:
@@ -110,6 +112,11 @@ def router(console: Console) -> APIRouter:
 
     async def act(request: Request, entry_id: int, action: str) -> Response:
         session, form = await console.sessions.require_form(request, *REVIEWERS)
+        return await run_in_threadpool(decide, request, session, form, entry_id, action)
+
+    def decide(
+        request: Request, session: Session, form: dict[str, Any], entry_id: int, action: str
+    ) -> Response:
         by = session.user.username
         why = str(form.get("why", "")).strip()
         try:
@@ -179,7 +186,7 @@ def router(console: Console) -> APIRouter:
         session, _ = await console.sessions.require_form(request, *READERS)
         from console.datadocs import build_offline_docs
 
-        count = build_offline_docs(console)
+        count = await run_in_threadpool(build_offline_docs, console)
         console.record(session, "quality.docs", None, results=count)
         return RedirectResponse(f"{PREFIX}/docs/index.html", status_code=303)
 

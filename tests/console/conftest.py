@@ -31,7 +31,7 @@ ROLE_USERS = {
     "reporter": ("baosong", "赵报送"),
     "admin": ("guanli", "陈管理"),
 }
-FIRST_SYNC = ("gongan_population", "scjg_enterprise", "scjg_license")
+FIRST_SYNC = ("gongan_population", "minzheng_marriage", "scjg_enterprise", "scjg_license")
 
 
 @dataclass
@@ -75,7 +75,7 @@ def serve(app: Any) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     from connectors import load_definitions, sync_source
 
@@ -106,8 +106,10 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     store.dispose()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+@pytest.fixture(scope="session")
+def browser(hub: Hub) -> Iterator[Any]:
+    """Started after the hub: Playwright runs an event loop in this thread, and issuing
+    e-licenses (pyHanko) runs one of its own."""
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing: scripts/test installs Debian's chromium as root")
     from playwright.sync_api import sync_playwright
