@@ -81,7 +81,8 @@ def offline_page(text: str, *, assets: str, site: str) -> str:
             return match.group(0)
         columns = ast.literal_eval(config["cols"])
         rows = ast.literal_eval(config["data"])
-        return _render_table(match["id"], columns, rows)
+        classes = re.search(r'class="([^"]*)"', match["attrs"])
+        return _render_table(match["id"], classes.group(1) if classes else "", columns, rows)
 
     text = _TABLE.sub(table, text)
     text = _TOOLBAR.sub(
@@ -98,7 +99,9 @@ def offline_page(text: str, *, assets: str, site: str) -> str:
     return _HEAD_END.sub(head, text, count=1)
 
 
-def _render_table(table_id: str, columns: list[dict[str, Any]], rows: list[dict[str, Any]]) -> str:
+def _render_table(
+    table_id: str, classes: str, columns: list[dict[str, Any]], rows: list[dict[str, Any]]
+) -> str:
     sort_key = {c["field"]: c.get("sortName", c["field"]) for c in columns}
     head = "".join(f'<th scope="col">{html.escape(str(c["title"]))}</th>' for c in columns)
     if rows and "_run_time_sort" in rows[0]:
@@ -121,7 +124,7 @@ def _render_table(table_id: str, columns: list[dict[str, Any]], rows: list[dict[
         href = f' data-href="{html.escape(link)}"' if link else ""
         body.append(f'<tr class="clickable-row"{href}>{"".join(cells)}</tr>')
     return (
-        f'<table id="{table_id}" class="table table-sm docs-table"><thead><tr>{head}</tr></thead>'
+        f'<table id="{table_id}" class="table docs-table {html.escape(classes.strip())}"><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table>"
     )
 
