@@ -9,10 +9,12 @@ building the site with ``expectations.build_data_docs``, every page is rewritten
 * each table GX would fill with bootstrap-table is written out as HTML rows, each
   with a link to its page;
 * the page loads the console's own small stylesheet and script (``docs.css``,
-  ``docs.js``, served by the hub): the Bootstrap classes GX uses, tabs, collapsible
-  sections, the icons, and a filter box over each table.
+  ``docs.js``, copied into the site's ``static/tongban/`` and linked relatively): the
+  Bootstrap classes GX uses, tabs, collapsible sections, the icons, and a filter box
+  over each table.
 
-The console serves the site at ``/console/docs/`` to signed-in users.
+The site works opened from disk as well as served by the console, which serves it at
+``/console/docs/`` to signed-in users; ``tongban quality docs`` builds it the same way.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import ast
 import asyncio
 import html
 import re
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,19 +57,38 @@ _EXTERNAL_SRC = re.compile(r"\bsrc=\"(?:https?:)?//[^\"]*\"", re.I)
 _EXTERNAL_URL = re.compile(r"url\(\s*['\"]?(?:https?:)?//[^)]*\)", re.I)
 
 
-def make_offline(directory: Path, *, assets: str, site: str) -> int:
-    """Rewrite every page of a built site under ``directory``; ``assets`` is the URL path
-    of ``docs.css`` and ``docs.js``, ``site`` the URL path the site is served at.
-    Returns the number of pages rewritten."""
+ASSETS = ("docs.css", "docs.js")
+MARK = "static/tongban/docs.css"
+
+
+def make_offline(directory: str | Path) -> int:
+    """Rewrite every page of a built site under ``directory`` to work offline: the
+    stylesheet and script are copied into the site (``static/tongban/``) and linked
+    relatively, so the site works opened from disk as well as served by the console.
+    Pages already rewritten are left alone. Returns the number of pages rewritten."""
+    directory = Path(directory)
+    target = directory / "static" / "tongban"
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ASSETS:
+        shutil.copyfile(Path(__file__).parent / "static" / name, target / name)
     pages = 0
     for page in sorted(directory.rglob("*.html")):
         text = page.read_text(encoding="utf-8")
-        page.write_text(offline_page(text, assets=assets, site=site), encoding="utf-8")
+        if MARK in text:
+            continue
+        depth = len(page.relative_to(directory).parts) - 1
+        root = "../" * depth
+        page.write_text(
+            offline_page(text, assets=f"{root}static/tongban", site=root.rstrip("/") or "."),
+            encoding="utf-8",
+        )
         pages += 1
     return pages
 
 
 def offline_page(text: str, *, assets: str, site: str) -> str:
+    """One page without anything from another host; ``assets`` and ``site`` are the
+    (relative) paths of the copied assets and of the site's root."""
     configs = {m["id"]: m for m in _CONFIG.finditer(text)}
     text = _EXTERNAL.sub("", text)
     text = _INLINE_SCRIPT.sub("", text)
@@ -124,22 +146,21 @@ def _render_table(
         href = f' data-href="{html.escape(link)}"' if link else ""
         body.append(f'<tr class="clickable-row"{href}>{"".join(cells)}</tr>')
     return (
-        f'<table id="{table_id}" class="table docs-table {html.escape(classes.strip())}"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table>"
+        f'<table id="{table_id}" class="table docs-table {html.escape(classes.strip())}">'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
     )
 
 
 def build_offline_docs(console: Console, *, latest: int = 50) -> int:
     """Build the site from the latest stored validations and make it work offline.
     Returns how many validation results it lists."""
-    from console.app import PREFIX
     from expectations import build_data_docs
 
     results = [
         r["result"] for r in console.store.validation_results(limit=latest, with_result=True)
     ]
     index = build_data_docs(console.settings.docs_dir, results=results)
-    make_offline(index.parent, assets=f"{PREFIX}/static", site=f"{PREFIX}/docs")
+    make_offline(index.parent)
     return len(results)
 
 
@@ -157,10 +178,15 @@ class DocsFiles:
         request = Request(scope, receive)
         self.console.sessions.require(request, "reviewer", "engineer", "reporter")
         directory = self.console.settings.docs_dir
-        if not (directory / "index.html").is_file():
+        if not _offline(directory / "index.html"):
             async with self._building:
-                if not (directory / "index.html").is_file():
+                if not _offline(directory / "index.html"):
                     await run_in_threadpool(build_offline_docs, self.console)
         if self._files is None:
             self._files = StaticFiles(directory=str(directory), html=True)
         await self._files(scope, receive, send)
+
+
+def _offline(index: Path) -> bool:
+    """Whether the site is built and rewritten (a site the CLI built before is redone)."""
+    return index.is_file() and MARK in index.read_text(encoding="utf-8")

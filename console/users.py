@@ -153,6 +153,24 @@ class Users:
         assert found is not None
         return found
 
+    def set_password(self, username: str, password: str, *, actor: str) -> User:
+        """A new password (the old one stops working; sessions already open go on)."""
+        if len(password) < MIN_PASSWORD:
+            raise UserError(f"user {username}: a password needs at least {MIN_PASSWORD} characters")
+        if self.find(username) is None:
+            raise UserError(f"no console user {username}")
+        cu = schema.console_user
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(cu)
+                .where(cu.c.username == username)
+                .values(password_hash=_hasher.hash(password), status="active", updated_at=_now())
+            )
+            self._event(conn, actor, "user.password", username, {})
+        found = self.find(username)
+        assert found is not None
+        return found
+
     def authenticate(self, username: str, password: str) -> User | None:
         """The active user with this name and password, else None (the attempt is recorded)."""
         cu = schema.console_user

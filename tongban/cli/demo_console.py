@@ -1,0 +1,34 @@
+"""The console's part of ``tongban demo``: a sandbox sign-in, offline Data Docs, and the
+command that serves the console (the demo runs no server of its own)."""
+
+from __future__ import annotations
+
+import secrets
+
+from tongban.cli._common import console, state
+from tongban.store import Store
+
+DEMO_USER = "demo"
+
+
+def show_console(store: Store) -> None:
+    """Create (or reset) the sandbox user with every role and say how to open the console."""
+    from console import Users, make_offline
+
+    docs = state.settings.data_dir / "quality-docs"
+    if (docs / "index.html").is_file():
+        make_offline(docs)  # the demo's Data Docs, with nothing from another host
+    users = Users(store.engine)
+    password = secrets.token_urlsafe(9)
+    roles = ["admin", "engineer", "reviewer", "reporter"]
+    if users.find(DEMO_USER) is None:
+        users.add(DEMO_USER, "演示用户", password, roles=roles, actor="cli:demo")
+    else:
+        users.set_password(DEMO_USER, password, actor="cli:demo")
+    console.print(
+        "web console (管理控制台): run `tongban console serve` (same TONGBAN_* settings), open"
+        " http://127.0.0.1:8080/console/ and sign in as"
+        f" [bold]{DEMO_USER}[/] / [bold]{password}[/] (sandbox user, every role)",
+        highlight=False,
+        soft_wrap=True,
+    )
