@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -37,6 +37,22 @@ __all__ = ["PREFIX", "Console", "create_app", "mount"]
 
 PREFIX = "/console"
 HERE = Path(__file__).parent
+SECURITY_HEADERS = {
+    # The browser itself refuses anything from another host, and framing by another site.
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';"
+        " img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+def _with_lang(request: Request, lang: str) -> str:
+    """This page's address in the other language (its other query parameters kept)."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return "?" + urlencode([*params, ("lang", lang)])
 
 
 class Console:
@@ -99,13 +115,14 @@ class Console:
                 "lang": lang,
                 "html_lang": "zh-CN" if lang == "zh" else "en",
                 "t": lambda key: label(key, lang),
-                "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+                "other_lang_url": _with_lang(request, "en" if lang == "zh" else "zh"),
                 **context,
             },
             status_code=status_code,
         )
         if request.query_params.get("lang") in LANGS:
             response.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax", path="/")
+        response.headers.update(SECURITY_HEADERS)
         return response
 
     def record(self, session: Session, action: str, target: str | None, **detail: Any) -> None:

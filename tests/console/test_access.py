@@ -115,3 +115,11 @@ def test_labels_follow_the_language(hub: Hub, lang: str) -> None:
     assert ('<html lang="zh-CN">' in html) == (lang == "zh")
     assert ("数据质量" in html) == (lang == "zh")
     assert ("Data quality" in html) == (lang == "en")
+
+
+def test_pages_forbid_other_hosts_and_framing(hub: Hub) -> None:
+    r = client(hub, "reviewer").get("/quality/quarantine", params={"source": "scjg_license"})
+    policy = r.headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    # The other language keeps the page's filters.
+    assert 'href="?source=scjg_license&amp;lang=en"' in r.text

@@ -118,6 +118,7 @@ def test_pages_have_no_serious_accessibility_violations(browser: Any, hub: Hub) 
         ]
         if bad:
             found[path] = bad
+    page.screenshot(path=str(hub.shots / "a11y-last-page.png"), full_page=True)
     context.close()
     assert found == {}
 
