@@ -123,3 +123,14 @@ def test_pages_forbid_other_hosts_and_framing(hub: Hub) -> None:
     assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
     # The other language keeps the page's filters.
     assert 'href="?source=scjg_license&amp;lang=en"' in r.text
+
+
+def test_held_batches_show_with_their_reason(hub: Hub) -> None:
+    run_id = hub.store.start_run("renshe_insurance", entity="person", kind="sync")
+    hub.store.hold_batch(
+        run_id=run_id, source="renshe_insurance", entity="person",
+        reason="name: 40% empty, above max_null_share 10%",
+        records=[("drop.csv:2", {"xm": ""})], cursor_before=None, cursor_after={"done": []},
+    )  # fmt: skip
+    page = client(hub, "engineer").get("/held").text
+    assert "40% empty, above max_null_share 10%" in page and run_id[:8] in page

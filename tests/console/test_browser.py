@@ -117,8 +117,9 @@ def test_golden_record_with_history_as_of_and_conflicts(page: Any, hub: Hub) -> 
 
 def test_admin_verifies_and_revokes_an_e_license(page: Any, hub: Hub, tmp_path: Any) -> None:
     identifier = _any_license(hub)
-    pdf = tmp_path / "license.pdf"
+    pdf, jws = tmp_path / "license.pdf", tmp_path / "license.jws"
     pdf.write_bytes(hub.console.vault.document(identifier, "pdf"))
+    jws.write_bytes(hub.console.vault.document(identifier, "jws"))
     holder = hub.console.vault.show(identifier).holder_id
     sign_in(page, hub, "admin")
     page.goto(f"{hub.url}/licenses")
@@ -131,6 +132,10 @@ def test_admin_verifies_and_revokes_an_e_license(page: Any, hub: Hub, tmp_path: 
     page.set_input_files("#document", str(pdf))
     page.click("form[enctype] button[type=submit]")
     assert "验证通过" in page.inner_text("#verdict")
+    page.goto(f"{hub.url}/licenses")
+    page.set_input_files("#document", str(jws))
+    page.click("form[enctype] button[type=submit]")
+    assert "验证通过" in page.inner_text("#verdict") and "jws" in page.inner_text("main")
     page.goto(f"{hub.url}/licenses/{identifier}")
     page.fill("#reason", "持证企业已注销")
     page.click("form[action$='/revoke'] button[type=submit]")
