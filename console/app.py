@@ -9,6 +9,7 @@ tests); the hub's composition root mounts the same routes into the exchange app.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
@@ -73,6 +74,7 @@ class Console:
         self.users = Users(store.engine)
         self.sessions = Sessions(self.settings, self.users)
         self.jobs = SyncJobs(self)
+        self._definitions: tuple[float, dict[str, SourceDefinition]] | None = None
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         self.templates.env.globals["PREFIX"] = PREFIX
         self.templates.env.policies["json.dumps_kwargs"] = {
@@ -81,9 +83,13 @@ class Console:
         }
 
     def definitions(self) -> dict[str, SourceDefinition]:
+        """The source definitions, read again at most every half minute."""
         from connectors import load_definitions
 
-        return load_definitions(self.hub.sources_dir)
+        now = time.monotonic()
+        if self._definitions is None or now - self._definitions[0] > 30:
+            self._definitions = (now, load_definitions(self.hub.sources_dir))
+        return self._definitions[1]
 
     @cached_property
     def vault(self) -> Vault:
