@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import ROLE_USERS, Hub, client
+from console_hub import ROLE_USERS, Hub, client
 
 PAGES = {
     "/": ("engineer", "reviewer", "reporter", "admin"),

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import Hub, sign_in
+from console_hub import Hub, sign_in
 
 from tongban.identifiers.id_number import id_check_char
 

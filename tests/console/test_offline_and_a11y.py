@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import Hub, sign_in
+from console_hub import Hub, sign_in
 
 pytestmark = pytest.mark.slow
 
