@@ -1,16 +1,20 @@
 """The ``tongban`` command: the same code the Airflow DAGs run, on one machine.
 
 The command is a composition root, like the DAGs: each subcommand imports the component
-it drives (connectors, sandbox, license vault) when it runs; library code in ``tongban``
-never imports them.
+it drives (connectors, sandbox, license vault, exchange) when it runs; library code in
+``tongban`` never imports them.
 """
 
 from console.cli import console_app, user_app
+from exchange.cli import audit_app, client_app, grant_app
 from license_vault.cli import app as license_app
-from tongban.cli import demo, quality, records, sync  # noqa: F401  (they register commands)
+from tongban.cli import demo, quality, records, serve, sync  # noqa: F401  (they register commands)
 from tongban.cli._common import app
 
 app.add_typer(license_app, name="license")
+app.add_typer(client_app, name="client")
+app.add_typer(grant_app, name="grant")
+app.add_typer(audit_app, name="audit")
 app.add_typer(user_app, name="user")
 app.add_typer(console_app, name="console")
 

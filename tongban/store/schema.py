@@ -284,6 +284,96 @@ elicense = Table(
     Index("ix_elicense_holder_id", "holder_id"),
 )
 
+# -- exchange API: approval-system clients, grants, rate windows and the audit log ------
+# (交换接口: 审批系统客户端, 共享授权, 访问审计)
+
+exchange_client = Table(
+    "exchange_client",
+    metadata,
+    Column("client_id", String(40), primary_key=True),
+    Column("name", String(200), nullable=False, comment="the approval system (审批系统)"),
+    Column("department", String(200)),
+    Column("auth_kind", String(10), nullable=False, comment="api_key or jwt"),
+    Column("key_hash", String(64), unique=True, comment="SHA-256 of the API key; never the key"),
+    Column("key_hint", String(12), comment="first characters of the key, to tell keys apart"),
+    Column("public_key", Text, comment="PEM key that verifies the client's JWT assertions"),
+    Column("rate_limit", Integer, nullable=False, comment="requests per rate window"),
+    Column("status", String(10), nullable=False, comment="active or revoked"),
+    Column("created_at", Timestamp, nullable=False),
+    Column("revoked_at", Timestamp),
+    Column("revoked_reason", Text),
+)
+
+exchange_grant = Table(
+    "exchange_grant",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("client_id", String(40), ForeignKey("exchange_client.client_id"), nullable=False),
+    Column("resource", String(40), nullable=False),
+    Column("service_items", JSON, nullable=False, comment="事项编码 the grant covers"),
+    Column("fields", JSON, nullable=False, comment="conditional fields it opens"),
+    Column("unmasked", JSON, nullable=False, comment="fields returned without masking"),
+    Column("expires_at", Timestamp, nullable=False),
+    Column("approved_by", String(100), nullable=False),
+    Column("basis", Text, comment="the approved application (申请批复)"),
+    Column("status", String(10), nullable=False, comment="active or revoked"),
+    Column("created_at", Timestamp, nullable=False),
+    Column("revoked_at", Timestamp),
+    Column("revoked_reason", Text),
+    Index("ix_exchange_grant_client_resource", "client_id", "resource"),
+)
+
+exchange_rate = Table(
+    "exchange_rate",
+    metadata,
+    Column("client_id", String(40), primary_key=True),
+    Column("window", Integer, primary_key=True, comment="start of the window, epoch seconds"),
+    Column("hits", Integer, nullable=False),
+)
+
+exchange_assertion = Table(
+    "exchange_assertion",
+    metadata,
+    Column("client_id", String(40), primary_key=True),
+    Column("jti", String(100), primary_key=True, comment="a JWT assertion is used once"),
+    Column("expires_at", Timestamp, nullable=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False, comment="place in the chain"),
+    Column("at", Timestamp, nullable=False),
+    Column("request_id", String(36), nullable=False),
+    Column("client_id", String(40)),
+    Column("operator", String(100), comment="经办人"),
+    Column("service_item", String(40), comment="事项编码"),
+    Column("case_no", String(64), comment="办件编号"),
+    Column("method", String(8), nullable=False),
+    Column("path", String(300), nullable=False),
+    Column("subject", String(120), comment="whose data: ID number, credit code or identifier"),
+    Column("resource", String(40)),
+    Column("fields", JSON, nullable=False, comment="fields or materials returned"),
+    Column("outcome", String(10), nullable=False, comment="allowed or refused"),
+    Column("status", Integer, nullable=False),
+    Column("reason", String(120), comment="the rule a refusal named"),
+    Column("answer_sha256", String(64), comment="digest of the signed answer body"),
+    Column("prev_hash", String(64), nullable=False),
+    Column("entry_hash", String(64), nullable=False),
+    Index("ix_audit_log_subject", "subject", "seq"),
+)
+
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", Integer, nullable=False, comment="the last entry's seq"),
+    Column("entry_hash", String(64), nullable=False),
+)
+
+# The match endpoint finds a person by name (and birth date, part of the number).
+Index("ix_person_name", person.c.name)
+
 # -- web console: its users and every change made through it (控制台用户, 操作记录) ---------
 
 console_user = Table(
