@@ -32,6 +32,7 @@ from tongban.store import Store
 
 if TYPE_CHECKING:
     from connectors import SourceDefinition
+    from exchange import Hub as ExchangeHub
     from license_vault import Vault
 
 __all__ = ["PREFIX", "Console", "create_app", "mount"]
@@ -66,6 +67,7 @@ class Console:
         *,
         env: Mapping[str, str] | None = None,
         settings: ConsoleSettings | None = None,
+        exchange: ExchangeHub | None = None,
     ):
         self.store = store
         self.hub = hub
@@ -75,6 +77,7 @@ class Console:
         self.sessions = Sessions(self.settings, self.users)
         self.jobs = SyncJobs(self)
         self._definitions: tuple[float, dict[str, SourceDefinition]] | None = None
+        self._exchange = exchange
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         self.templates.env.globals["PREFIX"] = PREFIX
         self.templates.env.policies["json.dumps_kwargs"] = {
@@ -90,6 +93,15 @@ class Console:
         if self._definitions is None or now - self._definitions[0] > 30:
             self._definitions = (now, load_definitions(self.hub.sources_dir))
         return self._definitions[1]
+
+    @property
+    def exchange(self) -> ExchangeHub:
+        """The exchange's registries and audit log: the app's own when mounted in it."""
+        if self._exchange is None:
+            from exchange import Hub
+
+            self._exchange = Hub(self.hub, store=self.store)
+        return self._exchange
 
     @cached_property
     def vault(self) -> Vault:
@@ -137,7 +149,15 @@ class Console:
 
 
 def _routes(console: Console) -> APIRouter:
-    from console import pages_licenses, pages_quality, pages_records, pages_sources, pages_users
+    from console import (
+        pages_citizen,
+        pages_exchange,
+        pages_licenses,
+        pages_quality,
+        pages_records,
+        pages_sources,
+        pages_users,
+    )
 
     router = APIRouter()
 
@@ -178,7 +198,8 @@ def _routes(console: Console) -> APIRouter:
         response.delete_cookie("tongban_console", path="/")
         return response
 
-    for module in (pages_sources, pages_quality, pages_records, pages_licenses, pages_users):
+    for module in (pages_sources, pages_quality, pages_records, pages_licenses, pages_users,
+                   pages_exchange, pages_citizen):  # fmt: skip
         router.include_router(module.router(console))
     return router
 
@@ -191,7 +212,8 @@ def _safe_next(value: str) -> str:
 
 
 def mount(app: FastAPI, console: Console) -> None:
-    """Add the console's pages under ``/console``, its assets and the Data Docs."""
+    """Add the console's pages under ``/console``, its assets and the Data Docs (the
+    exchange app's composition root calls this; see ``tongban serve``)."""
     from console.datadocs import DocsFiles
 
     app.include_router(_routes(console), prefix=PREFIX)

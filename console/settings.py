@@ -24,6 +24,7 @@ class ConsoleSettings:
     secure_cookie: bool = False
     session_hours: float = 8.0
     page_size: int = 50
+    citizen_codes: str = "off"  # how one-time codes reach a citizen: off or sandbox
 
     @property
     def docs_dir(self) -> Path:
@@ -41,6 +42,7 @@ def load_console_settings(hub: Settings, env: dict[str, str] | None = None) -> C
         data_dir=hub.data_dir,
         secure_cookie=env.get("TONGBAN_CONSOLE_SECURE_COOKIE", "").lower() in ("1", "true", "yes"),
         session_hours=float(env.get("TONGBAN_CONSOLE_SESSION_HOURS", "8")),
+        citizen_codes=env.get("TONGBAN_CONSOLE_CITIZEN_CODES", "off"),
     )
 
 

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from console_hub import CHROMIUM, FIRST_SYNC, PASSWORD, ROLE_USERS, Hub, serve
 
-from console import Console, ConsoleSettings, create_app
+from console import Console, ConsoleSettings, mount
+from exchange import create_app
 from sandbox import Sandbox, SandboxConfig
 from tongban.settings import load_settings
 from tongban.store import Store
@@ -34,18 +35,26 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
         definitions = load_definitions()
         for name in FIRST_SYNC:
             sync_source(store, definitions[name], env=env, cache_dir=settings.cache_dir)
+        # The app `tongban serve` composes: the exchange API with the console mounted in it.
+        web = create_app(settings, store=store)
         console = Console(
             store,
             settings,
             env=env,
-            settings=ConsoleSettings(secret="test-secret-" + root.name, data_dir=settings.data_dir),
+            settings=ConsoleSettings(
+                secret="test-secret-" + root.name,
+                data_dir=settings.data_dir,
+                citizen_codes="sandbox",
+            ),
+            exchange=web.state.hub,
         )
         console.vault.issue_all(limit=2)
         for role, (username, name) in ROLE_USERS.items():
             console.users.add(username, name, PASSWORD, roles=[role], actor="cli:test")
         shots = root / "screenshots"
         shots.mkdir()
-        for base in serve(create_app(console)):
+        mount(web, console)
+        for base in serve(web):
             yield Hub(base + "/console", store, settings, console, sb, shots)
     store.dispose()
 

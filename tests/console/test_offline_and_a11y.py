@@ -76,7 +76,7 @@ def test_data_docs_and_console_work_with_nothing_outside_the_hub(
 PAGES = {
     "reviewer": ["/", "/quality", "/quality/quarantine", "/records", "/held"],
     "engineer": ["/sources", "/runs", "/licenses"],
-    "admin": ["/users", "/events"],
+    "admin": ["/users", "/events", "/exchange", "/exchange/audit"],
 }
 
 
@@ -99,7 +99,7 @@ def test_pages_have_no_serious_accessibility_violations(browser: Any, hub: Hub) 
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.goto(f"{hub.url}/login")
-    pages = [("", "/login")]
+    pages = [("", "/login"), ("", "/citizen")]
     for role, paths in PAGES.items():
         pages += [(role, p) for p in paths]
     pages += [("reviewer", p) for p in _deep_links(hub)]
