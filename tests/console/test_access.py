@@ -19,6 +19,8 @@ PAGES = {
     "/held": ("engineer", "reviewer", "admin"),
     "/users": ("admin",),
     "/events": ("admin",),
+    "/exchange": ("admin",),
+    "/exchange/audit": ("admin",),
 }
 
 

@@ -1,5 +1,6 @@
 """The console's part of ``tongban demo``: a sandbox sign-in, offline Data Docs, and the
-command that serves the console (the demo runs no server of its own)."""
+command that serves the console (the demo runs no server of its own; ``tongban serve``
+serves the exchange API with the console mounted in it)."""
 
 from __future__ import annotations
 
@@ -26,9 +27,11 @@ def show_console(store: Store) -> None:
     else:
         users.set_password(DEMO_USER, password, actor="cli:demo")
     console.print(
-        "web console (管理控制台): run `tongban console serve` (same TONGBAN_* settings), open"
-        " http://127.0.0.1:8080/console/ and sign in as"
-        f" [bold]{DEMO_USER}[/] / [bold]{password}[/] (sandbox user, every role)",
+        "web console (管理控制台): run `TONGBAN_CONSOLE_CITIZEN_CODES=sandbox tongban serve`"
+        " (same TONGBAN_* settings; the exchange API and the console), open"
+        " http://127.0.0.1:8000/console/ and sign in as"
+        f" [bold]{DEMO_USER}[/] / [bold]{password}[/] (sandbox user, every role); the citizen's"
+        " page is http://127.0.0.1:8000/console/citizen",
         highlight=False,
         soft_wrap=True,
     )
