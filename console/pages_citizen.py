@@ -5,7 +5,8 @@ hash-chained audit log, ``AuditLog.for_subject``).
 The code goes out through a sender. The only sender today is the sandbox's, which shows
 the code on the page itself, standing in for the SMS gateway of a real deployment; with
 ``TONGBAN_CONSOLE_CITIZEN_CODES`` unset (``off``) the page says it is not available.
-A code is good for five minutes and once: its nonce is recorded when it is used.
+A code is good for five minutes and once, and five wrong tries void it: every try is
+recorded against the code's nonce.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from console.app import Console
 
 PENDING, SIGNED = "tongban_citizen_pending", "tongban_citizen"
-CODE_SECONDS, VIEW_SECONDS = 300, 900
+CODE_SECONDS, VIEW_SECONDS, MAX_TRIES = 300, 900, 5
 
 
 def masked(key: str) -> str:
@@ -62,13 +63,13 @@ def router(console: Console) -> APIRouter:
             request, "citizen.html", None, status_code=status_code, enabled=enabled, **extra
         )
 
-    def used(nonce: str) -> bool:
+    def spent(nonce: str) -> bool:
+        """Used already, or guessed at too often (five wrong tries void a code)."""
         ev = schema.console_event
-        q = select(ev.c.id).where(
-            ev.c.action == "citizen.verified", ev.c.target == f"nonce:{nonce}"
-        )
+        q = select(ev.c.action).where(ev.c.target == f"nonce:{nonce}")
         with console.store.engine.connect() as conn:
-            return conn.execute(q).first() is not None
+            actions = list(conn.execute(q).scalars())
+        return "citizen.verified" in actions or actions.count("citizen.refused") >= MAX_TRIES
 
     @r.get("/citizen", response_class=HTMLResponse)
     def start(request: Request) -> Response:
@@ -107,10 +108,12 @@ def router(console: Console) -> APIRouter:
             return show(request, status_code=400, error_key="citizen_code_expired")
         key, nonce = pending["key"], pending["nonce"]
         given = str(form.get("code", "")).strip()
-        if not hmac.compare_digest(given, code_for(key, nonce)) or await run_in_threadpool(
-            used, nonce
+        if await run_in_threadpool(spent, nonce) or not hmac.compare_digest(
+            given, code_for(key, nonce)
         ):
-            console.users.record("citizen", "citizen.refused", masked(key), {})
+            console.users.record(
+                "citizen", "citizen.refused", f"nonce:{nonce}", {"subject": masked(key)}
+            )
             return show(
                 request, status_code=401, pending=masked(key), error_key="citizen_code_wrong"
             )

@@ -113,9 +113,14 @@ def test_a_citizen_sees_who_looked_at_their_data(page: Any, hub: Hub) -> None:
     assert person not in page.content()  # the page shows the number masked
     page.screenshot(path=str(hub.shots / "citizen-accesses.png"), full_page=True)
 
-    # The code was good once: the same code again is refused.
+    # A new code: five wrong tries void it, and then even the right one is refused.
     page.goto(f"{hub.url}/citizen")
     page.fill("#id_number", person)
     page.click("main form button[type=submit]")
-    response = page.request.post(f"{hub.url}/citizen/verify", form={"code": "000000"})
+    right = page.inner_text("#sandbox-code").strip()
+    wrong = f"{(int(right) + 1) % 1_000_000:06d}"
+    for _ in range(5):
+        response = page.request.post(f"{hub.url}/citizen/verify", form={"code": wrong})
+        assert response.status == 401
+    response = page.request.post(f"{hub.url}/citizen/verify", form={"code": right})
     assert response.status == 401
