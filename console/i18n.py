@@ -249,6 +249,7 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "clients": ("审批系统客户端", "Clients"),
     "client_id": ("客户端标识", "Client id"),
+    "client_name": ("系统名称", "Name"),
     "auth_kind": ("认证方式", "Authentication"),
     "rate_limit": ("限流", "Rate limit"),
     "add_client": ("登记客户端", "Register a client"),
