@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from exchange.cases import routes as cases_routes
 from exchange.deps import get_hub, request_access
 from exchange.errors import Problem, Refusal
 from exchange.hub import Hub
@@ -63,7 +64,8 @@ def create_app(
     # The one place routers are included. A router of another part of the exchange (case
     # intake, the vault's TSA/OCSP) is one more line here; the console mounts in
     # `tongban serve`.
-    for router in (records.router, licenses.router, items.router, subjects.router):
+    for router in (records.router, licenses.router, items.router, subjects.router,
+                   cases_routes.router):  # fmt: skip
         app.include_router(router, prefix="/v1", responses=REFUSAL_RESPONSES)
     app.include_router(health.router)
     _handlers(app)

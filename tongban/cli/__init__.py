@@ -6,6 +6,7 @@ it drives (connectors, sandbox, license vault, exchange) when it runs; library c
 """
 
 from console.cli import console_app, user_app
+from exchange.cases.cli import cases_app, outbox_app, report, supervision_app
 from exchange.cli import audit_app, client_app, grant_app
 from license_vault.cli import app as license_app
 from tongban.cli import demo, quality, records, serve, sync  # noqa: F401  (they register commands)
@@ -15,6 +16,10 @@ app.add_typer(license_app, name="license")
 app.add_typer(client_app, name="client")
 app.add_typer(grant_app, name="grant")
 app.add_typer(audit_app, name="audit")
+app.add_typer(cases_app, name="cases")
+app.add_typer(outbox_app, name="outbox")
+app.add_typer(supervision_app, name="supervision")
+app.command("report")(report)
 app.add_typer(user_app, name="user")
 app.add_typer(console_app, name="console")
 
