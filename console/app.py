@@ -156,6 +156,7 @@ def _routes(console: Console) -> APIRouter:
         pages_quality,
         pages_records,
         pages_sources,
+        pages_supervision,
         pages_users,
     )
 
@@ -199,7 +200,7 @@ def _routes(console: Console) -> APIRouter:
         return response
 
     for module in (pages_sources, pages_quality, pages_records, pages_licenses, pages_users,
-                   pages_exchange, pages_citizen):  # fmt: skip
+                   pages_exchange, pages_citizen, pages_supervision):  # fmt: skip
         router.include_router(module.router(console))
     return router
 

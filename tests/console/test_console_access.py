@@ -21,6 +21,7 @@ PAGES = {
     "/events": ("admin",),
     "/exchange": ("admin",),
     "/exchange/audit": ("admin",),
+    "/supervision": ("reporter", "admin"),
 }
 
 

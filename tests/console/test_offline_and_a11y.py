@@ -76,7 +76,7 @@ def test_data_docs_and_console_work_with_nothing_outside_the_hub(
 PAGES = {
     "reviewer": ["/", "/quality", "/quality/quarantine", "/records", "/held"],
     "engineer": ["/sources", "/runs", "/licenses"],
-    "admin": ["/users", "/events", "/exchange", "/exchange/audit"],
+    "admin": ["/users", "/events", "/exchange", "/exchange/audit", "/supervision"],
 }
 
 
