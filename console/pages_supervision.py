@@ -2,7 +2,9 @@
 
 The board puts the open cases in three columns (red card, yellow card, on time), each
 with its working-day clock read on the official holiday calendar (``read_clock``): the
-promised limit, the days used, the days left and the deadline. The report is
+promised limit, the days used, the days left and the deadline. A case's column is the
+worst of the cards raised and the cards its clock earns today (``due_cards``, the
+sweep's own rule), so the board is current between sweeps. The report is
 ``exchange.reports.period_report``: its totals on the page, the HTML with its charts and
 the CSV as ``write_report`` writes them, served from ``<data dir>/reports``.
 """
@@ -32,7 +34,7 @@ _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 def board(console: Console, now: datetime | None = None) -> dict[str, list[dict[str, Any]]]:
     """Open cases by their worst card, each with its clock."""
     from exchange.cases import service_items
-    from exchange.supervision import SupervisionSettings, local_date, read_clock
+    from exchange.supervision import SupervisionSettings, due_cards, local_date, read_clock
 
     now = now or datetime.now(UTC)
     cal = SupervisionSettings().calendar()
@@ -59,9 +61,15 @@ def board(console: Console, now: datetime | None = None) -> dict[str, list[dict[
                 suspensions=case["suspensions"] or [],
                 suspended_at=case["suspended_at"], concluded_at=None, today=local_date(now),
             )  # fmt: skip
-        kinds = cards.get(case["case_no"], set())
-        row = {**case, "item_name": item.name if item else "", "clock": clock,
-               "cards": sorted(kinds)}  # fmt: skip
+        kinds = set(cards.get(case["case_no"], set()))
+        if clock is not None and item is not None:  # what the clock says today, swept or not
+            kinds |= {c.kind for c in due_cards(case, item, cal, now, set())}
+        row = {
+            **case,
+            "item_name": item.name if item else "",
+            "clock": clock,
+            "cards": sorted(kinds),
+        }
         worst = (
             "red"
             if kinds & {"red", "extra_material"}
