@@ -5,6 +5,7 @@ it drives (connectors, sandbox, license vault, exchange) when it runs; library c
 ``tongban`` never imports them.
 """
 
+from console.cli import console_app, user_app
 from exchange.cases.cli import cases_app, outbox_app, report, supervision_app
 from exchange.cli import audit_app, client_app, grant_app
 from exchange.federation.cli import peer_app
@@ -21,6 +22,8 @@ app.add_typer(outbox_app, name="outbox")
 app.add_typer(supervision_app, name="supervision")
 app.command("report")(report)
 app.add_typer(peer_app, name="peer")
+app.add_typer(user_app, name="user")
+app.add_typer(console_app, name="console")
 
 __all__ = ["app", "main"]
 

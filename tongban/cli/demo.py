@@ -16,6 +16,7 @@ from rich.table import Table
 from tongban.cli import demo_federation
 from tongban.cli._common import app, console, fail, print_summary, redact, state
 from tongban.cli.demo_cases import run_cases_demo
+from tongban.cli.demo_console import show_console
 from tongban.cli.records import show_record
 from tongban.cli.sync import definitions, run_syncs, running_sandbox
 from tongban.store import Store
@@ -74,6 +75,7 @@ def demo(
     if failures or held != expected or not all(s.reconciles for s in summaries) or refused:
         fail("the demo did not come out as expected (see above)")
     run_cases_demo(store)
+    show_console(store)
 
 
 def _quality(store: Store) -> None:

@@ -62,11 +62,13 @@ def quality_docs(
     latest: Annotated[int, typer.Option(help="Validations to include, newest first.")] = 50,
 ) -> None:
     """Build the Great Expectations Data Docs site and print where it is."""
+    from console import make_offline
     from expectations import build_data_docs
 
     store = ready_store()
     results = [r["result"] for r in store.validation_results(limit=latest, with_result=True)]
     index = build_data_docs(state.settings.data_dir / "quality-docs", results=results)
+    make_offline(index.parent)  # nothing loaded from another host
     console.print(f"Data Docs: {index}", highlight=False, soft_wrap=True)
 
 

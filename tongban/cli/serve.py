@@ -22,10 +22,13 @@ __all__ = ["compose", "serve"]
 
 def compose() -> FastAPI:
     """The app every API process serves (a uvicorn factory)."""
+    from console import Console, mount
     from exchange import create_app
 
-    web = create_app(load_settings())
-    # Mounts of other packages go here, e.g. web.mount("/console", console_app(web)).
+    settings = load_settings()
+    web = create_app(settings)
+    hub = web.state.hub
+    mount(web, Console(hub.store, settings, exchange=hub))  # the web console at /console/
     return web
 
 
