@@ -5,9 +5,15 @@ A file is known by its content hash: a file whose bytes were already loaded is s
 under any name, and a file that changes while half loaded stops the run. Files are taken
 in name order (daily drops name themselves by date).
 
-Cursor: ``{"done": {sha256: name}, "current": {"name", "sha256", "line"} | None}`` —
-``line`` is the last physical line (of a workbook: the last sheet row) stored, so a rerun
-resumes mid-file.
+Cursor: ``{"done": {sha256: name}, "current": {"name", "sha256", "line"} | None,
+"empty": {sha256: name}}`` — ``line`` is the last physical line (of a workbook: the last
+sheet row) stored, so a rerun resumes mid-file; ``empty`` names the files that held no
+record (``empty`` is left out while there are none).
+
+A CSV file is read only when it decodes whole in its declared encoding (or one of the
+declared list, in order); otherwise it is refused whole, with the byte offset, before
+any of it is stored. A row whose cells do not match the header (a line cut off at the
+end of the file, a cell too few or too many) is handed on refused, and quarantined.
 
 A workbook's first row names the columns; cells come as the text a department would have
 typed (numbers without a trailing ``.0``, dates as ISO dates), so that a mapping treats a
@@ -16,8 +22,10 @@ CSV and a workbook of the same columns alike. Blank rows are skipped.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
+import logging
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime, time
 from pathlib import Path
@@ -25,9 +33,12 @@ from typing import Any
 
 from connectors.base import Page, RawRecord
 from connectors.definition import FilesTransport
-from tongban.errors import FatalError
+from tongban.errors import EntryError, FatalError
+from tongban.text import RefusedRecord
 
 __all__ = ["FilesConnector", "file_sha256"]
+
+log = logging.getLogger(__name__)
 
 
 def file_sha256(path: Path) -> str:
@@ -71,7 +82,8 @@ class FilesConnector:
 
     def pages(self, cursor: Any) -> Iterator[Page]:
         state = {"done": dict((cursor or {}).get("done", {})),
-                 "current": (cursor or {}).get("current")}  # fmt: skip
+                 "current": (cursor or {}).get("current"),
+                 "empty": dict((cursor or {}).get("empty", {}))}  # fmt: skip
         current = state["current"]
         files = self.pending(cursor)
         if current is not None and not any(
@@ -98,7 +110,9 @@ class FilesConnector:
             if t.format == "xlsx"
             else _csv_rows(self.name, path, t)
         )
+        rows_seen = 0
         for line, row in rows:
+            rows_seen += 1
             if line <= after_line:
                 continue
             batch.append((f"{path.name}:{line}", row))
@@ -107,30 +121,164 @@ class FilesConnector:
                 yield Page(batch, _copy(state))
                 batch = []
         state["done"][sha] = path.name
+        if not rows_seen:  # kept apart, so that an empty drop is seen as one
+            log.warning("%s: %s holds no records (empty, or a header only)", self.name, path.name)
+            state["empty"][sha] = path.name
         state["current"] = None
         yield Page(batch, _copy(state))
 
 
 def _csv_rows(source: str, path: Path, t: FilesTransport) -> Iterator[tuple[int, dict[str, Any]]]:
-    """``(physical line, row)`` of a CSV file; extra cells under ``_extra``."""
-    line = 1
+    """``(physical line, row)`` of a CSV file read in the encoding that decodes it whole.
+
+    A row with fewer or more cells than the header is handed on as a
+    :class:`~tongban.text.RefusedRecord` (quarantined, never stored); blank lines are
+    skipped."""
+    encoding = _decoding(source, path, t.encodings)
+    reader: Any = None
     try:
-        with path.open(encoding=t.encoding, newline="") as fh:
-            reader = csv.DictReader(fh, delimiter=t.delimiter)
-            if reader.fieldnames is None:
+        with path.open(encoding=encoding, newline="") as fh:
+            reader = csv.reader(fh, delimiter=t.delimiter)
+            header = next(reader, None)
+            if header is None:
                 return
-            for row in reader:
+            names = [name.strip() for name in header]
+            twice = sorted({n for n in names if names.count(n) > 1})
+            if twice:
+                raise FatalError(
+                    f"{source}: {path.name} names the columns {twice} more than once in its"
+                    " header; refused whole"
+                )
+            width = len(names)
+            for cells in reader:
+                if not cells:
+                    continue
                 line = reader.line_num
-                if None in row:
-                    row["_extra"] = row.pop(None)
-                yield line, row
-    except UnicodeDecodeError as exc:
-        raise FatalError(
-            f"{source}: {path.name} is not valid {t.encoding} after line {line}"
-            f" (byte {exc.start}): {exc.reason}"
-        ) from None
+                row: dict[str, Any] = dict(zip(names, cells, strict=False))
+                if len(cells) == width:
+                    yield line, row
+                    continue
+                yield line, _refused_row(path, line, names, cells, row)
+    except UnicodeDecodeError as exc:  # _decoding read it whole; the file changed since
+        raise FatalError(f"{source}: {path.name} changed while being read: {exc.reason}") from None
     except csv.Error as exc:
+        line = reader.line_num if reader is not None else 1
         raise FatalError(f"{source}: {path.name} line {line}: {exc}") from None
+
+
+def _refused_row(
+    path: Path, line: int, names: list[str], cells: list[str], row: dict[str, Any]
+) -> RefusedRecord:
+    width = len(names)
+    if len(cells) > width:
+        row["_extra"] = cells[width:]
+        return RefusedRecord(
+            row,
+            EntryError(
+                "row.too_many_cells",
+                f"{path.name} line {line} has {len(cells)} cells; the header names {width}",
+            ),
+        )
+    for name in names[len(cells) :]:
+        row[name] = None
+    if _ends_without_newline(path) and line == _last_line(path):
+        return RefusedRecord(
+            row,
+            EntryError(
+                "row.truncated",
+                f"{path.name} ends in the middle of line {line} ({len(cells)} of {width}"
+                " cells, no line end): the file was cut off",
+            ),
+        )
+    return RefusedRecord(
+        row,
+        EntryError(
+            "row.too_few_cells",
+            f"{path.name} line {line} has {len(cells)} cells; the header names {width}",
+        ),
+    )
+
+
+def _ends_without_newline(path: Path) -> bool:
+    with path.open("rb") as fh:
+        fh.seek(0, 2)
+        if fh.tell() == 0:
+            return False
+        fh.seek(-1, 2)
+        return fh.read(1) not in (b"\n", b"\r")
+
+
+def _last_line(path: Path) -> int:
+    """The number of the file's last physical line."""
+    count = 0
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            count += block.count(b"\n")
+    return count + 1
+
+
+_BLOCK = 1 << 20
+
+
+def _undecodable(path: Path, encoding: str) -> tuple[int, int, str] | None:
+    """Where ``path`` stops decoding as ``encoding``: (byte offset, line, reason), or None
+    when it decodes whole."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    offset, lines = 0, 1
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(_BLOCK), b""):
+            held = len(decoder.getstate()[0])
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                at = offset - held + exc.start
+                within = max(0, at - offset)
+                return at, lines + block[:within].count(b"\n"), exc.reason
+            offset += len(block)
+            lines += block.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            return offset - len(exc.object) + exc.start, lines, exc.reason
+    return None
+
+
+def _is_ascii(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return all(block.isascii() for block in iter(lambda: fh.read(_BLOCK), b""))
+
+
+def _decoding(source: str, path: Path, encodings: list[str]) -> str:
+    """The declared encoding that reads ``path`` faithfully, or :class:`FatalError`.
+
+    Encodings are tried in the order declared, each strictly (never with replacement
+    characters). A file that starts with a UTF-8 byte-order mark is UTF-8. A file with
+    non-ASCII text that is valid UTF-8 is never read as another encoding: GBK, say,
+    would decode it too, into other characters (张伟 as 寮犱紵)."""
+    with path.open("rb") as fh:
+        if fh.read(3) == codecs.BOM_UTF8 and _undecodable(path, "utf-8") is None:
+            return "utf-8-sig"
+    failures = []
+    for encoding in encodings:
+        bad = _undecodable(path, encoding)
+        if bad is not None:
+            at, line, reason = bad
+            failures.append(f"valid {encoding} at byte {at} (line {line}): {reason}")
+            continue
+        mojibake = codecs.lookup(encoding).name != "utf-8" and not _is_ascii(path)
+        if mojibake and _undecodable(path, "utf-8") is None:
+            if any(codecs.lookup(e).name == "utf-8" for e in encodings):
+                return "utf-8"
+            raise FatalError(
+                f"{source}: {path.name} is UTF-8 text, not {encoding} as declared (read as"
+                f" {encoding} it would turn into other characters); refused whole. Declare"
+                " utf-8, or list it among the encodings, to read it"
+            )
+        return encoding
+    raise FatalError(
+        f"{source}: {path.name} is not {', nor '.join(failures)}; refused whole, nothing of"
+        " it stored"
+    )
 
 
 def _xlsx_rows(source: str, path: Path, sheet: str | None) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -166,6 +314,17 @@ def _xlsx_rows(source: str, path: Path, sheet: str | None) -> Iterator[tuple[int
             extra = [_cell(v) for v in values[width:] if v is not None]
             if extra:
                 row["_extra"] = extra
+                yield (
+                    line,
+                    RefusedRecord(
+                        row,
+                        EntryError(
+                            "row.too_many_cells",
+                            f"{path.name} row {line} has cells beyond the {width} its header names",
+                        ),
+                    ),
+                )
+                continue
             yield line, row
     finally:
         book.close()
@@ -187,4 +346,7 @@ def _cell(value: Any) -> str | None:
 
 
 def _copy(state: dict) -> dict:
-    return {"done": dict(state["done"]), "current": state["current"] and dict(state["current"])}
+    copied = {"done": dict(state["done"]), "current": state["current"] and dict(state["current"])}
+    if state["empty"]:
+        copied["empty"] = dict(state["empty"])
+    return copied

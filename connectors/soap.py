@@ -3,15 +3,20 @@ timeouts, WS-Security UsernameToken, the endpoint the WSDL advertises overridden
 often name an internal host), and a paged "changed since" operation.
 
 Errors are classified here: a SOAP fault about authentication, or a client fault, is
-fatal and carries the fault string; server faults, HTTP 5xx, timeouts and refused
-connections are retriable. Responses in any encoding the XML declares (GBK included)
-are decoded by the XML parser.
+fatal and carries the fault string; server faults, HTTP 5xx (with a SOAP fault or any
+other body), a response cut off part way, timeouts and refused connections are
+retriable. The WSDL is cached (under ``cache_dir/wsdl``) only once it parsed and bound
+the service; a cached copy that does not is dropped and fetched again. Responses in any
+encoding the XML declares (GBK included) are decoded by the XML parser.
 
 Cursor: ``{"since": S, "next": page number or None, "high_water": H}``, as for REST.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import time
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from functools import partial
@@ -19,8 +24,10 @@ from pathlib import Path
 from typing import Any
 
 import requests
+import urllib3
+from lxml import etree
 from zeep import Client, Settings, Transport
-from zeep.cache import InMemoryCache, SqliteCache
+from zeep.cache import Base
 from zeep.exceptions import Error as ZeepError
 from zeep.exceptions import Fault, TransportError
 from zeep.helpers import serialize_object
@@ -32,6 +39,8 @@ from connectors.rest import dig
 from tongban.errors import FatalError, RetriableError
 
 __all__ = ["SoapConnector"]
+
+log = logging.getLogger(__name__)
 
 
 def _iso(value: Any) -> str | None:
@@ -53,6 +62,73 @@ def _plain(value: Any) -> Any:
     return value
 
 
+class _StatusTransport(Transport):
+    """zeep's transport, remembering the HTTP status of the last operation's response
+    (zeep reports a non-SOAP error body as a fault without a code, status unsaid)."""
+
+    last_status = 0
+
+    def post(self, address: str, message: Any, headers: Any) -> Any:
+        self.last_status = 0
+        response = super().post(address, message, headers)
+        self.last_status = response.status_code
+        return response
+
+
+class _WsdlCache(Base):
+    """The WSDL (and what it imports) as zeep loads it: kept in memory until it proved
+    usable, only then written to ``directory`` (one file per URL, fresh for ``timeout``
+    seconds). A cached copy that turns out unusable is dropped (:meth:`drop`)."""
+
+    def __init__(self, directory: Path | None, timeout: float = 24 * 3600) -> None:
+        self.directory, self.timeout = directory, timeout
+        self.fresh: dict[str, bytes] = {}
+        self.used: set[str] = set()  # URLs answered from the directory this time
+
+    def _path(self, url: str) -> Path:
+        assert self.directory is not None
+        return self.directory / f"{hashlib.sha256(url.encode()).hexdigest()}.xml"
+
+    def add(self, url: str, content: bytes) -> None:
+        self.fresh[url] = content
+
+    def get(self, url: str) -> bytes | None:
+        if url in self.fresh:
+            return self.fresh[url]
+        if self.directory is None:
+            return None
+        path = self._path(url)
+        try:
+            if time.time() - path.stat().st_mtime > self.timeout:
+                return None
+            content = path.read_bytes()
+        except OSError:
+            return None
+        self.used.add(url)
+        return content
+
+    def keep(self) -> None:
+        """The WSDL proved usable: write what was fetched."""
+        if self.directory is not None:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            for url, content in self.fresh.items():
+                path = self._path(url)
+                tmp = path.with_name(path.name + ".tmp")
+                tmp.write_bytes(content)
+                tmp.replace(path)
+        self.fresh.clear()
+        self.used.clear()
+
+    def drop(self) -> bool:
+        """Forget everything loaded this time; True when a cached copy was among it."""
+        had_cached = bool(self.used)
+        for url in self.used:
+            self._path(url).unlink(missing_ok=True)
+        self.fresh.clear()
+        self.used.clear()
+        return had_cached
+
+
 class SoapConnector:
     def __init__(
         self,
@@ -65,16 +141,10 @@ class SoapConnector:
     ):
         self.name, self.t, self.record_id = name, transport, record_id
         self._session = requests.Session()
-        if cache_dir is not None:
-            cache_dir.mkdir(parents=True, exist_ok=True)
-        cache = (
-            SqliteCache(path=str(cache_dir / "wsdl.sqlite"), timeout=24 * 3600)
-            if cache_dir is not None
-            else InMemoryCache()
-        )
-        self._zeep_transport = Transport(
+        self._cache = _WsdlCache(cache_dir / "wsdl" if cache_dir is not None else None)
+        self._zeep_transport = _StatusTransport(
             session=self._session,
-            cache=cache,
+            cache=self._cache,
             timeout=transport.timeout.connect + transport.timeout.read,
             operation_timeout=transport.timeout.read,
         )
@@ -90,43 +160,76 @@ class SoapConnector:
         self._session.close()
 
     def _connect(self) -> Any:
-        """Fetch the WSDL (or take it from the cache) and bind the operation's service."""
+        """Fetch the WSDL (or take it from the cache) and bind the operation's service.
+
+        A cached WSDL that does not parse or defines no service is dropped and fetched
+        again; a fetched one is cached only once it parsed and bound. One that does not
+        is retriable (a gateway's error page served once in its place)."""
+        while True:
+            try:
+                service = self._bind()
+            except RetriableError as exc:
+                if self._cache.drop():
+                    log.warning("%s: the cached WSDL is unusable, fetching it again: %s",
+                                self.name, exc)  # fmt: skip
+                    continue
+                raise
+            except BaseException:
+                self._cache.drop()
+                raise
+            self._cache.keep()
+            return service
+
+    def _bind(self) -> Any:
+        wsdl = self.t.wsdl
         try:
             client = Client(
-                self.t.wsdl,
+                wsdl,
                 transport=self._zeep_transport,
                 wsse=self._wsse,
                 settings=Settings(strict=False, xml_huge_tree=True),
             )
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            raise RetriableError(f"{self.name}: cannot fetch WSDL {self.t.wsdl}: {exc}") from exc
+            if self.t.endpoint:
+                binding = client.service._binding  # the default port's binding
+                service = client.create_service(str(binding.name), self.t.endpoint)
+            else:
+                service = client.service
         except TransportError as exc:
-            raise _transport_error(self.name, exc, what=f"WSDL {self.t.wsdl}") from exc
-        except ZeepError as exc:
-            raise FatalError(f"{self.name}: WSDL {self.t.wsdl} is not usable: {exc}") from exc
-        if self.t.endpoint:
-            binding = client.service._binding  # the default port's binding
-            return client.create_service(str(binding.name), self.t.endpoint)
-        return client.service
+            raise _transport_error(self.name, exc, what=f"WSDL {wsdl}") from exc
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+            raise RetriableError(
+                f"{self.name}: cannot fetch WSDL {wsdl}: {type(exc).__name__}"
+            ) from exc
+        except (ZeepError, ValueError, LookupError, etree.LxmlError) as exc:
+            raise RetriableError(
+                f"{self.name}: WSDL {wsdl} is not usable ({type(exc).__name__}: {exc})"
+            ) from exc
+        try:
+            getattr(service, self.t.operation)
+        except AttributeError:
+            raise FatalError(
+                f"{self.name}: the WSDL {wsdl} has no operation {self.t.operation!r}"
+            ) from None
+        return service
 
     def _call(self, params: dict[str, Any]) -> Any:
         if self._service is None:
             self._service = self._connect()
-        try:
-            operation = getattr(self._service, self.t.operation)
-        except AttributeError:
-            raise FatalError(
-                f"{self.name}: the WSDL has no operation {self.t.operation!r}"
-            ) from None
+        operation = getattr(self._service, self.t.operation)
         try:
             return operation(**params)
         except Fault as fault:
-            raise _fault_error(self.name, fault) from fault
+            raise _fault_error(self.name, fault, self._zeep_transport.last_status) from fault
         except TransportError as exc:
             raise _transport_error(self.name, exc, what=self.t.operation) from exc
-        except (requests.ConnectionError, requests.Timeout) as exc:
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+            # refused, timed out, or the body cut off (ChunkedEncodingError): try again
             raise RetriableError(
-                f"{self.name}: {type(exc).__name__} calling {self.t.operation}"
+                f"{self.name}: {type(exc).__name__} calling {self.t.operation}: {exc}"
+            ) from exc
+        except etree.LxmlError as exc:
+            raise RetriableError(
+                f"{self.name}: the response to {self.t.operation} is not readable XML: {exc}"
             ) from exc
 
     def pages(self, cursor: Any) -> Iterator[Page]:
@@ -181,8 +284,11 @@ def _later(a: str, b: str) -> bool:
         return a > b
 
 
-def _fault_error(name: str, fault: Fault) -> Exception:
+def _fault_error(name: str, fault: Fault, status: int) -> Exception:
     code = str(fault.code or "")
+    if not code:  # not a SOAP fault: an error page or some other XML in its place
+        message = f"{name}: HTTP {status} with a body that is not a SOAP response: {fault.message}"
+        return RetriableError(message) if status == 429 or status >= 500 else FatalError(message)
     message = f"{name}: SOAP fault {code}: {fault.message}"
     if code.split(":")[-1] in ("Server", "Receiver", "ServiceUnavailable"):
         return RetriableError(message)
@@ -191,6 +297,8 @@ def _fault_error(name: str, fault: Fault) -> Exception:
 
 def _transport_error(name: str, exc: TransportError, *, what: str) -> Exception:
     status = getattr(exc, "status_code", 0) or 0
+    if status == 200 and "invalid XML" in str(exc):  # cut off part way, or an error page
+        return RetriableError(f"{name}: HTTP 200 for {what} with a body that is not whole XML")
     message = f"{name}: HTTP {status} for {what}"
     if status == 429 or status >= 500:
         return RetriableError(message)

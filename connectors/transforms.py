@@ -109,6 +109,8 @@ def _date(target: str, arg: Any) -> Fn:
 
         _COLUMN_FORMS[any_spelling] = iso_date_column
         return any_spelling
+    if not isinstance(arg, str | list):
+        raise ValueError(f"date takes a strptime format or a list of them, not {arg!r}")
     formats = [arg] if isinstance(arg, str) else list(arg)
     if not formats or not all(isinstance(f, str) for f in formats):
         raise ValueError("date takes a list of strptime formats")
@@ -307,7 +309,8 @@ def _compile_one(target: str, spec: str | Mapping[str, Any]) -> Fn:
         raise ValueError(f"{target}: unknown transform {name!r}; known: {sorted(TRANSFORMS)}")
     try:
         return factory(target, arg)
-    except ValueError as exc:
+    except (ValueError, TypeError, AttributeError) as exc:
+        # a wrong argument type ({date: 5}) is a bad definition, not a crash
         raise ValueError(f"{target}: transform {name}: {exc}") from None
 
 

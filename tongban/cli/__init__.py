@@ -3,11 +3,16 @@
 The command is a composition root, like the DAGs: each subcommand imports the component
 it drives (connectors, sandbox, license vault) when it runs; library code in ``tongban``
 never imports them.
+
+A failure is one line on stderr and exit status 1; ``tongban --debug ...`` shows the
+traceback as well.
 """
+
+import sys
 
 from license_vault.cli import app as license_app
 from tongban.cli import demo, quality, records, sync  # noqa: F401  (they register commands)
-from tongban.cli._common import app
+from tongban.cli._common import app, errors, one_line, state
 
 app.add_typer(license_app, name="license")
 
@@ -15,4 +20,14 @@ __all__ = ["app", "main"]
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except (KeyboardInterrupt, Exception) as exc:
+        if state.debug:
+            raise
+        if isinstance(exc, KeyboardInterrupt):
+            errors.print("interrupted")
+            sys.exit(130)
+        errors.print(f"error: {one_line(f'{type(exc).__name__}: {exc}')}")
+        errors.print("(run with --debug to see the traceback)", style="dim")
+        sys.exit(1)

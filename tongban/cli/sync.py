@@ -12,8 +12,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
-from tongban.cli._common import app, console, fail, print_summary, ready_store, state, ts
+from tongban.cli._common import (
+    app,
+    console,
+    errors,
+    fail,
+    one_line,
+    print_summary,
+    ready_store,
+    state,
+    ts,
+)
 from tongban.errors import TongbanError
 from tongban.pipeline import RunSummary
 from tongban.store import Store
@@ -82,7 +93,7 @@ def run_syncs(
     settings = state.settings
     summaries, failures = [], []
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+        SpinnerColumn(), TextColumn("{task.description}", markup=False), TimeElapsedColumn(),
         console=console, transient=False,
     ) as progress:  # fmt: skip
         for name in names:
@@ -103,7 +114,7 @@ def run_syncs(
                     full=full,
                 )  # fmt: skip
             except Exception as exc:
-                progress.update(task, description=f"[red]{name}: failed[/]")
+                progress.update(task, description=f"{name}: failed")
                 failures.append(f"{name}: {exc}")
                 continue
             show(summary)
@@ -138,7 +149,7 @@ def sync(
     if summaries:
         print_summary(summaries, title="sync summary")
     for message in failures:
-        console.print(f"[bold red]failed[/] {message}")
+        errors.print(Text.assemble(("failed", "bold red"), " ", one_line(message)))
     if failures:
         raise typer.Exit(1)
 

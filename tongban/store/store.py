@@ -61,6 +61,7 @@ from tongban.store.merge import (
     sole_source,
 )
 from tongban.store.quality import QualityRecords
+from tongban.text import storable
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.elements import Label
@@ -185,7 +186,7 @@ class Store(QualityRecords):
                     status=status,
                     finished_at=utcnow(),
                     timings=dict(timings or {}),
-                    message=message,
+                    message=storable(message),
                     **{k: int(v) for k, v in counts.items()},
                 )
             )
@@ -654,7 +655,8 @@ def _key_matches(conn: Connection, column: Any, keys: Sequence[str]) -> Iterator
 
 
 def _quarantine_row(q: QuarantineEntry, run_id: str, now: datetime) -> Row:
-    raw = {k: jsonable(v) for k, v in q.raw.items()}
+    # Kept as received, but with what neither store can hold written as \uXXXX.
+    raw = storable({k: jsonable(v) for k, v in q.raw.items()})
     fingerprint_text = json.dumps(
         [q.entity, q.source, q.source_record, raw, q.rule], ensure_ascii=False, sort_keys=True
     )
@@ -662,12 +664,12 @@ def _quarantine_row(q: QuarantineEntry, run_id: str, now: datetime) -> Row:
         "fingerprint": hashlib.sha256(fingerprint_text.encode("utf-8")).hexdigest(),
         "entity": q.entity,
         "source": q.source,
-        "source_record": q.source_record,
+        "source_record": storable(q.source_record),
         "raw": raw,
         "rule": q.rule,
         "expectation": q.expectation,
-        "field": q.field,
-        "message": q.message,
+        "field": storable(q.field),
+        "message": storable(q.message),
         "status": "open",
         "corrections": [],
         "run_id": run_id,

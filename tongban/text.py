@@ -1,0 +1,187 @@
+"""Text as it enters the hub: characters no store can hold, and values that would act as
+spreadsheet formulas once exported.
+
+Every record from every transport (and every row ``tongban load`` reads) is scanned here
+before it is mapped. A record is refused, and quarantined, when a text value in it
+
+- holds a character neither store can keep faithfully: NUL and the other C0 control
+  characters except tab, line feed and carriage return, or a lone UTF-16 surrogate
+  (``text.control_character``);
+- starts, after white space, with ``=``, ``+``, ``-`` or ``@`` (or their full-width
+  forms) and is not a number (``text.formula``): ``=1+1``, ``=cmd|' /C calc'!A0``,
+  ``@SUM(A1)`` and ``-2+3`` would be evaluated by the spreadsheet an operator exports
+  to; ``-12.5``, ``+86 138 0013 8000`` and a lone ``-`` are kept as written.
+
+A record a connector could not read whole (a truncated line, a row with too few or too
+many cells) arrives as a :class:`RefusedRecord` carrying its rule.
+
+What is kept of a refused record (its raw form in quarantine, a run's message) passes
+through :func:`storable`, which writes each such character as ``\\uXXXX`` so that
+SQLite and PostgreSQL both store it.
+
+    >>> entry_error({"xm": "王\\x00五"}).rule
+    'text.control_character'
+    >>> entry_error({"xm": "=1+1"}).rule, entry_error({"dh": "-12.5"})
+    ('text.formula', None)
+    >>> storable({"xm": "王\\x00五"})
+    {'xm': '王\\\\u0000五'}
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from tongban.errors import EntryError
+
+__all__ = [
+    "CONTROL_RULE",
+    "FORMULA_RULE",
+    "RefusedRecord",
+    "entry_error",
+    "is_formula",
+    "scan_records",
+    "storable",
+]
+
+CONTROL_RULE = "text.control_character"
+FORMULA_RULE = "text.formula"
+
+_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+_LEADS = "=+-@\uff1d\uff0b\uff0d\uff20"
+# What may follow a leading + or - in a value that is a number or a phone number, not a
+# formula: digits, white space and the punctuation numbers are written with.
+_NUMBER_LIKE = re.compile(r"[+\-\uff0b\uff0d]?[\d\s().,:/\-\uff10-\uff19]*")
+# Fast scan of many values at once: a bad character anywhere, or a value that starts
+# with a formula lead (values are joined with line feeds).
+_SUSPECT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]|(?:^|\n)\\s*[" + _LEADS + "]")
+
+
+class RefusedRecord(dict[str, Any]):
+    """A record a connector could not read whole: the cells it got, and why it is
+    refused. The load path quarantines it under ``error.rule``."""
+
+    def __init__(self, cells: Mapping[str, Any], error: EntryError) -> None:
+        super().__init__(cells)
+        self.error = error
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (RefusedRecord, (dict(self), self.error))
+
+
+def is_formula(text: str) -> bool:
+    """Whether ``text`` would be evaluated as a formula by a spreadsheet."""
+    stripped = text.lstrip()
+    if len(stripped) < 2 or stripped[0] not in _LEADS:
+        return False
+    if stripped[0] in "=@\uff1d\uff20":
+        return True
+    return _NUMBER_LIKE.fullmatch(stripped) is None
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    short = text if len(text) <= limit else text[:limit] + "…"
+    return escape(short)
+
+
+def _check_text(text: str, where: str) -> EntryError | None:
+    bad = _BAD.search(text)
+    if bad is not None:
+        char = bad.group()
+        what = "a lone surrogate" if "\ud800" <= char <= "\udfff" else "a control character"
+        return EntryError(
+            CONTROL_RULE,
+            f"{where} holds U+{ord(char):04X} ({what}) at character {bad.start() + 1}:"
+            f" {_shown(text)}",
+            value=escape(text),
+            field=where,
+        )
+    if is_formula(text):
+        return EntryError(
+            FORMULA_RULE,
+            f"{where} would act as a formula when exported: {_shown(text)}",
+            value=text,
+            field=where,
+        )
+    return None
+
+
+def _check(value: Any, where: str) -> EntryError | None:
+    if value.__class__ is str:
+        if value and (not value.isprintable() or (value.lstrip()[:1] or "x") in _LEADS):
+            return _check_text(value, where)
+        return None
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            name = key if isinstance(key, str) else str(key)
+            if _BAD.search(name):
+                return _check_text(name, f"{where}.{name}" if where else "a field name")
+            found = _check(item, f"{where}.{name}" if where else name)
+            if found is not None:
+                return found
+        return None
+    if isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            found = _check(item, f"{where}[{i}]")
+            if found is not None:
+                return found
+        return None
+    if isinstance(value, str):  # a str subclass
+        return _check(str(value), where)
+    return None
+
+
+def entry_error(raw: Mapping[str, Any]) -> EntryError | None:
+    """The first reason to refuse ``raw`` where it entered, or None."""
+    if isinstance(raw, RefusedRecord):
+        return raw.error
+    return _check(raw, "")
+
+
+def scan_records(records: Sequence[tuple[Any, Mapping[str, Any]]]) -> dict[int, EntryError]:
+    """By position, the records of a page to refuse where they entered.
+
+    A page whose values are all text is checked with one search over the values joined
+    (the common case for file drops); other pages record by record."""
+    values: list[Any] = []
+    extend = values.extend
+    for _, raw in records:
+        if raw.__class__ is not dict:
+            values = []
+            break
+        extend(raw)
+        extend(raw.values())
+    else:
+        try:
+            joined = "\n".join(values)
+        except TypeError:
+            pass
+        else:
+            if _SUSPECT.search(joined) is None:
+                return {}
+    found: dict[int, EntryError] = {}
+    for i, (_, raw) in enumerate(records):
+        error = entry_error(raw)
+        if error is not None:
+            found[i] = error
+    return found
+
+
+def escape(text: str) -> str:
+    """``text`` with each character no store keeps written as ``\\uXXXX``."""
+    if _BAD.search(text) is None:
+        return text
+    return _BAD.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def storable(value: Any) -> Any:
+    """``value`` (text, or mappings and lists of it) with :func:`escape` applied to
+    every text, keys included; other values as they are."""
+    if isinstance(value, str):
+        return escape(value)
+    if isinstance(value, Mapping):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [storable(v) for v in value]
+    return value
