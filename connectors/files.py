@@ -22,7 +22,6 @@ CSV and a workbook of the same columns alike. Blank rows are skipped.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import hashlib
 import logging
@@ -34,7 +33,7 @@ from typing import Any
 from connectors.base import Page, RawRecord
 from connectors.definition import FilesTransport
 from tongban.errors import EntryError, FatalError
-from tongban.text import RefusedRecord
+from tongban.text import RefusedRecord, file_encoding
 
 __all__ = ["FilesConnector", "file_sha256"]
 
@@ -134,7 +133,7 @@ def _csv_rows(source: str, path: Path, t: FilesTransport) -> Iterator[tuple[int,
     A row with fewer or more cells than the header is handed on as a
     :class:`~tongban.text.RefusedRecord` (quarantined, never stored); blank lines are
     skipped."""
-    encoding = _decoding(source, path, t.encodings)
+    encoding = file_encoding(path, t.encodings, who=f"{source}: {path.name}")
     reader: Any = None
     try:
         with path.open(encoding=encoding, newline="") as fh:
@@ -215,70 +214,6 @@ def _last_line(path: Path) -> int:
         for block in iter(lambda: fh.read(1 << 20), b""):
             count += block.count(b"\n")
     return count + 1
-
-
-_BLOCK = 1 << 20
-
-
-def _undecodable(path: Path, encoding: str) -> tuple[int, int, str] | None:
-    """Where ``path`` stops decoding as ``encoding``: (byte offset, line, reason), or None
-    when it decodes whole."""
-    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    offset, lines = 0, 1
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(_BLOCK), b""):
-            held = len(decoder.getstate()[0])
-            try:
-                decoder.decode(block)
-            except UnicodeDecodeError as exc:
-                at = offset - held + exc.start
-                within = max(0, at - offset)
-                return at, lines + block[:within].count(b"\n"), exc.reason
-            offset += len(block)
-            lines += block.count(b"\n")
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError as exc:
-            return offset - len(exc.object) + exc.start, lines, exc.reason
-    return None
-
-
-def _is_ascii(path: Path) -> bool:
-    with path.open("rb") as fh:
-        return all(block.isascii() for block in iter(lambda: fh.read(_BLOCK), b""))
-
-
-def _decoding(source: str, path: Path, encodings: list[str]) -> str:
-    """The declared encoding that reads ``path`` faithfully, or :class:`FatalError`.
-
-    Encodings are tried in the order declared, each strictly (never with replacement
-    characters). A file that starts with a UTF-8 byte-order mark is UTF-8. A file with
-    non-ASCII text that is valid UTF-8 is never read as another encoding: GBK, say,
-    would decode it too, into other characters (张伟 as 寮犱紵)."""
-    with path.open("rb") as fh:
-        if fh.read(3) == codecs.BOM_UTF8 and _undecodable(path, "utf-8") is None:
-            return "utf-8-sig"
-    failures = []
-    for encoding in encodings:
-        bad = _undecodable(path, encoding)
-        if bad is not None:
-            at, line, reason = bad
-            failures.append(f"valid {encoding} at byte {at} (line {line}): {reason}")
-            continue
-        mojibake = codecs.lookup(encoding).name != "utf-8" and not _is_ascii(path)
-        if mojibake and _undecodable(path, "utf-8") is None:
-            if any(codecs.lookup(e).name == "utf-8" for e in encodings):
-                return "utf-8"
-            raise FatalError(
-                f"{source}: {path.name} is UTF-8 text, not {encoding} as declared (read as"
-                f" {encoding} it would turn into other characters); refused whole. Declare"
-                " utf-8, or list it among the encodings, to read it"
-            )
-        return encoding
-    raise FatalError(
-        f"{source}: {path.name} is not {', nor '.join(failures)}; refused whole, nothing of"
-        " it stored"
-    )
 
 
 def _xlsx_rows(source: str, path: Path, sheet: str | None) -> Iterator[tuple[int, dict[str, Any]]]:

@@ -29,17 +29,20 @@ SQLite and PostgreSQL both store it.
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
-from tongban.errors import EntryError
+from tongban.errors import EntryError, FatalError
 
 __all__ = [
     "CONTROL_RULE",
     "FORMULA_RULE",
     "RefusedRecord",
     "entry_error",
+    "file_encoding",
     "is_formula",
     "scan_records",
     "storable",
@@ -185,3 +188,68 @@ def storable(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [storable(v) for v in value]
     return value
+
+
+# -- files ------------------------------------------------------------------------------
+
+_BLOCK = 1 << 20
+_UTF8 = ("utf-8", "utf-8-sig")
+
+
+def _undecodable(path: Path, encoding: str) -> tuple[int, int, str] | None:
+    """Where ``path`` stops decoding as ``encoding``: (byte offset, line, reason), or None
+    when it decodes whole."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    offset, lines = 0, 1
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(_BLOCK), b""):
+            held = len(decoder.getstate()[0])
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                at = offset - held + exc.start
+                within = max(0, at - offset)
+                return at, lines + block[:within].count(b"\n"), exc.reason
+            offset += len(block)
+            lines += block.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            return offset - len(exc.object) + exc.start, lines, exc.reason
+    return None
+
+
+def _is_ascii(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return all(block.isascii() for block in iter(lambda: fh.read(_BLOCK), b""))
+
+
+def file_encoding(path: Path, encodings: Sequence[str], *, who: str) -> str:
+    """The declared encoding that reads ``path`` faithfully, or :class:`FatalError`
+    (its message starts with ``who``: the source and the file).
+
+    Encodings are tried in the order declared, each strictly (never with replacement
+    characters). A file that starts with a UTF-8 byte-order mark is UTF-8. A file with
+    non-ASCII text that is valid UTF-8 is never read as another encoding: GBK, say,
+    would decode it too, into other characters (张伟 as 寮犱紵)."""
+    with path.open("rb") as fh:
+        if fh.read(3) == codecs.BOM_UTF8 and _undecodable(path, "utf-8") is None:
+            return "utf-8-sig"
+    failures = []
+    for encoding in encodings:
+        bad = _undecodable(path, encoding)
+        if bad is not None:
+            at, line, reason = bad
+            failures.append(f"valid {encoding} at byte {at} (line {line}): {reason}")
+            continue
+        mojibake = codecs.lookup(encoding).name not in _UTF8 and not _is_ascii(path)
+        if mojibake and _undecodable(path, "utf-8") is None:
+            if any(codecs.lookup(e).name in _UTF8 for e in encodings):
+                return "utf-8"
+            raise FatalError(
+                f"{who} is UTF-8 text, not {encoding} as declared (read as"
+                f" {encoding} it would turn into other characters); refused whole. Declare"
+                " utf-8, or list it among the encodings, to read it"
+            )
+        return encoding
+    raise FatalError(f"{who} is not {', nor '.join(failures)}; refused whole, nothing of it stored")

@@ -336,10 +336,31 @@ class Store(QualityRecords):
             )  # fmt: skip
         if cursor is not None:
             self._set_cursor(conn, cursor[0], cursor[1], run_id, now)
-        return BatchResult(
+        result = BatchResult(
             plan.inserted + len(new) + copied, plan.updated, plan.unchanged + skipped,
             len(quarantined), len(plan.conflicts),
         )  # fmt: skip
+        self._count_in_run(conn, run_id, result)
+        return result
+
+    @staticmethod
+    def _count_in_run(conn: Connection, run_id: str, result: BatchResult) -> None:
+        """Add a batch's counts to its run in the batch's own transaction, so that a run
+        that never finishes (killed) still shows exactly what it committed."""
+        rl = schema.run_log
+        read = result.inserted + result.updated + result.unchanged + result.quarantined
+        conn.execute(
+            sa_update(rl)
+            .where(rl.c.run_id == run_id)
+            .values(
+                read=rl.c.read + read,
+                inserted=rl.c.inserted + result.inserted,
+                updated=rl.c.updated + result.updated,
+                unchanged=rl.c.unchanged + result.unchanged,
+                quarantined=rl.c.quarantined + result.quarantined,
+                conflicts=rl.c.conflicts + result.conflicts,
+            )
+        )
 
     @staticmethod
     def _stored(conn: Connection, table: Any, key: str, keys: list[str]) -> dict[str, Row]:
