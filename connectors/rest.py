@@ -147,6 +147,10 @@ class RestConnector:
         try:
             return _decode(body)
         except (ValueError, msgspec.DecodeError) as exc:
+            try:  # JSON that msgspec refuses and Python reads: a lone surrogate (\ud800)
+                return json.loads(body)
+            except ValueError:
+                pass
             raise RetriableError(
                 f"{self.name}: the response from {self.url} is not JSON: {exc}"
             ) from exc

@@ -252,4 +252,11 @@ def file_encoding(path: Path, encodings: Sequence[str], *, who: str) -> str:
                 " utf-8, or list it among the encodings, to read it"
             )
         return encoding
+    utf8_declared = any(codecs.lookup(e).name in _UTF8 for e in encodings)
+    if not utf8_declared and _undecodable(path, "utf-8") is None:
+        raise FatalError(
+            f"{who} is UTF-8 text, not {' or '.join(encodings)} as declared (not {failures[0]});"
+            " refused whole, nothing of it stored. Declare utf-8, or list it among the"
+            " encodings, to read it"
+        )
     raise FatalError(f"{who} is not {', nor '.join(failures)}; refused whole, nothing of it stored")
