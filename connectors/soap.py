@@ -71,8 +71,26 @@ class _StatusTransport(Transport):
     def post(self, address: str, message: Any, headers: Any) -> Any:
         self.last_status = 0
         response = super().post(address, message, headers)
-        self.last_status = response.status_code
+        self.last_status = status = response.status_code
+        content = response.content
+        if content:
+            # zeep parses leniently (strict=False): a body cut off part way would come out
+            # as fewer records, and a plain-text error page as nothing. Only whole XML
+            # goes on.
+            try:
+                etree.fromstring(content, parser=_WHOLE_XML)
+            except etree.XMLSyntaxError as exc:
+                raise _NotXml(status, f"{exc}; the body begins {content[:60]!r}") from None
         return response
+
+
+_WHOLE_XML = etree.XMLParser(resolve_entities=False, huge_tree=True, no_network=True)
+
+
+class _NotXml(Exception):
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
 
 
 class _WsdlCache(Base):
@@ -218,6 +236,13 @@ class SoapConnector:
         operation = getattr(self._service, self.t.operation)
         try:
             return operation(**params)
+        except _NotXml as exc:
+            message = (
+                f"{self.name}: HTTP {exc.status} for {self.t.operation} with a body that is not"
+                f" whole XML (cut off, or an error page): {exc}"
+            )
+            retry = exc.status in (200, 429) or exc.status >= 500
+            raise (RetriableError(message) if retry else FatalError(message)) from None
         except Fault as fault:
             raise _fault_error(self.name, fault, self._zeep_transport.last_status) from fault
         except TransportError as exc:
