@@ -11,6 +11,7 @@ none of its pages is written.
 
 from __future__ import annotations
 
+import json
 import time
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -141,7 +142,7 @@ class Staged:
         for i, record in enumerate(records):
             raw = record[1]
             if i in refused:
-                mapped.append(dict(raw))
+                mapped.append(_validated_form(spec, raw, to_canonical))
                 results.append(refused[i])
                 continue
             if to_canonical is None:
@@ -275,6 +276,23 @@ class Staged:
         if verdict is None:
             return pieces, None
         return pieces, {**verdict.as_record(), "seconds": validated}
+
+
+def _validated_form(
+    spec: Entity,
+    raw: Mapping[str, Any],
+    to_canonical: Callable[[Mapping[str, Any]], tuple[dict, RecordError | None]] | None,
+) -> dict[str, Any]:
+    """What validation sees of a record refused where it entered: its fields of the
+    entity, a nested value as its JSON text. (Its rule is decided; the batch's checks, such as the
+    columns a batch may have, must not trip over what made it refused.)"""
+    mapped = raw if to_canonical is None else to_canonical(raw)[0]
+    inputs = spec.inputs
+    return {
+        k: (json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, Mapping | list) else v)
+        for k, v in mapped.items()
+        if k in inputs
+    }
 
 
 def _quarantined(
