@@ -28,6 +28,6 @@ def main() -> None:
         if isinstance(exc, KeyboardInterrupt):
             errors.print("interrupted")
             sys.exit(130)
-        errors.print(f"error: {one_line(f'{type(exc).__name__}: {exc}')}")
-        errors.print("(run with --debug to see the traceback)", style="dim")
+        said = one_line(f"{type(exc).__name__}: {exc}")
+        errors.print(f"error: {said} (tongban --debug ... shows the traceback)")
         sys.exit(1)
