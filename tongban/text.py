@@ -32,6 +32,8 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Mapping, Sequence
+from datetime import date, datetime, time
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +60,7 @@ _LEADS = "=+-@\uff1d\uff0b\uff0d\uff20"
 _NUMBER_LIKE = re.compile(r"[+\-\uff0b\uff0d]?[\d\s().,:/\-\uff10-\uff19]*")
 # Fast scan of many values at once: a bad character anywhere, or a value that starts
 # with a formula lead (values are joined with line feeds).
-_SUSPECT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]|(?:^|\n)\\s*[" + _LEADS + "]")
+_LEADING = re.compile("\n[\\s" + _LEADS + "]")  # a value that starts with space or a lead
 
 
 class RefusedRecord(dict[str, Any]):
@@ -145,30 +147,50 @@ def entry_error(raw: Mapping[str, Any]) -> EntryError | None:
 def scan_records(records: Sequence[tuple[Any, Mapping[str, Any]]]) -> dict[int, EntryError]:
     """By position, the records of a page to refuse where they entered.
 
-    A page whose values are all text is checked with one search over the values joined
-    (the common case for file drops); other pages record by record."""
+    A page of flat records (text, numbers, None) is checked with one pass over its text
+    joined (the common case); a page with nested values, or with something to refuse,
+    record by record."""
     values: list[Any] = []
     extend = values.extend
     for _, raw in records:
         if raw.__class__ is not dict:
-            values = []
-            break
+            return _each(records)
         extend(raw)
         extend(raw.values())
-    else:
-        try:
-            joined = "\n".join(values)
-        except TypeError:
-            pass
-        else:
-            if _SUSPECT.search(joined) is None:
-                return {}
+    texts = [v for v in values if v.__class__ is str]
+    if len(texts) != len(values) and any(
+        v.__class__ not in _SCALARS for v in values if v.__class__ is not str
+    ):
+        return _each(records)
+    joined = "\n".join(texts)
+    if _clean_text_run(joined) and _LEADING.search("\n" + joined) is None:
+        return {}
+    return _each(records)
+
+
+_SCALARS = frozenset({int, float, bool, type(None), Decimal, date, datetime, time})
+
+
+def _each(records: Sequence[tuple[Any, Mapping[str, Any]]]) -> dict[int, EntryError]:
     found: dict[int, EntryError] = {}
     for i, (_, raw) in enumerate(records):
         error = entry_error(raw)
         if error is not None:
             found[i] = error
     return found
+
+
+_CONTROL_BYTES = bytes(c for c in range(32) if c not in (9, 10, 13))
+
+
+def _clean_text_run(text: str) -> bool:
+    """No bad character in ``text``: as bytes, with no lone surrogate to encode and no
+    control byte to delete (several times faster than a regex search over the text)."""
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return len(data.translate(None, _CONTROL_BYTES)) == len(data)
 
 
 def escape(text: str) -> str:
