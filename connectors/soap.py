@@ -214,6 +214,12 @@ class SoapConnector:
                 service = client.service
         except TransportError as exc:
             raise _transport_error(self.name, exc, what=f"WSDL {wsdl}") from exc
+        except requests.HTTPError as exc:  # zeep fetches the WSDL with raise_for_status()
+            status = exc.response.status_code if exc.response is not None else 0
+            message = f"{self.name}: HTTP {status} fetching WSDL {wsdl}"
+            if status == 429 or status >= 500:
+                raise RetriableError(message) from exc
+            raise FatalError(message) from exc
         except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
             raise RetriableError(
                 f"{self.name}: cannot fetch WSDL {wsdl}: {type(exc).__name__}"

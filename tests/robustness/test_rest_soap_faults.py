@@ -174,3 +174,24 @@ def test_a_bad_cached_wsdl_is_dropped_and_fetched_again(store, tmp_path):
         again = sync_source(store, d, env=env, cache_dir=cache, full=True)
     assert again.status == "succeeded" and again.unchanged == 60
     assert b"definitions" in cached.read_bytes()
+
+
+def test_a_wsdl_that_answers_503_then_200_is_retried_and_a_404_is_fatal(store):
+    def busy_once(hit: Hit) -> Reply | None:
+        if hit.method == "GET" and hit.number == 1:
+            return Reply(503, b"busy", {"Content-Type": "text/plain"})
+        return None
+
+    d = definition("gongan_population", page_size=50, retry=QUICK)
+    with population(busy_once) as env:
+        assert sync_source(store, d, env=env).inserted == 60
+
+    def missing(hit: Hit) -> Reply | None:
+        return (
+            Reply(404, b"not here", {"Content-Type": "text/plain"}) if hit.method == "GET" else None
+        )
+
+    with population(missing) as env, pytest.raises(FatalError) as info:
+        sync_source(store, d, env=env, full=True)
+    assert "gongan_population: HTTP 404 fetching WSDL http://127.0.0.1:" in str(info.value)
+    assert "/population?wsdl" in str(info.value)
