@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -29,9 +30,11 @@ from tongban.errors import FatalError
 __all__ = [
     "DefinitionError",
     "SourceDefinition",
+    "SourceSet",
     "bundled_sources_dir",
     "load_definition",
     "load_definitions",
+    "load_sources",
     "resolve_env",
 ]
 
@@ -424,13 +427,42 @@ def load_definition(path: Path) -> SourceDefinition:
     return definition
 
 
-def load_definitions(*directories: Path | None) -> dict[str, SourceDefinition]:
-    """Definitions from the bundled directory, then each given directory (later wins)."""
+@dataclass(frozen=True)
+class SourceSet:
+    """The definitions that loaded, by name, and the files that did not (each a
+    :class:`DefinitionError` naming the file, the line and the key). A broken file is
+    one broken source: the others stay usable."""
+
+    definitions: dict[str, SourceDefinition]
+    problems: dict[str, DefinitionError]  # by source name (the file's stem)
+
+
+def load_sources(*directories: Path | None) -> SourceSet:
+    """Definitions from the bundled directory, then each given directory (later wins),
+    skipping the files that fail to load. A broken file that would replace a bundled
+    definition of its name leaves that source broken, not quietly the bundled one."""
     found: dict[str, SourceDefinition] = {}
+    problems: dict[str, DefinitionError] = {}
     for directory in (bundled_sources_dir(), *directories):
         if directory is None or not directory.is_dir():
             continue
         for path in sorted(directory.glob("*.yaml")):
-            definition = load_definition(path)
+            try:
+                definition = load_definition(path)
+            except DefinitionError as exc:
+                found.pop(path.stem, None)
+                problems[path.stem] = exc
+                continue
+            problems.pop(definition.name, None)
             found[definition.name] = definition
-    return found
+    return SourceSet(found, problems)
+
+
+def load_definitions(*directories: Path | None) -> dict[str, SourceDefinition]:
+    """Definitions from the bundled directory, then each given directory (later wins);
+    the first file that fails to load raises its :class:`DefinitionError`
+    (:func:`load_sources` skips it instead)."""
+    sources = load_sources(*directories)
+    if sources.problems:
+        raise next(iter(sources.problems.values()))
+    return sources.definitions

@@ -151,3 +151,30 @@ def test_an_upstream_message_holding_brackets_is_one_plain_line(tongban, store, 
     [line] = [x for x in err.splitlines() if x.strip()]
     assert line.startswith("failed scjg_enterprise: scjg_enterprise: HTTP 400")
     assert "参数 [/cursor] 与 [bold]x 无效" in line
+
+
+def test_one_bad_definition_is_one_bad_source(tongban, tmp_path, monkeypatch, store):
+    sources, drop = tmp_path / "sources", tmp_path / "drop"
+    sources.mkdir()
+    drop.mkdir()
+    good = RENSHE.replace("name: renshe_insurance", "name: renshe_copy").replace(
+        "${TONGBAN_RENSHE_DROP_DIR}", str(drop)
+    )
+    (sources / "renshe_copy.yaml").write_text(good, encoding="utf-8")
+    (sources / "broken_one.yaml").write_text(RENSHE + "\nname: twice\n", encoding="utf-8")
+    (drop / "shebao_20261101.csv").write_text(
+        "公民身份号码,姓名,性别,出生日期,联系电话,参保状态,参保日期,单位统一社会信用代码\n"
+        "11010519491231002X,张三,女,1949-12-31,13800138000,参保,2020-01-01,\n",
+        encoding="gbk",
+    )
+    monkeypatch.setenv("TONGBAN_SOURCES_DIR", str(sources))
+    assert tongban("init")[0] == 0
+    code, out, err = tongban("sources")
+    line = _one_line_error(code, err)
+    assert "broken_one.yaml" in line and "key 'name' given twice" in line
+    assert "renshe_copy" in out and "gongan_population" in out
+    code, out, err = tongban("sync", "renshe_copy", "broken_one")
+    assert code == 1
+    [failed] = [x for x in err.splitlines() if x.strip()]
+    assert failed.startswith("failed broken_one: ") and "given twice" in failed
+    assert store.get("person", "11010519491231002X")["name"] == "张三"  # the good one ran

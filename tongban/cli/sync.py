@@ -25,24 +25,30 @@ from tongban.cli._common import (
     state,
     ts,
 )
-from tongban.errors import TongbanError
 from tongban.pipeline import RunSummary
 from tongban.store import Store
 
 if TYPE_CHECKING:
-    from connectors import SourceDefinition
+    from connectors import SourceDefinition, SourceSet
 
 sandbox_app = typer.Typer(help="Stand-ins for the department systems.", no_args_is_help=True)
 app.add_typer(sandbox_app, name="sandbox")
 
 
 def definitions() -> dict[str, SourceDefinition]:
-    from connectors import load_definitions
+    """The definitions that load; the broken ones are in :func:`broken_definitions`."""
+    return _source_set().definitions
 
-    try:
-        return load_definitions(state.settings.sources_dir)
-    except TongbanError as exc:
-        fail(str(exc))
+
+def broken_definitions() -> dict[str, str]:
+    """By source name, why its definition file did not load (file, line, key)."""
+    return {name: str(exc) for name, exc in _source_set().problems.items()}
+
+
+def _source_set() -> SourceSet:
+    from connectors import load_sources
+
+    return load_sources(state.settings.sources_dir)
 
 
 @app.command()
@@ -66,6 +72,11 @@ def sources() -> None:
             str(last["read"]) if last else "", _short(cursor),
         )  # fmt: skip
     console.print(table)
+    broken = broken_definitions()
+    for message in broken.values():  # reported, and skipped: the others still sync
+        errors.print(Text.assemble(("error:", "bold red"), " ", one_line(message)))
+    if broken:
+        raise typer.Exit(1)
 
 
 def _short(cursor: Any) -> str:
@@ -136,16 +147,19 @@ def sync(
     ] = False,
 ) -> None:
     """Pull what changed in the named source systems into the store."""
-    found = definitions()
+    found, broken = definitions(), broken_definitions()
     if all_sources:
-        names = list(found)
+        names = [*found, *broken]
     if not names:
         fail("name one or more sources, or give --all; `tongban sources` lists them")
-    unknown = [n for n in names if n not in found]
+    unknown = [n for n in names if n not in found and n not in broken]
     if unknown:
         fail(f"unknown sources {unknown}; known: {', '.join(found)}")
     store = ready_store()
-    summaries, failures = run_syncs(store, names, os.environ, found, full=full)
+    runnable = [n for n in names if n in found]
+    summaries, failures = run_syncs(store, runnable, os.environ, found, full=full)
+    # a broken definition is one broken source: the others ran
+    failures += [f"{n}: {broken[n]}" for n in names if n in broken]
     if summaries:
         print_summary(summaries, title="sync summary")
     for message in failures:
