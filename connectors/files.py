@@ -30,7 +30,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from connectors.base import Page, RawRecord
+from connectors.base import Page, RawRecord, check_source_fields
 from connectors.definition import FilesTransport
 from tongban.errors import EntryError, FatalError
 from tongban.text import RefusedRecord, file_encoding
@@ -56,8 +56,10 @@ class FilesConnector:
         *,
         record_id: str | None,
         secrets: Mapping[str, str],
+        source_fields: Mapping[str, str] | None = None,
     ):
         self.name, self.t = name, transport
+        self.source_fields = dict(source_fields or {})
         self.directory = Path(transport.directory)
 
     def close(self) -> None:
@@ -105,9 +107,9 @@ class FilesConnector:
         t = self.t
         batch: list[RawRecord] = []
         rows = (
-            _xlsx_rows(self.name, path, t.sheet)
+            _xlsx_rows(self.name, path, t.sheet, self.source_fields)
             if t.format == "xlsx"
-            else _csv_rows(self.name, path, t)
+            else _csv_rows(self.name, path, t, self.source_fields)
         )
         rows_seen = 0
         for line, row in rows:
@@ -127,7 +129,9 @@ class FilesConnector:
         yield Page(batch, _copy(state))
 
 
-def _csv_rows(source: str, path: Path, t: FilesTransport) -> Iterator[tuple[int, dict[str, Any]]]:
+def _csv_rows(
+    source: str, path: Path, t: FilesTransport, wanted: Mapping[str, str]
+) -> Iterator[tuple[int, dict[str, Any]]]:
     """``(physical line, row)`` of a CSV file read in the encoding that decodes it whole.
 
     A row with fewer or more cells than the header is handed on as a
@@ -148,6 +152,7 @@ def _csv_rows(source: str, path: Path, t: FilesTransport) -> Iterator[tuple[int,
                     f"{source}: {path.name} names the columns {twice} more than once in its"
                     " header; refused whole"
                 )
+            check_source_fields(source, wanted, names, f"the header of {path.name}")
             width = len(names)
             for cells in reader:
                 if not cells:
@@ -216,7 +221,9 @@ def _last_line(path: Path) -> int:
     return count + 1
 
 
-def _xlsx_rows(source: str, path: Path, sheet: str | None) -> Iterator[tuple[int, dict[str, Any]]]:
+def _xlsx_rows(
+    source: str, path: Path, sheet: str | None, wanted: Mapping[str, str]
+) -> Iterator[tuple[int, dict[str, Any]]]:
     """``(sheet row, row)`` of a workbook's sheet, read as a stream (bounded memory)."""
     from zipfile import BadZipFile
 
@@ -239,6 +246,7 @@ def _xlsx_rows(source: str, path: Path, sheet: str | None) -> Iterator[tuple[int
         if header is None:
             return
         names = [_cell(v) or f"column_{i}" for i, v in enumerate(header, start=1)]
+        check_source_fields(source, wanted, names, f"the header of {path.name}")
         width = len(names)
         for line, values in enumerate(cells, start=2):
             if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):

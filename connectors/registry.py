@@ -75,5 +75,9 @@ def open_connector(
     kwargs: dict[str, Any] = {"record_id": definition.record_id, "secrets": secrets}
     if cls is SoapConnector:
         kwargs["cache_dir"] = cache_dir
+    if cls in (SqlConnector, FilesConnector):  # systems whose own schema we can read
+        kwargs["source_fields"] = {
+            target: m.source for target, m in definition.fields().items() if m.source is not None
+        }
     connector: Connector = cls(definition.name, transport, **kwargs)
     return connector
