@@ -81,10 +81,13 @@ def check_source_fields(
     """Refuse a mapping that reads a field the system does not have (its table's columns,
     a file's header), naming the mapping key and the nearest real field name: a misspelt
     field would otherwise map to nothing, record after record."""
+    from connectors.transforms import field_path
+
     names = [str(f) for f in found]
     problems = []
     for target, field in wanted.items():
-        if field in found:
+        path = field_path(field)
+        if field in found or (path is not None and str(path[0]) in found):
             continue
         near = difflib.get_close_matches(field, names, n=1, cutoff=0.3)
         hint = f" (nearest: {near[0]!r})" if near else ""

@@ -51,3 +51,41 @@ def test_a_misspelt_column_of_a_front_end_db_is_refused_with_the_nearest(store, 
     assert stored_state(store) == before
     assert sync_source(store, definition("minzheng_marriage"),
                        env={"TONGBAN_MINZHENG_DB_URL": url}).status == "succeeded"  # fmt: skip
+
+
+def test_a_path_into_nested_and_repeated_records_maps_its_value(store):
+    """A REST record whose legal representative comes nested in a list of roles."""
+    import json
+
+    from fault_proxy import Hit, Reply
+    from kit import registry
+
+    def nest(hit: Hit) -> Reply | None:
+        if not hit.path.startswith("/api/v1/enterprises"):
+            return None
+        document = json.loads(hit.body)
+        for item in document["items"]:
+            item["roles"] = {"role": [{"kind": "法定代表人", "name": item.pop("lerep")}]}
+        return hit.reply(body=json.dumps(document, ensure_ascii=False).encode())
+
+    d = definition("scjg_enterprise")
+    mapping = {**d.mapping, "legal_rep_name": "roles.role[0].name"}
+    d = d.model_copy(update={"mapping": mapping})
+    with registry(nest) as env:
+        summary = sync_source(store, d, env=env)
+    assert (summary.read, summary.inserted) == (30, 30)
+    first = WORLD.enterprise(0)
+    assert store.get("enterprise", first.credit_code)["legal_rep_name"] == first.legal_rep_name
+
+
+def test_a_path_that_selects_many_values_is_refused_at_load(tmp_path):
+    from connectors import DefinitionError, load_definition
+    from connectors.definition import bundled_sources_dir
+
+    text = (bundled_sources_dir() / "scjg_enterprise.yaml").read_text("utf-8")
+    path = tmp_path / "scjg_enterprise.yaml"
+    path.write_text(text.replace("legal_rep_name: lerep", "legal_rep_name: roles[*].name"))
+    with pytest.raises(DefinitionError) as info:
+        load_definition(path)
+    assert "line 32: mapping.legal_rep_name:" in str(info.value)
+    assert "'roles[*].name' selects every item of a list" in str(info.value)
