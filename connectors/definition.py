@@ -135,8 +135,19 @@ class OffsetPagination(_Strict):
     limit: int = Field(500, ge=1)
 
 
+class LinkPagination(_Strict):
+    """Each page names the URL of the next in an HTTP ``Link`` header (``<url>;
+    rel="next"``, RFC 8288); the page without one is the last. The first request sends
+    ``limit``; the next URLs carry every parameter themselves."""
+
+    kind: Literal["link"]
+    limit_param: str = "limit"
+    limit: int = Field(500, ge=1)
+
+
 Pagination = Annotated[
-    CursorPagination | PagePagination | OffsetPagination, Field(discriminator="kind")
+    CursorPagination | PagePagination | OffsetPagination | LinkPagination,
+    Field(discriminator="kind"),
 ]
 
 

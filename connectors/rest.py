@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urljoin
 
 import msgspec
 import requests
@@ -32,6 +33,7 @@ from connectors.definition import (
     BearerAuth,
     CursorPagination,
     HmacAuth,
+    LinkPagination,
     OffsetPagination,
     PagePagination,
     RestTransport,
@@ -102,18 +104,20 @@ class RestConnector:
         self.session.headers["Accept"] = "application/json"
         self.session.auth = _auth(transport, secrets)
         self.url = transport.base_url.rstrip("/") + "/" + transport.path.lstrip("/")
+        self._next_link: str | None = None
 
     def close(self) -> None:
         self.session.close()
 
     # -- one call ---------------------------------------------------------------------
 
-    def _get(self, params: dict[str, Any]) -> Any:
+    def _get(self, params: dict[str, Any], url: str | None = None) -> Any:
         t = self.t
         try:
             response = self.session.get(
-                self.url, params=params, timeout=(t.timeout.connect, t.timeout.read), stream=True
-            )
+                url or self.url, params=params, timeout=(t.timeout.connect, t.timeout.read),
+                stream=True,
+            )  # fmt: skip
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise RetriableError(f"{self.name}: {type(exc).__name__} calling {self.url}") from exc
         try:
@@ -122,6 +126,8 @@ class RestConnector:
             response.close()  # an error body was read whole (back to the pool); else closed
             raise
         response.raw.release_conn()  # read whole: the connection goes back to the pool
+        link = response.links.get("next", {}).get("url")
+        self._next_link = urljoin(response.url, link) if link else None
         return document
 
     def _document(self, response: requests.Response) -> Any:
@@ -155,9 +161,9 @@ class RestConnector:
                 f"{self.name}: the response from {self.url} is not JSON: {exc}"
             ) from exc
 
-    def fetch(self, params: dict[str, Any]) -> Any:
+    def fetch(self, params: dict[str, Any], url: str | None = None) -> Any:
         return call_with_retries(
-            lambda: self._get(params), self.t.retry, what=f"{self.name} GET {self.t.path}"
+            lambda: self._get(params, url), self.t.retry, what=f"{self.name} GET {self.t.path}"
         )
 
     # -- pages ------------------------------------------------------------------------
@@ -179,7 +185,13 @@ class RestConnector:
             if t.incremental and state["since"]:
                 params[t.incremental.param] = state["since"]
             position = state["next"]
-            if isinstance(pg, CursorPagination):
+            url = None
+            if isinstance(pg, LinkPagination):
+                if first:
+                    params[pg.limit_param] = pg.limit
+                else:  # the next page's URL carries every parameter itself
+                    params, url = {}, position
+            elif isinstance(pg, CursorPagination):
                 params[pg.limit_param] = pg.limit
                 if not first:
                     params[pg.cursor_param] = position
@@ -189,7 +201,7 @@ class RestConnector:
             else:
                 params[pg.offset_param] = 0 if first else position
                 params[pg.limit_param] = pg.limit
-            document = self.fetch(params)
+            document = self.fetch(params, url)
             items = self._items(document)
             rid = self.record_id or ""
             records = [
@@ -243,6 +255,17 @@ class RestConnector:
     ) -> Any:
         if isinstance(pg, CursorPagination):
             return self._next_cursor(pg, document, n, seen)
+        if isinstance(pg, LinkPagination):
+            link = self._next_link
+            if link is None or n == 0:
+                return None  # no rel="next" link: the last page
+            if _cursor_key(link) in seen:
+                raise FatalError(
+                    f"{self.name}: GET {self.url} gave the next link {_short(link)} a second"
+                    " time in this pass; the system pages in a loop, stopping"
+                )
+            seen.add(_cursor_key(link))
+            return link
         if isinstance(pg, PagePagination):
             current = pg.first_page if first else position
             return current + 1 if n >= pg.size else None

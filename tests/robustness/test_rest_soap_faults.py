@@ -11,6 +11,7 @@ from fault_proxy import Hit, Reply
 from kit import QUICK, definition, population, registry, stored_state
 
 from connectors import sync_source
+from connectors.definition import LinkPagination
 from tongban.errors import FatalError
 
 
@@ -195,3 +196,32 @@ def test_a_wsdl_that_answers_503_then_200_is_retried_and_a_404_is_fatal(store):
         sync_source(store, d, env=env, full=True)
     assert "gongan_population: HTTP 404 fetching WSDL http://127.0.0.1:" in str(info.value)
     assert "/population?wsdl" in str(info.value)
+
+
+def _as_link_header(hit: Hit) -> Reply | None:
+    """The registry's cursor moved from the body into a ``Link: <...>; rel="next"``
+    header, as systems paging by next-URL answer."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit
+
+    if not hit.path.startswith("/api/v1/enterprises") or hit.status != 200:
+        return None
+    document = json.loads(hit.body)
+    cursor = document.pop("next_cursor")
+    headers = dict(hit.headers)
+    if cursor:
+        query = dict(parse_qsl(urlsplit(hit.path).query))
+        query["cursor"] = cursor
+        headers["Link"] = f'</api/v1/enterprises?{urlencode(query)}>; rel="next"'
+    return hit.reply(body=json.dumps(document).encode(), headers=headers)
+
+
+def test_link_header_paging_reads_every_page_once(store):
+    d = definition("scjg_enterprise", retry=QUICK)
+    link = LinkPagination(kind="link", limit=7)
+    d = d.model_copy(update={"transport": d.transport.model_copy(update={"pagination": link})})
+    with registry(_as_link_header) as env:
+        summary = sync_source(store, d, env=env)
+        again = sync_source(store, d, env=env)
+    assert (summary.read, summary.inserted, summary.pages) == (30, 30, 5)
+    assert store.count("enterprise") == 30
+    assert again.status == "succeeded" and again.inserted == 0
