@@ -257,12 +257,29 @@ class FieldMapping(_Strict):
     source: str | None = Field(None, alias="from", description="source field; None: constant")
     transforms: list[str | dict[str, Any]] = Field(default_factory=list)
     value: Any = Field(None, description="constant value when there is no source field")
+    fields: dict[str, str | FieldMapping] | None = Field(
+        None,
+        description="a structured value built from several source fields, each mapped as a"
+        " field is (a license's type-specific fields: 坐落, 用途, 面积)",
+    )
 
     @model_validator(mode="after")
     def _source_or_value(self) -> FieldMapping:
-        if self.source is None and self.value is None:
-            raise ValueError("give `from` (a source field) or `value` (a constant)")
+        given = [k for k in ("source", "value", "fields") if getattr(self, k) is not None]
+        if not given:
+            raise ValueError(
+                "give `from` (a source field), `value` (a constant) or `fields` (a structure)"
+            )
+        if self.fields is not None and (len(given) > 1 or self.transforms):
+            raise ValueError("`fields` builds a structure: give it alone, transforms inside")
         return self
+
+    def parts(self) -> dict[str, FieldMapping]:
+        """The mappings of a structure's fields."""
+        return {
+            name: FieldMapping.model_validate({"from": m}) if isinstance(m, str) else m
+            for name, m in (self.fields or {}).items()
+        }
 
 
 class Quality(_Strict):

@@ -76,8 +76,17 @@ def open_connector(
     if cls is SoapConnector:
         kwargs["cache_dir"] = cache_dir
     if cls in (SqlConnector, FilesConnector):  # systems whose own schema we can read
-        kwargs["source_fields"] = {
-            target: m.source for target, m in definition.fields().items() if m.source is not None
-        }
+        kwargs["source_fields"] = _source_fields(definition.fields())
     connector: Connector = cls(definition.name, transport, **kwargs)
     return connector
+
+
+def _source_fields(fields: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    """Mapping key to the source field it reads, a structure's fields included."""
+    found: dict[str, str] = {}
+    for target, m in fields.items():
+        if m.fields is not None:
+            found.update(_source_fields(m.parts(), f"{prefix}{target}."))
+        elif m.source is not None:
+            found[f"{prefix}{target}"] = m.source
+    return found

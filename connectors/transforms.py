@@ -362,7 +362,13 @@ class Mapper:
     """Turns a source record into canonical field names and values. A source field may
     be a path into nested records (:func:`field_path`)."""
 
-    def __init__(self, steps: list[tuple[str, str | None, Any, tuple[Fn, ...]]]):
+    def __init__(
+        self,
+        steps: list[tuple[str, str | None, Any, tuple[Fn, ...]]],
+        structures: dict[str, Mapper] | None = None,
+    ):
+        # targets built from several source fields, each by a mapper of its own
+        self._structures = structures or {}
         self._paths = {
             src: _getter(src) for _, src, _, _ in steps if src is not None and field_path(src)
         }
@@ -375,6 +381,13 @@ class Mapper:
         self._plain_sources = tuple(src for _, src in plain)
         self._transformed = [step for step in steps if step[1] is None or step[3]]
 
+    def renamed(self, cut: int) -> Mapper:
+        """This mapper with the first ``cut`` characters of each target dropped (the
+        fields of a structure are compiled as ``target.field``, so that a failing
+        transform names both)."""
+        steps = [(t[cut:], src, const, fns) for t, src, const, fns in self._steps]
+        return Mapper(steps, {t[cut:]: m for t, m in self._structures.items()})
+
     def _get(self, raw: Mapping[str, Any], source: str) -> Any:
         path = self._paths.get(source)
         return raw.get(source) if path is None else path(raw)
@@ -386,6 +399,8 @@ class Mapper:
             for fn in fns:
                 value = fn(value)
             out[target] = value
+        for target, part in self._structures.items():
+            out[target] = _structure(part(raw))
         return out
 
     def lenient(self, raw: Mapping[str, Any]) -> tuple[dict[str, Any], RecordError | None]:
@@ -403,6 +418,10 @@ class Mapper:
             value, error = _through(fns, get(source) if source is not None else constant)
             first = first or error
             out[target] = value
+        for target, part in self._structures.items():
+            value, error = part.lenient(raw)
+            first = first or error
+            out[target] = _structure(value)
         return out, first
 
     def columns(
@@ -422,6 +441,14 @@ class Mapper:
                 except RecordError:
                     values = self._each(fns, values, errors)
             out[target] = values
+        for target, part in self._structures.items():
+            built = []
+            for i, raw in enumerate(raws):
+                value, error = part.lenient(raw)
+                if error is not None:
+                    errors.setdefault(i, error)
+                built.append(_structure(value))
+            out[target] = built
         return out, errors
 
     def _sent_columns(self, raws: Sequence[Mapping[str, Any]]) -> dict[str, Sequence[Any]]:
@@ -448,6 +475,11 @@ class Mapper:
         return out
 
 
+def _structure(value: dict[str, Any]) -> dict[str, Any] | None:
+    """A built structure; None when every field of it is empty."""
+    return value if any(v is not None for v in value.values()) else None
+
+
 def _through(fns: tuple[Fn, ...], sent: Any) -> tuple[Any, RecordError | None]:
     """``sent`` through ``fns`` in order; on a RecordError, the value as sent and the error
     (lenient mapping: validation sees the value and names the rule)."""
@@ -472,7 +504,13 @@ def _column(fns: tuple[Fn, ...], values: list[Any]) -> list[Any]:
 def compile_mapping(fields: Mapping[str, FieldMapping]) -> Mapper:
     """Check every transform and bind its arguments once; raises ValueError on a bad one."""
     steps = []
+    structures: dict[str, Mapper] = {}
     for target, m in fields.items():
+        if m.fields is not None:
+            structures[target] = compile_mapping(
+                {f"{target}.{name}": part for name, part in m.parts().items()}
+            ).renamed(len(target) + 1)
+            continue
         if m.source is not None:
             try:
                 field_path(m.source)
@@ -480,4 +518,4 @@ def compile_mapping(fields: Mapping[str, FieldMapping]) -> Mapper:
                 raise ValueError(f"{target}: from: {exc}") from None
         fns = tuple(_compile_one(target, t) for t in m.transforms)
         steps.append((target, m.source, m.value, fns))
-    return Mapper(steps)
+    return Mapper(steps, structures)

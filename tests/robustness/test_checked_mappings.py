@@ -89,3 +89,30 @@ def test_a_path_that_selects_many_values_is_refused_at_load(tmp_path):
         load_definition(path)
     assert "line 32: mapping.legal_rep_name:" in str(info.value)
     assert "'roles[*].name' selects every item of a list" in str(info.value)
+
+
+def test_a_structured_target_is_built_from_several_source_fields():
+    """A license's type-specific fields (坐落, 用途, 面积) from three source columns, each
+    with its own transforms; a bad value names the structure's field."""
+    from decimal import Decimal
+
+    from connectors import compile_mapping
+    from connectors.definition import FieldMapping
+
+    fields = FieldMapping.model_validate({"fields": {
+        "坐落": {"from": "zl", "transforms": ["clean"]},
+        "用途": "yt",
+        "面积": {"from": "mj", "transforms": ["decimal"]},
+    }})  # fmt: skip
+    mapper = compile_mapping({"license_number": FieldMapping.model_validate({"from": "bh"}),
+                              "fields": fields})  # fmt: skip
+    raw = {"bh": "X1", "zl": " 朝阳区  建国路1号 ", "yt": "住宅", "mj": "89.50"}
+    assert mapper(raw) == {
+        "license_number": "X1",
+        "fields": {"坐落": "朝阳区 建国路1号", "用途": "住宅", "面积": Decimal("89.50")},
+    }
+    _, error = mapper.lenient({**raw, "mj": "八十"})
+    assert error is not None and error.rule == "fields.面积.format"
+    assert mapper({"bh": "X2"}) == {"license_number": "X2", "fields": None}
+    with pytest.raises(ValueError, match="give it alone"):
+        FieldMapping.model_validate({"from": "x", "fields": {"a": "b"}})
