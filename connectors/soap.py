@@ -33,7 +33,7 @@ from zeep.exceptions import Fault, TransportError
 from zeep.helpers import serialize_object
 from zeep.wsse.username import UsernameToken
 
-from connectors.base import Page, call_with_retries
+from connectors.base import Page, call_with_retries, check_source_fields
 from connectors.definition import SoapTransport
 from connectors.rest import dig
 from tongban.errors import FatalError, RetriableError
@@ -156,8 +156,10 @@ class SoapConnector:
         record_id: str | None,
         secrets: Mapping[str, str],
         cache_dir: Path | None = None,
+        source_fields: Mapping[str, str] | None = None,
     ):
         self.name, self.t, self.record_id = name, transport, record_id
+        self.source_fields = dict(source_fields or {})
         self._session = requests.Session()
         self._cache = _WsdlCache(cache_dir / "wsdl" if cache_dir is not None else None)
         self._zeep_transport = _StatusTransport(
@@ -173,6 +175,7 @@ class SoapConnector:
             else None
         )
         self._service: Any = None
+        self._client: Any = None
 
     def close(self) -> None:
         self._session.close()
@@ -196,6 +199,7 @@ class SoapConnector:
                 self._cache.drop()
                 raise
             self._cache.keep()
+            self._check_mapping(self._client)  # a usable WSDL: kept, whatever this says
             return service
 
     def _bind(self) -> Any:
@@ -234,7 +238,27 @@ class SoapConnector:
             raise FatalError(
                 f"{self.name}: the WSDL {wsdl} has no operation {self.t.operation!r}"
             ) from None
+        self._client = client
         return service
+
+    def _check_mapping(self, client: Any) -> None:
+        """Refuse a mapping that reads a field the WSDL's record type does not have, naming
+        the nearest real one. Types zeep cannot walk (xsd:any, choices) are not checked."""
+        if not self.source_fields:
+            return
+        try:
+            binding = client.service._binding
+            element = binding._operations[self.t.operation].output.body
+            kind = element.type
+            for step in self.t.records_path.split("."):
+                kind = dict(kind.elements)[step].type
+            names = [name for name, _ in kind.elements]
+        except (AttributeError, KeyError, TypeError, ValueError):
+            return
+        check_source_fields(
+            self.name, self.source_fields, names,
+            f"the WSDL's {self.t.records_path.split('.')[-1]} records",
+        )  # fmt: skip
 
     def _call(self, params: dict[str, Any]) -> Any:
         if self._service is None:

@@ -116,3 +116,17 @@ def test_a_structured_target_is_built_from_several_source_fields():
     assert mapper({"bh": "X2"}) == {"license_number": "X2", "fields": None}
     with pytest.raises(ValueError, match="give it alone"):
         FieldMapping.model_validate({"from": "x", "fields": {"a": "b"}})
+
+
+def test_a_misspelt_field_of_a_soap_record_is_refused_with_the_nearest(store):
+    from kit import population
+
+    before = stored_state(store)
+    d = _misspelt("gongan_population", "birth_date", "csrqq")
+    with population() as env, pytest.raises(FatalError) as info:
+        sync_source(store, d, env=env)
+    assert str(info.value) == (
+        "gongan_population: mapping.birth_date: source field 'csrqq' is not in the WSDL's"
+        " person records (nearest: 'csrq')"
+    )
+    assert stored_state(store) == before
