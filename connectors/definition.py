@@ -172,6 +172,15 @@ class RestTransport(_Strict):
     retry: Retry = Field(default=Retry())
 
 
+class SoapContinuation(_Strict):
+    """Paging by an opaque continuation token each response carries: the request sends
+    the last one back in ``param``; the response names the next at ``next_path`` (a page
+    without one is the last). The page number is then not sent."""
+
+    param: str
+    next_path: str
+
+
 class SoapTransport(_Strict):
     kind: Literal["soap"]
     wsdl: str
@@ -182,7 +191,7 @@ class SoapTransport(_Strict):
     records_path: str = Field(..., description="dotted path to the records in the response")
     total_path: str | None = Field(None, description="dotted path to the total count")
     since_param: str
-    page_param: str
+    page_param: str | None = Field(None, description="page number; or give continuation")
     size_param: str
     page_size: int = Field(500, ge=1)
     first_page: int = 1
@@ -190,9 +199,16 @@ class SoapTransport(_Strict):
     initial_since: str = Field(
         "1970-01-01T00:00:00+08:00", description="change time the very first pass asks from"
     )
+    continuation: SoapContinuation | None = None
     auth: WsseAuth | None = None
     timeout: Timeouts = Field(default=Timeouts())
     retry: Retry = Field(default=Retry())
+
+    @model_validator(mode="after")
+    def _one_way_to_page(self) -> SoapTransport:
+        if (self.page_param is None) == (self.continuation is None):
+            raise ValueError("page by number (page_param) or by token (continuation), one of them")
+        return self
 
 
 class SqlTransport(_Strict):

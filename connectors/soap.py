@@ -288,6 +288,9 @@ class SoapConnector:
             ) from exc
 
     def pages(self, cursor: Any) -> Iterator[Page]:
+        if self.t.continuation is not None:
+            yield from self._token_pages(cursor)
+            return
         t = self.t
         state = dict(cursor or {})
         if state.get("next") is None:
@@ -295,41 +298,82 @@ class SoapConnector:
             state = {"since": since, "next": t.first_page, "high_water": state.get("high_water")}
         while True:
             page_no = state["next"]
+            assert t.page_param is not None  # or continuation (the model checks one is set)
             params = {
                 t.since_param: datetime.fromisoformat(state["since"]),
                 t.page_param: page_no,
                 t.size_param: t.page_size,
             }
-            response = _plain(
-                serialize_object(
-                    call_with_retries(
-                        partial(self._call, params), t.retry, what=f"{self.name} {t.operation}"
-                    ),
-                    dict,
-                )
-            )
-            items = dig(response, t.records_path) or []
-            if isinstance(items, Mapping):
-                items = [items]
-            high = state["high_water"]
-            records = []
-            for item in items:
-                ident = item.get(self.record_id)
-                records.append((None if ident is None else str(ident), item))
-                changed = _iso(item.get(t.change_field))
-                if changed and (high is None or _later(changed, high)):
-                    high = changed
+            response = self._page(params)
+            records, high, n = self._records(response, state["high_water"])
             if t.total_path is not None:
                 total = dig(response, t.total_path)
                 seen = (page_no - t.first_page + 1) * t.page_size
-                more = total is not None and seen < int(total) and len(items) > 0
+                more = total is not None and seen < int(total) and n > 0
             else:
-                more = len(items) >= t.page_size
+                more = n >= t.page_size
             state = {"since": state["since"], "next": page_no + 1 if more else None,
                      "high_water": high}  # fmt: skip
             yield Page(records, dict(state))
             if not more:
                 return
+
+    def _token_pages(self, cursor: Any) -> Iterator[Page]:
+        """Pages by the continuation token each response carries (``next`` in the cursor
+        is the token of the next page; None starts a pass). A page without a token is the
+        last; a token given twice in a pass stops the run."""
+        t = self.t
+        token_of = t.continuation
+        assert token_of is not None
+        state = dict(cursor or {})
+        if state.get("next") is None:
+            since = state.get("high_water") or t.initial_since
+            state = {"since": since, "next": None, "high_water": state.get("high_water")}
+        seen = {state["next"]} if state["next"] else set()
+        while True:
+            params: dict[str, Any] = {
+                t.since_param: datetime.fromisoformat(state["since"]),
+                t.size_param: t.page_size,
+            }
+            if state["next"]:
+                params[token_of.param] = state["next"]
+            response = self._page(params)
+            records, high, n = self._records(response, state["high_water"])
+            token = dig(response, token_of.next_path)
+            token = None if token in (None, "") or n == 0 else str(token)
+            if token is not None and token in seen:
+                raise FatalError(
+                    f"{self.name}: {t.operation} gave the continuation token {token[:40]!r} a"
+                    " second time in this pass; the system pages in a loop, stopping"
+                )
+            if token is not None:
+                seen.add(token)
+            state = {"since": state["since"], "next": token, "high_water": high}
+            yield Page(records, dict(state))
+            if token is None:
+                return
+
+    def _page(self, params: dict[str, Any]) -> Any:
+        t = self.t
+        answer = call_with_retries(
+            partial(self._call, params), t.retry, what=f"{self.name} {t.operation}"
+        )
+        return _plain(serialize_object(answer, dict))
+
+    def _records(self, response: Any, high: str | None) -> tuple[list[Any], str | None, int]:
+        """The page's records with their ids, the latest change time seen, the count."""
+        t = self.t
+        items = dig(response, t.records_path) or []
+        if isinstance(items, Mapping):
+            items = [items]
+        records = []
+        for item in items:
+            ident = item.get(self.record_id)
+            records.append((None if ident is None else str(ident), item))
+            changed = _iso(item.get(t.change_field))
+            if changed and (high is None or _later(changed, high)):
+                high = changed
+        return records, high, len(items)
 
 
 def _later(a: str, b: str) -> bool:

@@ -225,3 +225,45 @@ def test_link_header_paging_reads_every_page_once(store):
     assert (summary.read, summary.inserted, summary.pages) == (30, 30, 5)
     assert store.count("enterprise") == 30
     assert again.status == "succeeded" and again.inserted == 0
+
+
+def test_soap_continuation_token_paging_reads_every_page_once(store):
+    from connectors.definition import SoapContinuation
+
+    d = definition("gongan_population", page_size=7, retry=QUICK)
+    token = SoapContinuation(param="continuation", next_path="nextContinuation")
+    d = d.model_copy(update={"transport": d.transport.model_copy(
+        update={"page_param": None, "continuation": token})})  # fmt: skip
+    with population() as env:
+        summary = sync_source(store, d, env=env)
+        assert (summary.read, summary.inserted, summary.pages) == (60, 60, 9)
+        assert store.cursor("gongan_population")["next"] is None
+        again = sync_source(store, d, env=env)
+    assert again.status == "succeeded" and (again.inserted, again.updated) == (0, 0)
+
+
+def test_soap_a_continuation_token_given_twice_stops_the_run(store):
+    from connectors.definition import SoapContinuation
+
+    first: dict[str, bytes] = {}
+
+    def same_token(hit: Hit) -> Reply | None:
+        if hit.method != "POST":
+            return None
+        import re
+
+        found = re.search(rb"<tns:nextContinuation>([^<]+)<", hit.body)
+        if found and "t" not in first:
+            first["t"] = found.group(1)
+        elif found:
+            return hit.reply(body=hit.body.replace(found.group(1), first["t"]))
+        return None
+
+    d = definition("gongan_population", page_size=7, retry=QUICK)
+    token = SoapContinuation(param="continuation", next_path="nextContinuation")
+    d = d.model_copy(update={"transport": d.transport.model_copy(
+        update={"page_param": None, "continuation": token})})  # fmt: skip
+    with population(same_token) as env, pytest.raises(FatalError, match="a second time"):
+        sync_source(store, d, env=env, validate=False)
+    [run] = store.runs(source="gongan_population")
+    assert run["status"] == "failed"
