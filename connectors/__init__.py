@@ -12,8 +12,10 @@ from connectors.base import Connector, Page, call_with_retries
 from connectors.definition import (
     DefinitionError,
     SourceDefinition,
+    SourceSet,
     load_definition,
     load_definitions,
+    load_sources,
 )
 from connectors.registry import CONNECTORS, open_connector
 from connectors.sync import sync_source
@@ -26,10 +28,12 @@ __all__ = [
     "DefinitionError",
     "Page",
     "SourceDefinition",
+    "SourceSet",
     "call_with_retries",
     "compile_mapping",
     "load_definition",
     "load_definitions",
+    "load_sources",
     "open_connector",
     "sync_source",
 ]

@@ -16,6 +16,8 @@ import multiprocessing
 import os
 import pickle
 import queue
+import threading
+import time
 from collections.abc import Iterator, Mapping
 from multiprocessing.context import BaseContext
 from pathlib import Path
@@ -57,6 +59,14 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _watch(parent: int) -> None:
+    """End this process as soon as the syncing process is gone (killed, say), even while
+    it waits on the network: a worker never outlives its sync."""
+    while _alive(parent):
+        time.sleep(1.0)
+    os._exit(0)
+
+
 def _put(out: Any, item: Any, parent: int) -> bool:
     while True:
         try:
@@ -87,6 +97,7 @@ def _run(
 ) -> None:
     gc_relaxed = fewer_collections()
     gc_relaxed.__enter__()  # a process of its own: no need to restore anything
+    threading.Thread(target=_watch, args=(parent,), name="parent-watch", daemon=True).start()
     try:
         connector = open_connector(definition, env=env, cache_dir=cache_dir)
         mapper = compile_mapping(definition.fields())

@@ -8,17 +8,18 @@ stored page.
 
 from __future__ import annotations
 
+import difflib
 import logging
 import random
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from connectors.definition import Retry
-from tongban.errors import RetriableError
+from tongban.errors import FatalError, RetriableError
 
-__all__ = ["Connector", "Page", "RawRecord", "call_with_retries"]
+__all__ = ["Connector", "Page", "RawRecord", "call_with_retries", "check_source_fields"]
 
 log = logging.getLogger(__name__)
 
@@ -72,3 +73,24 @@ def call_with_retries(
             sleep(wait)
             delay = min(delay * 2, retry.max_backoff)
     raise AssertionError("unreachable")
+
+
+def check_source_fields(
+    source: str, wanted: Mapping[str, str], found: Collection[str], where: str
+) -> None:
+    """Refuse a mapping that reads a field the system does not have (its table's columns,
+    a file's header), naming the mapping key and the nearest real field name: a misspelt
+    field would otherwise map to nothing, record after record."""
+    from connectors.transforms import field_path
+
+    names = [str(f) for f in found]
+    problems = []
+    for target, field in wanted.items():
+        path = field_path(field)
+        if field in found or (path is not None and str(path[0]) in found):
+            continue
+        near = difflib.get_close_matches(field, names, n=1, cutoff=0.3)
+        hint = f" (nearest: {near[0]!r})" if near else ""
+        problems.append(f"mapping.{target}: source field {field!r} is not in {where}{hint}")
+    if problems:
+        raise FatalError(f"{source}: {'; '.join(problems)}")

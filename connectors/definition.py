@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -29,9 +30,11 @@ from tongban.errors import FatalError
 __all__ = [
     "DefinitionError",
     "SourceDefinition",
+    "SourceSet",
     "bundled_sources_dir",
     "load_definition",
     "load_definitions",
+    "load_sources",
     "resolve_env",
 ]
 
@@ -100,11 +103,21 @@ RestAuth = Annotated[NoAuth | BearerAuth | ApiKeyAuth | HmacAuth, Field(discrimi
 
 
 class CursorPagination(_Strict):
+    """Each page names the cursor of the next (at ``next_cursor_path``).
+
+    A page without it ends the pass only when it is the last page by ``last_page``:
+    ``null_cursor`` (the page gives the cursor field as null or empty), ``empty`` (the page
+    has no records), ``short`` (fewer records than ``limit``) or ``has_more`` (the value at
+    ``has_more_path`` is false). Any other page without a cursor, or a cursor the pass has
+    seen before, stops the run with an error instead of ending it early or looping."""
+
     kind: Literal["cursor"]
     cursor_param: str = "cursor"
     next_cursor_path: str = "next_cursor"
     limit_param: str = "limit"
     limit: int = Field(500, ge=1)
+    last_page: Literal["null_cursor", "empty", "short", "has_more"] = "null_cursor"
+    has_more_path: str = "has_more"
 
 
 class PagePagination(_Strict):
@@ -122,8 +135,19 @@ class OffsetPagination(_Strict):
     limit: int = Field(500, ge=1)
 
 
+class LinkPagination(_Strict):
+    """Each page names the URL of the next in an HTTP ``Link`` header (``<url>;
+    rel="next"``, RFC 8288); the page without one is the last. The first request sends
+    ``limit``; the next URLs carry every parameter themselves."""
+
+    kind: Literal["link"]
+    limit_param: str = "limit"
+    limit: int = Field(500, ge=1)
+
+
 Pagination = Annotated[
-    CursorPagination | PagePagination | OffsetPagination, Field(discriminator="kind")
+    CursorPagination | PagePagination | OffsetPagination | LinkPagination,
+    Field(discriminator="kind"),
 ]
 
 
@@ -148,6 +172,15 @@ class RestTransport(_Strict):
     retry: Retry = Field(default=Retry())
 
 
+class SoapContinuation(_Strict):
+    """Paging by an opaque continuation token each response carries: the request sends
+    the last one back in ``param``; the response names the next at ``next_path`` (a page
+    without one is the last). The page number is then not sent."""
+
+    param: str
+    next_path: str
+
+
 class SoapTransport(_Strict):
     kind: Literal["soap"]
     wsdl: str
@@ -158,7 +191,7 @@ class SoapTransport(_Strict):
     records_path: str = Field(..., description="dotted path to the records in the response")
     total_path: str | None = Field(None, description="dotted path to the total count")
     since_param: str
-    page_param: str
+    page_param: str | None = Field(None, description="page number; or give continuation")
     size_param: str
     page_size: int = Field(500, ge=1)
     first_page: int = 1
@@ -166,9 +199,16 @@ class SoapTransport(_Strict):
     initial_since: str = Field(
         "1970-01-01T00:00:00+08:00", description="change time the very first pass asks from"
     )
+    continuation: SoapContinuation | None = None
     auth: WsseAuth | None = None
     timeout: Timeouts = Field(default=Timeouts())
     retry: Retry = Field(default=Retry())
+
+    @model_validator(mode="after")
+    def _one_way_to_page(self) -> SoapTransport:
+        if (self.page_param is None) == (self.continuation is None):
+            raise ValueError("page by number (page_param) or by token (continuation), one of them")
+        return self
 
 
 class SqlTransport(_Strict):
@@ -188,7 +228,11 @@ class FilesTransport(_Strict):
     directory: str
     pattern: str = "*.csv"
     format: Literal["csv", "xlsx"] = "csv"
-    encoding: str = "utf-8"  # of a CSV file (an XLSX file carries its own)
+    encoding: str | list[str] = Field(
+        "utf-8",
+        description="of a CSV file (an XLSX file carries its own); a list is tried in order,"
+        " and a file none of them decodes is refused whole",
+    )
     delimiter: str = ","
     sheet: str | None = None  # of an XLSX workbook; None: its first sheet
     page_size: int = Field(1000, ge=1)
@@ -201,14 +245,21 @@ class FilesTransport(_Strict):
 
     @field_validator("encoding")
     @classmethod
-    def _known_encoding(cls, value: str) -> str:
+    def _known_encoding(cls, value: str | list[str]) -> str | list[str]:
         import codecs
 
-        try:
-            codecs.lookup(value)
-        except LookupError:
-            raise ValueError(f"unknown encoding {value!r}") from None
+        for name in [value] if isinstance(value, str) else value:
+            try:
+                codecs.lookup(name)
+            except LookupError:
+                raise ValueError(f"unknown encoding {name!r}") from None
+        if not value:
+            raise ValueError("give at least one encoding")
         return value
+
+    @property
+    def encodings(self) -> list[str]:
+        return [self.encoding] if isinstance(self.encoding, str) else list(self.encoding)
 
 
 Transport = Annotated[
@@ -222,12 +273,29 @@ class FieldMapping(_Strict):
     source: str | None = Field(None, alias="from", description="source field; None: constant")
     transforms: list[str | dict[str, Any]] = Field(default_factory=list)
     value: Any = Field(None, description="constant value when there is no source field")
+    fields: dict[str, str | FieldMapping] | None = Field(
+        None,
+        description="a structured value built from several source fields, each mapped as a"
+        " field is (a license's type-specific fields: 坐落, 用途, 面积)",
+    )
 
     @model_validator(mode="after")
     def _source_or_value(self) -> FieldMapping:
-        if self.source is None and self.value is None:
-            raise ValueError("give `from` (a source field) or `value` (a constant)")
+        given = [k for k in ("source", "value", "fields") if getattr(self, k) is not None]
+        if not given:
+            raise ValueError(
+                "give `from` (a source field), `value` (a constant) or `fields` (a structure)"
+            )
+        if self.fields is not None and (len(given) > 1 or self.transforms):
+            raise ValueError("`fields` builds a structure: give it alone, transforms inside")
         return self
+
+    def parts(self) -> dict[str, FieldMapping]:
+        """The mappings of a structure's fields."""
+        return {
+            name: FieldMapping.model_validate({"from": m}) if isinstance(m, str) else m
+            for name, m in (self.fields or {}).items()
+        }
 
 
 class Quality(_Strict):
@@ -312,34 +380,133 @@ def bundled_sources_dir() -> Path:
     return Path(str(resources.files("connectors").joinpath("sources")))
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key given twice in one mapping (where the plain
+    loader lets the last one win silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.setdefault(key, key_node.start_mark.line + 1)
+            except TypeError:
+                continue  # an unhashable key: the constructor says so below
+            if first != key_node.start_mark.line + 1:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} given twice (first on line {first})",
+                    key_node.start_mark,
+                )  # fmt: skip
+        return super().construct_mapping(node, deep=deep)
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """A YAML error as ``line N: what``, on one line."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    what = f"{context}, {problem}" if context and problem != context else problem
+    return where + " ".join(str(what).split())
+
+
+def _line_of(root: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
+    """The line of the deepest node of ``root`` along a validation error's path."""
+    node, line = root, None
+    for step in loc:
+        if isinstance(node, yaml.MappingNode):
+            found = next((v for k, v in node.value if k.value == str(step)), None)
+            if found is None:
+                break
+            line, node = found.start_mark.line + 1, found
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int):
+            if step >= len(node.value):
+                break
+            node = node.value[step]
+            line = node.start_mark.line + 1
+        else:
+            continue  # a step of pydantic's own (a union member's tag): same node
+    return line
+
+
 def load_definition(path: Path) -> SourceDefinition:
-    """Read and check one YAML definition; a bad one raises :class:`DefinitionError`."""
+    """Read and check one YAML definition; a bad one raises :class:`DefinitionError`
+    naming the file, the line and the key, on one line."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise DefinitionError(f"{path}: cannot read source definition: {exc}") from None
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DefinitionError(f"{path}: cannot read source definition: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DefinitionError(
+            f"{path}: line {line}: not UTF-8 (byte {exc.start}: {exc.reason}); a source"
+            " definition is UTF-8 text"
+        ) from None
+    try:
+        data = yaml.load(text, Loader=_StrictLoader)
+    except yaml.YAMLError as exc:
+        raise DefinitionError(f"{path}: {_yaml_problem(exc)}") from None
     if not isinstance(data, dict):
         raise DefinitionError(f"{path}: a source definition is a mapping of keys")
     try:
         definition = SourceDefinition.model_validate({**data, "path": path})
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}"
-            for err in exc.errors()
-        )
-        raise DefinitionError(f"{path}: {problems}") from None
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        problems = []
+        mapping = data.get("mapping")
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            target = str(err.get("msg", "")).removeprefix("Value error, ").split(":", 1)[0]
+            if not loc and isinstance(mapping, dict) and target in mapping:
+                loc = ("mapping", target)  # a mapping entry's own check (a bad transform)
+            key = ".".join(str(p) for p in loc) or "(top)"
+            found = _line_of(root, loc)
+            at = f"line {found}: " if found is not None else ""
+            problems.append(f"{at}{key}: {' '.join(err['msg'].split())}")
+        raise DefinitionError(f"{path}: {'; '.join(problems)}") from None
     if definition.name != path.stem:
         raise DefinitionError(f"{path}: name {definition.name!r} must match the file name")
     return definition
 
 
-def load_definitions(*directories: Path | None) -> dict[str, SourceDefinition]:
-    """Definitions from the bundled directory, then each given directory (later wins)."""
+@dataclass(frozen=True)
+class SourceSet:
+    """The definitions that loaded, by name, and the files that did not (each a
+    :class:`DefinitionError` naming the file, the line and the key). A broken file is
+    one broken source: the others stay usable."""
+
+    definitions: dict[str, SourceDefinition]
+    problems: dict[str, DefinitionError]  # by source name (the file's stem)
+
+
+def load_sources(*directories: Path | None) -> SourceSet:
+    """Definitions from the bundled directory, then each given directory (later wins),
+    skipping the files that fail to load. A broken file that would replace a bundled
+    definition of its name leaves that source broken, not quietly the bundled one."""
     found: dict[str, SourceDefinition] = {}
+    problems: dict[str, DefinitionError] = {}
     for directory in (bundled_sources_dir(), *directories):
         if directory is None or not directory.is_dir():
             continue
         for path in sorted(directory.glob("*.yaml")):
-            definition = load_definition(path)
+            try:
+                definition = load_definition(path)
+            except DefinitionError as exc:
+                found.pop(path.stem, None)
+                problems[path.stem] = exc
+                continue
+            problems.pop(definition.name, None)
             found[definition.name] = definition
-    return found
+    return SourceSet(found, problems)
+
+
+def load_definitions(*directories: Path | None) -> dict[str, SourceDefinition]:
+    """Definitions from the bundled directory, then each given directory (later wins);
+    the first file that fails to load raises its :class:`DefinitionError`
+    (:func:`load_sources` skips it instead)."""
+    sources = load_sources(*directories)
+    if sources.problems:
+        raise next(iter(sources.problems.values()))
+    return sources.definitions

@@ -75,5 +75,18 @@ def open_connector(
     kwargs: dict[str, Any] = {"record_id": definition.record_id, "secrets": secrets}
     if cls is SoapConnector:
         kwargs["cache_dir"] = cache_dir
+    if cls in (SqlConnector, FilesConnector, SoapConnector):  # schemas we can read
+        kwargs["source_fields"] = _source_fields(definition.fields())
     connector: Connector = cls(definition.name, transport, **kwargs)
     return connector
+
+
+def _source_fields(fields: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    """Mapping key to the source field it reads, a structure's fields included."""
+    found: dict[str, str] = {}
+    for target, m in fields.items():
+        if m.fields is not None:
+            found.update(_source_fields(m.parts(), f"{prefix}{target}."))
+        elif m.source is not None:
+            found[f"{prefix}{target}"] = m.source
+    return found

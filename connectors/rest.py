@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urljoin
 
 import msgspec
 import requests
@@ -32,6 +33,7 @@ from connectors.definition import (
     BearerAuth,
     CursorPagination,
     HmacAuth,
+    LinkPagination,
     OffsetPagination,
     PagePagination,
     RestTransport,
@@ -102,18 +104,20 @@ class RestConnector:
         self.session.headers["Accept"] = "application/json"
         self.session.auth = _auth(transport, secrets)
         self.url = transport.base_url.rstrip("/") + "/" + transport.path.lstrip("/")
+        self._next_link: str | None = None
 
     def close(self) -> None:
         self.session.close()
 
     # -- one call ---------------------------------------------------------------------
 
-    def _get(self, params: dict[str, Any]) -> Any:
+    def _get(self, params: dict[str, Any], url: str | None = None) -> Any:
         t = self.t
         try:
             response = self.session.get(
-                self.url, params=params, timeout=(t.timeout.connect, t.timeout.read), stream=True
-            )
+                url or self.url, params=params, timeout=(t.timeout.connect, t.timeout.read),
+                stream=True,
+            )  # fmt: skip
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise RetriableError(f"{self.name}: {type(exc).__name__} calling {self.url}") from exc
         try:
@@ -122,6 +126,8 @@ class RestConnector:
             response.close()  # an error body was read whole (back to the pool); else closed
             raise
         response.raw.release_conn()  # read whole: the connection goes back to the pool
+        link = response.links.get("next", {}).get("url")
+        self._next_link = urljoin(response.url, link) if link else None
         return document
 
     def _document(self, response: requests.Response) -> Any:
@@ -147,11 +153,17 @@ class RestConnector:
         try:
             return _decode(body)
         except (ValueError, msgspec.DecodeError) as exc:
-            raise RetriableError(f"{self.name}: response is not JSON: {exc}") from exc
+            try:  # JSON that msgspec refuses and Python reads: a lone surrogate (\ud800)
+                return json.loads(body)
+            except ValueError:
+                pass
+            raise RetriableError(
+                f"{self.name}: the response from {self.url} is not JSON: {exc}"
+            ) from exc
 
-    def fetch(self, params: dict[str, Any]) -> Any:
+    def fetch(self, params: dict[str, Any], url: str | None = None) -> Any:
         return call_with_retries(
-            lambda: self._get(params), self.t.retry, what=f"{self.name} GET {self.t.path}"
+            lambda: self._get(params, url), self.t.retry, what=f"{self.name} GET {self.t.path}"
         )
 
     # -- pages ------------------------------------------------------------------------
@@ -165,12 +177,21 @@ class RestConnector:
         else:
             first = False
         t, pg = self.t, self.t.pagination
+        seen: set[str] = set()  # cursors this pass was given, to stop a loop
+        if not first:
+            seen.add(_cursor_key(state["next"]))
         while True:
             params: dict[str, Any] = dict(t.params)
             if t.incremental and state["since"]:
                 params[t.incremental.param] = state["since"]
             position = state["next"]
-            if isinstance(pg, CursorPagination):
+            url = None
+            if isinstance(pg, LinkPagination):
+                if first:
+                    params[pg.limit_param] = pg.limit
+                else:  # the next page's URL carries every parameter itself
+                    params, url = {}, position
+            elif isinstance(pg, CursorPagination):
                 params[pg.limit_param] = pg.limit
                 if not first:
                     params[pg.cursor_param] = position
@@ -180,15 +201,9 @@ class RestConnector:
             else:
                 params[pg.offset_param] = 0 if first else position
                 params[pg.limit_param] = pg.limit
-            document = self.fetch(params)
-            items = dig(document, t.records_path)
-            if items is None:
-                items = []
-            if not isinstance(items, list):
-                raise FatalError(
-                    f"{self.name}: {t.records_path!r} in the response is not a list of records"
-                )
-            rid = self.record_id
+            document = self.fetch(params, url)
+            items = self._items(document)
+            rid = self.record_id or ""
             records = [
                 (None if (ident := item.get(rid)) is None else str(ident), item) for item in items
             ]
@@ -196,17 +211,61 @@ class RestConnector:
             if t.incremental:
                 change = t.incremental.field
                 high = _latest(high, {item.get(change) for item in items})
-            nxt = self._next(pg, document, position, first, len(items))
+            nxt = self._next(pg, document, position, first, len(items), seen)
             state = {"since": state["since"], "next": nxt, "high_water": high}
             yield Page(records, dict(state))
             if nxt is None:
                 return
             first = False
 
-    def _next(self, pg: Any, document: Any, position: Any, first: bool, n: int) -> Any:
+    def _items(self, document: Any) -> list[Mapping[str, Any]]:
+        """The page's records, or :class:`FatalError` naming the URL and what came."""
+        path = self.t.records_path
+        if path:
+            if not isinstance(document, Mapping):
+                raise FatalError(
+                    f"{self.name}: GET {self.url} answered {_kind(document)}, not a JSON object"
+                    f" holding {path!r}"
+                )
+            found, items = _lookup(document, path)
+            if not found:
+                raise FatalError(
+                    f"{self.name}: GET {self.url} answered an object without {path!r}"
+                    f" (its keys: {', '.join(map(str, document)) or 'none'})"
+                )
+        else:
+            items = document
+        if items is None:
+            return []
+        if not isinstance(items, list):
+            raise FatalError(
+                f"{self.name}: GET {self.url}: {path or 'the body'} is {_kind(items)},"
+                " not a list of records"
+            )
+        for i, item in enumerate(items):
+            if not isinstance(item, Mapping):
+                raise FatalError(
+                    f"{self.name}: GET {self.url}: record {i} of the page is {_kind(item)},"
+                    " not a JSON object"
+                )
+        return items
+
+    def _next(
+        self, pg: Any, document: Any, position: Any, first: bool, n: int, seen: set[str]
+    ) -> Any:
         if isinstance(pg, CursorPagination):
-            value = dig(document, pg.next_cursor_path)
-            return value if value not in ("", None) and n else None
+            return self._next_cursor(pg, document, n, seen)
+        if isinstance(pg, LinkPagination):
+            link = self._next_link
+            if link is None or n == 0:
+                return None  # no rel="next" link: the last page
+            if _cursor_key(link) in seen:
+                raise FatalError(
+                    f"{self.name}: GET {self.url} gave the next link {_short(link)} a second"
+                    " time in this pass; the system pages in a loop, stopping"
+                )
+            seen.add(_cursor_key(link))
+            return link
         if isinstance(pg, PagePagination):
             current = pg.first_page if first else position
             return current + 1 if n >= pg.size else None
@@ -214,12 +273,87 @@ class RestConnector:
         current = 0 if first else position
         return current + n if n >= pg.limit else None
 
+    def _next_cursor(self, pg: CursorPagination, document: Any, n: int, seen: set[str]) -> Any:
+        """The cursor of the next page; None after the last page by the definition's rule.
+        A page that is not the last and names no next cursor, or names one this pass was
+        given before, stops the run: ending there would lose the rest, going on would
+        loop."""
+        found, value = _lookup(document, pg.next_cursor_path)
+        missing = value is None or value == ""
+        rule = pg.last_page
+        if n == 0:
+            return None  # nothing more to read
+        if rule == "null_cursor":
+            last = found and missing
+        elif rule == "short":
+            last = n < pg.limit
+        elif rule == "has_more":
+            last = dig(document, pg.has_more_path) is False
+        else:
+            last = False
+        if last:
+            return None
+        if missing:
+            said = "gives it as null" if found else "has no such field"
+            keys = ", ".join(map(str, document)) if isinstance(document, Mapping) else ""
+            raise FatalError(
+                f"{self.name}: a page of {n} records from GET {self.url} names no next cursor"
+                f" ({pg.next_cursor_path!r} {said}; the page's keys: {keys}), and it is not the"
+                f" last page by the definition's rule (last_page: {rule}); stopping rather"
+                " than ending the pass early"
+            )
+        key = _cursor_key(value)
+        if key in seen:
+            raise FatalError(
+                f"{self.name}: GET {self.url} gave the cursor {_short(key)} a second time in"
+                " this pass; the system pages in a loop, stopping"
+            )
+        seen.add(key)
+        return value
+
+
+def _lookup(document: Any, path: str) -> tuple[bool, Any]:
+    """Whether the dotted ``path`` is in ``document``, and its value."""
+    value = document
+    for step in path.split("."):
+        if isinstance(value, Mapping) and step in value:
+            value = value[step]
+        else:
+            return False, None
+    return True, value
+
+
+def _cursor_key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def _kind(value: Any) -> str:
+    """What a JSON value is, for a message: ``a JSON string ('oops')``."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"a JSON boolean ({str(value).lower()})"
+    if isinstance(value, str):
+        short = value if len(value) <= 40 else value[:40] + "…"
+        return f"a JSON string ({short!r})"
+    if isinstance(value, int | float):
+        return f"a JSON number ({value})"
+    if isinstance(value, list):
+        return f"a JSON array of {len(value)}"
+    if isinstance(value, Mapping):
+        return "a JSON object"
+    return type(value).__name__
+
 
 def _body(response: requests.Response) -> bytes:
     """The whole body of a streamed response, read in one call (``Response.content``
     reads ten kilobytes at a time through three layers: about half the CPU a page of
     1,000 records costs before decoding). A body shorter than its Content-Length raises."""
     return bytes(response.raw.read(decode_content=True))
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 60 else text[:60] + "…"
 
 
 def _brief(response: requests.Response) -> str:

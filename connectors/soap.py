@@ -3,15 +3,20 @@ timeouts, WS-Security UsernameToken, the endpoint the WSDL advertises overridden
 often name an internal host), and a paged "changed since" operation.
 
 Errors are classified here: a SOAP fault about authentication, or a client fault, is
-fatal and carries the fault string; server faults, HTTP 5xx, timeouts and refused
-connections are retriable. Responses in any encoding the XML declares (GBK included)
-are decoded by the XML parser.
+fatal and carries the fault string; server faults, HTTP 5xx (with a SOAP fault or any
+other body), a response cut off part way, timeouts and refused connections are
+retriable. The WSDL is cached (under ``cache_dir/wsdl``) only once it parsed and bound
+the service; a cached copy that does not is dropped and fetched again. Responses in any
+encoding the XML declares (GBK included) are decoded by the XML parser.
 
 Cursor: ``{"since": S, "next": page number or None, "high_water": H}``, as for REST.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import time
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from functools import partial
@@ -19,19 +24,23 @@ from pathlib import Path
 from typing import Any
 
 import requests
+import urllib3
+from lxml import etree
 from zeep import Client, Settings, Transport
-from zeep.cache import InMemoryCache, SqliteCache
+from zeep.cache import Base
 from zeep.exceptions import Error as ZeepError
 from zeep.exceptions import Fault, TransportError
 from zeep.helpers import serialize_object
 from zeep.wsse.username import UsernameToken
 
-from connectors.base import Page, call_with_retries
+from connectors.base import Page, call_with_retries, check_source_fields
 from connectors.definition import SoapTransport
 from connectors.rest import dig
 from tongban.errors import FatalError, RetriableError
 
 __all__ = ["SoapConnector"]
+
+log = logging.getLogger(__name__)
 
 
 def _iso(value: Any) -> str | None:
@@ -53,6 +62,91 @@ def _plain(value: Any) -> Any:
     return value
 
 
+class _StatusTransport(Transport):
+    """zeep's transport, remembering the HTTP status of the last operation's response
+    (zeep reports a non-SOAP error body as a fault without a code, status unsaid)."""
+
+    last_status = 0
+
+    def post(self, address: str, message: Any, headers: Any) -> Any:
+        self.last_status = 0
+        response = super().post(address, message, headers)
+        self.last_status = status = response.status_code
+        content = response.content
+        if content:
+            # zeep parses leniently (strict=False): a body cut off part way would come out
+            # as fewer records, and a plain-text error page as nothing. Only whole XML
+            # goes on.
+            try:
+                etree.fromstring(content, parser=_WHOLE_XML)
+            except etree.XMLSyntaxError as exc:
+                raise _NotXml(status, f"{exc}; the body begins {content[:60]!r}") from None
+        return response
+
+
+_WHOLE_XML = etree.XMLParser(resolve_entities=False, huge_tree=True, no_network=True)
+
+
+class _NotXml(Exception):
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+
+
+class _WsdlCache(Base):
+    """The WSDL (and what it imports) as zeep loads it: kept in memory until it proved
+    usable, only then written to ``directory`` (one file per URL, fresh for ``timeout``
+    seconds). A cached copy that turns out unusable is dropped (:meth:`drop`)."""
+
+    def __init__(self, directory: Path | None, timeout: float = 24 * 3600) -> None:
+        self.directory, self.timeout = directory, timeout
+        self.fresh: dict[str, bytes] = {}
+        self.used: set[str] = set()  # URLs answered from the directory this time
+
+    def _path(self, url: str) -> Path:
+        assert self.directory is not None
+        return self.directory / f"{hashlib.sha256(url.encode()).hexdigest()}.xml"
+
+    def add(self, url: str, content: bytes) -> None:
+        self.fresh[url] = content
+
+    def get(self, url: str) -> bytes | None:
+        if url in self.fresh:
+            return self.fresh[url]
+        if self.directory is None:
+            return None
+        path = self._path(url)
+        try:
+            if time.time() - path.stat().st_mtime > self.timeout:
+                return None
+            content = path.read_bytes()
+        except OSError:
+            return None
+        self.used.add(url)
+        return content
+
+    def keep(self) -> None:
+        """The WSDL proved usable: write what was fetched."""
+        if self.directory is not None:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            for url, content in self.fresh.items():
+                path = self._path(url)
+                tmp = path.with_name(path.name + ".tmp")
+                tmp.write_bytes(content)
+                tmp.replace(path)
+        self.fresh.clear()
+        self.used.clear()
+
+    def drop(self) -> bool:
+        """Forget everything loaded this time; True when a cached copy was among it."""
+        had_cached = bool(self.used)
+        for url in self.used:
+            self._path(url).unlink(missing_ok=True)
+        self.fresh.clear()
+        self.used.clear()
+        return had_cached
+
+
 class SoapConnector:
     def __init__(
         self,
@@ -62,19 +156,15 @@ class SoapConnector:
         record_id: str | None,
         secrets: Mapping[str, str],
         cache_dir: Path | None = None,
+        source_fields: Mapping[str, str] | None = None,
     ):
         self.name, self.t, self.record_id = name, transport, record_id
+        self.source_fields = dict(source_fields or {})
         self._session = requests.Session()
-        if cache_dir is not None:
-            cache_dir.mkdir(parents=True, exist_ok=True)
-        cache = (
-            SqliteCache(path=str(cache_dir / "wsdl.sqlite"), timeout=24 * 3600)
-            if cache_dir is not None
-            else InMemoryCache()
-        )
-        self._zeep_transport = Transport(
+        self._cache = _WsdlCache(cache_dir / "wsdl" if cache_dir is not None else None)
+        self._zeep_transport = _StatusTransport(
             session=self._session,
-            cache=cache,
+            cache=self._cache,
             timeout=transport.timeout.connect + transport.timeout.read,
             operation_timeout=transport.timeout.read,
         )
@@ -85,51 +175,122 @@ class SoapConnector:
             else None
         )
         self._service: Any = None
+        self._client: Any = None
 
     def close(self) -> None:
         self._session.close()
 
     def _connect(self) -> Any:
-        """Fetch the WSDL (or take it from the cache) and bind the operation's service."""
+        """Fetch the WSDL (or take it from the cache) and bind the operation's service.
+
+        A cached WSDL that does not parse or defines no service is dropped and fetched
+        again; a fetched one is cached only once it parsed and bound. One that does not
+        is retriable (a gateway's error page served once in its place)."""
+        while True:
+            try:
+                service = self._bind()
+            except RetriableError as exc:
+                if self._cache.drop():
+                    log.warning("%s: the cached WSDL is unusable, fetching it again: %s",
+                                self.name, exc)  # fmt: skip
+                    continue
+                raise
+            except BaseException:
+                self._cache.drop()
+                raise
+            self._cache.keep()
+            self._check_mapping(self._client)  # a usable WSDL: kept, whatever this says
+            return service
+
+    def _bind(self) -> Any:
+        wsdl = self.t.wsdl
         try:
             client = Client(
-                self.t.wsdl,
+                wsdl,
                 transport=self._zeep_transport,
                 wsse=self._wsse,
                 settings=Settings(strict=False, xml_huge_tree=True),
             )
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            raise RetriableError(f"{self.name}: cannot fetch WSDL {self.t.wsdl}: {exc}") from exc
+            if self.t.endpoint:
+                binding = client.service._binding  # the default port's binding
+                service = client.create_service(str(binding.name), self.t.endpoint)
+            else:
+                service = client.service
         except TransportError as exc:
-            raise _transport_error(self.name, exc, what=f"WSDL {self.t.wsdl}") from exc
-        except ZeepError as exc:
-            raise FatalError(f"{self.name}: WSDL {self.t.wsdl} is not usable: {exc}") from exc
-        if self.t.endpoint:
-            binding = client.service._binding  # the default port's binding
-            return client.create_service(str(binding.name), self.t.endpoint)
-        return client.service
+            raise _transport_error(self.name, exc, what=f"WSDL {wsdl}") from exc
+        except requests.HTTPError as exc:  # zeep fetches the WSDL with raise_for_status()
+            status = exc.response.status_code if exc.response is not None else 0
+            message = f"{self.name}: HTTP {status} fetching WSDL {wsdl}"
+            if status == 429 or status >= 500:
+                raise RetriableError(message) from exc
+            raise FatalError(message) from exc
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+            raise RetriableError(
+                f"{self.name}: cannot fetch WSDL {wsdl}: {type(exc).__name__}"
+            ) from exc
+        except (ZeepError, ValueError, LookupError, etree.LxmlError) as exc:
+            raise RetriableError(
+                f"{self.name}: WSDL {wsdl} is not usable ({type(exc).__name__}: {exc})"
+            ) from exc
+        try:
+            getattr(service, self.t.operation)
+        except AttributeError:
+            raise FatalError(
+                f"{self.name}: the WSDL {wsdl} has no operation {self.t.operation!r}"
+            ) from None
+        self._client = client
+        return service
+
+    def _check_mapping(self, client: Any) -> None:
+        """Refuse a mapping that reads a field the WSDL's record type does not have, naming
+        the nearest real one. Types zeep cannot walk (xsd:any, choices) are not checked."""
+        if not self.source_fields:
+            return
+        try:
+            binding = client.service._binding
+            element = binding._operations[self.t.operation].output.body
+            kind = element.type
+            for step in self.t.records_path.split("."):
+                kind = dict(kind.elements)[step].type
+            names = [name for name, _ in kind.elements]
+        except (AttributeError, KeyError, TypeError, ValueError):
+            return
+        check_source_fields(
+            self.name, self.source_fields, names,
+            f"the WSDL's {self.t.records_path.split('.')[-1]} records",
+        )  # fmt: skip
 
     def _call(self, params: dict[str, Any]) -> Any:
         if self._service is None:
             self._service = self._connect()
-        try:
-            operation = getattr(self._service, self.t.operation)
-        except AttributeError:
-            raise FatalError(
-                f"{self.name}: the WSDL has no operation {self.t.operation!r}"
-            ) from None
+        operation = getattr(self._service, self.t.operation)
         try:
             return operation(**params)
+        except _NotXml as exc:
+            message = (
+                f"{self.name}: HTTP {exc.status} for {self.t.operation} with a body that is not"
+                f" whole XML (cut off, or an error page): {exc}"
+            )
+            retry = exc.status in (200, 429) or exc.status >= 500
+            raise (RetriableError(message) if retry else FatalError(message)) from None
         except Fault as fault:
-            raise _fault_error(self.name, fault) from fault
+            raise _fault_error(self.name, fault, self._zeep_transport.last_status) from fault
         except TransportError as exc:
             raise _transport_error(self.name, exc, what=self.t.operation) from exc
-        except (requests.ConnectionError, requests.Timeout) as exc:
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+            # refused, timed out, or the body cut off (ChunkedEncodingError): try again
             raise RetriableError(
-                f"{self.name}: {type(exc).__name__} calling {self.t.operation}"
+                f"{self.name}: {type(exc).__name__} calling {self.t.operation}: {exc}"
+            ) from exc
+        except etree.LxmlError as exc:
+            raise RetriableError(
+                f"{self.name}: the response to {self.t.operation} is not readable XML: {exc}"
             ) from exc
 
     def pages(self, cursor: Any) -> Iterator[Page]:
+        if self.t.continuation is not None:
+            yield from self._token_pages(cursor)
+            return
         t = self.t
         state = dict(cursor or {})
         if state.get("next") is None:
@@ -137,41 +298,82 @@ class SoapConnector:
             state = {"since": since, "next": t.first_page, "high_water": state.get("high_water")}
         while True:
             page_no = state["next"]
+            assert t.page_param is not None  # or continuation (the model checks one is set)
             params = {
                 t.since_param: datetime.fromisoformat(state["since"]),
                 t.page_param: page_no,
                 t.size_param: t.page_size,
             }
-            response = _plain(
-                serialize_object(
-                    call_with_retries(
-                        partial(self._call, params), t.retry, what=f"{self.name} {t.operation}"
-                    ),
-                    dict,
-                )
-            )
-            items = dig(response, t.records_path) or []
-            if isinstance(items, Mapping):
-                items = [items]
-            high = state["high_water"]
-            records = []
-            for item in items:
-                ident = item.get(self.record_id)
-                records.append((None if ident is None else str(ident), item))
-                changed = _iso(item.get(t.change_field))
-                if changed and (high is None or _later(changed, high)):
-                    high = changed
+            response = self._page(params)
+            records, high, n = self._records(response, state["high_water"])
             if t.total_path is not None:
                 total = dig(response, t.total_path)
                 seen = (page_no - t.first_page + 1) * t.page_size
-                more = total is not None and seen < int(total) and len(items) > 0
+                more = total is not None and seen < int(total) and n > 0
             else:
-                more = len(items) >= t.page_size
+                more = n >= t.page_size
             state = {"since": state["since"], "next": page_no + 1 if more else None,
                      "high_water": high}  # fmt: skip
             yield Page(records, dict(state))
             if not more:
                 return
+
+    def _token_pages(self, cursor: Any) -> Iterator[Page]:
+        """Pages by the continuation token each response carries (``next`` in the cursor
+        is the token of the next page; None starts a pass). A page without a token is the
+        last; a token given twice in a pass stops the run."""
+        t = self.t
+        token_of = t.continuation
+        assert token_of is not None
+        state = dict(cursor or {})
+        if state.get("next") is None:
+            since = state.get("high_water") or t.initial_since
+            state = {"since": since, "next": None, "high_water": state.get("high_water")}
+        seen = {state["next"]} if state["next"] else set()
+        while True:
+            params: dict[str, Any] = {
+                t.since_param: datetime.fromisoformat(state["since"]),
+                t.size_param: t.page_size,
+            }
+            if state["next"]:
+                params[token_of.param] = state["next"]
+            response = self._page(params)
+            records, high, n = self._records(response, state["high_water"])
+            token = dig(response, token_of.next_path)
+            token = None if token in (None, "") or n == 0 else str(token)
+            if token is not None and token in seen:
+                raise FatalError(
+                    f"{self.name}: {t.operation} gave the continuation token {token[:40]!r} a"
+                    " second time in this pass; the system pages in a loop, stopping"
+                )
+            if token is not None:
+                seen.add(token)
+            state = {"since": state["since"], "next": token, "high_water": high}
+            yield Page(records, dict(state))
+            if token is None:
+                return
+
+    def _page(self, params: dict[str, Any]) -> Any:
+        t = self.t
+        answer = call_with_retries(
+            partial(self._call, params), t.retry, what=f"{self.name} {t.operation}"
+        )
+        return _plain(serialize_object(answer, dict))
+
+    def _records(self, response: Any, high: str | None) -> tuple[list[Any], str | None, int]:
+        """The page's records with their ids, the latest change time seen, the count."""
+        t = self.t
+        items = dig(response, t.records_path) or []
+        if isinstance(items, Mapping):
+            items = [items]
+        records = []
+        for item in items:
+            ident = item.get(self.record_id)
+            records.append((None if ident is None else str(ident), item))
+            changed = _iso(item.get(t.change_field))
+            if changed and (high is None or _later(changed, high)):
+                high = changed
+        return records, high, len(items)
 
 
 def _later(a: str, b: str) -> bool:
@@ -181,8 +383,11 @@ def _later(a: str, b: str) -> bool:
         return a > b
 
 
-def _fault_error(name: str, fault: Fault) -> Exception:
+def _fault_error(name: str, fault: Fault, status: int) -> Exception:
     code = str(fault.code or "")
+    if not code:  # not a SOAP fault: an error page or some other XML in its place
+        message = f"{name}: HTTP {status} with a body that is not a SOAP response: {fault.message}"
+        return RetriableError(message) if status == 429 or status >= 500 else FatalError(message)
     message = f"{name}: SOAP fault {code}: {fault.message}"
     if code.split(":")[-1] in ("Server", "Receiver", "ServiceUnavailable"):
         return RetriableError(message)
@@ -191,6 +396,8 @@ def _fault_error(name: str, fault: Fault) -> Exception:
 
 def _transport_error(name: str, exc: TransportError, *, what: str) -> Exception:
     status = getattr(exc, "status_code", 0) or 0
+    if status == 200 and "invalid XML" in str(exc):  # cut off part way, or an error page
+        return RetriableError(f"{name}: HTTP 200 for {what} with a body that is not whole XML")
     message = f"{name}: HTTP {status} for {what}"
     if status == 429 or status >= 500:
         return RetriableError(message)

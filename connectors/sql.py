@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import MetaData, Table, and_, create_engine, or_, select
 from sqlalchemy.exc import DBAPIError, NoSuchTableError, OperationalError, SQLAlchemyError
 
-from connectors.base import Page, call_with_retries
+from connectors.base import Page, call_with_retries, check_source_fields
 from connectors.definition import SqlTransport
 from tongban.errors import FatalError, RetriableError
 
@@ -64,8 +64,10 @@ class SqlConnector:
         *,
         record_id: str | None,
         secrets: Mapping[str, str],
+        source_fields: Mapping[str, str] | None = None,
     ):
         self.name, self.t = name, transport
+        self.source_fields = dict(source_fields or {})
         self.record_id: str = record_id or transport.tie_breaker
         self.engine = create_engine(transport.url, pool_pre_ping=True)
         self._table: Table | None = None
@@ -85,6 +87,8 @@ class SqlConnector:
             for column in {t.cursor_column, t.tie_breaker, self.record_id, *(t.columns or [])}:
                 if column not in table.c:
                     raise FatalError(f"{self.name}: table {t.table!r} has no column {column!r}")
+            read = t.columns if t.columns else [c.name for c in table.c]
+            check_source_fields(self.name, self.source_fields, read, f"table {t.table!r}")
             self._table = table
         return self._table
 

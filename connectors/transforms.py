@@ -18,7 +18,7 @@ import unicodedata
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
-from functools import cache
+from functools import cache, partial
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -109,6 +109,8 @@ def _date(target: str, arg: Any) -> Fn:
 
         _COLUMN_FORMS[any_spelling] = iso_date_column
         return any_spelling
+    if not isinstance(arg, str | list):
+        raise ValueError(f"date takes a strptime format or a list of them, not {arg!r}")
     formats = [arg] if isinstance(arg, str) else list(arg)
     if not formats or not all(isinstance(f, str) for f in formats):
         raise ValueError("date takes a list of strptime formats")
@@ -307,14 +309,69 @@ def _compile_one(target: str, spec: str | Mapping[str, Any]) -> Fn:
         raise ValueError(f"{target}: unknown transform {name!r}; known: {sorted(TRANSFORMS)}")
     try:
         return factory(target, arg)
-    except ValueError as exc:
+    except (ValueError, TypeError, AttributeError) as exc:
+        # a wrong argument type ({date: 5}) is a bad definition, not a crash
         raise ValueError(f"{target}: transform {name}: {exc}") from None
 
 
-class Mapper:
-    """Turns a source record into canonical field names and values."""
+def field_path(source: str) -> tuple[str | int, ...] | None:
+    """The steps of a path into nested records (``QLRLIST.QLR.0.ZJHM``, or
+    ``QLRLIST.QLR[0].ZJHM``), or None for a plain field name. Raises ValueError for a path
+    that selects several values (``[*]``)."""
+    if "." not in source and "[" not in source:
+        return None
+    if "[*]" in source or ".*." in source or source.endswith(".*"):
+        raise ValueError(
+            f"{source!r} selects every item of a list; a mapped field takes one value"
+            " (name an item: [0])"
+        )
+    steps: list[str | int] = []
+    for part in source.replace("[", ".").replace("]", "").split("."):
+        if part == "":
+            raise ValueError(f"{source!r} has an empty step")
+        steps.append(int(part) if part.isdigit() else part)
+    return tuple(steps)
 
-    def __init__(self, steps: list[tuple[str, str | None, Any, tuple[Fn, ...]]]):
+
+def _getter(source: str) -> Callable[[Mapping[str, Any]], Any]:
+    """How to read ``source`` from a record: a plain key, or a path when the record has
+    no key of that very name (a file's column may hold a dot)."""
+    steps = field_path(source)
+    if steps is None:
+        return lambda raw: raw.get(source)
+
+    def dig(raw: Mapping[str, Any]) -> Any:
+        if source in raw:
+            return raw[source]
+        value: Any = raw
+        for step in steps:
+            if isinstance(value, Mapping):
+                value = value.get(str(step))
+            elif isinstance(value, list | tuple) and isinstance(step, int):
+                value = value[step] if step < len(value) else None
+            else:
+                return None
+            if value is None:
+                return None
+        return value
+
+    return dig
+
+
+class Mapper:
+    """Turns a source record into canonical field names and values. A source field may
+    be a path into nested records (:func:`field_path`)."""
+
+    def __init__(
+        self,
+        steps: list[tuple[str, str | None, Any, tuple[Fn, ...]]],
+        structures: dict[str, Mapper] | None = None,
+    ):
+        # targets built from several source fields, each by a mapper of its own
+        self._structures = structures or {}
+        self._paths = {
+            src: _getter(src) for _, src, _, _ in steps if src is not None and field_path(src)
+        }
         self._steps = steps
         self.sources = tuple(source for _, source, _, _ in steps if source is not None)
         # Fields copied as sent (no transform) are looked up together in C; the rest
@@ -324,19 +381,35 @@ class Mapper:
         self._plain_sources = tuple(src for _, src in plain)
         self._transformed = [step for step in steps if step[1] is None or step[3]]
 
+    def renamed(self, cut: int) -> Mapper:
+        """This mapper with the first ``cut`` characters of each target dropped (the
+        fields of a structure are compiled as ``target.field``, so that a failing
+        transform names both)."""
+        steps = [(t[cut:], src, const, fns) for t, src, const, fns in self._steps]
+        return Mapper(steps, {t[cut:]: m for t, m in self._structures.items()})
+
+    def _get(self, raw: Mapping[str, Any], source: str) -> Any:
+        path = self._paths.get(source)
+        return raw.get(source) if path is None else path(raw)
+
     def __call__(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for target, source, constant, fns in self._steps:
-            value = raw.get(source) if source is not None else constant
+            value = self._get(raw, source) if source is not None else constant
             for fn in fns:
                 value = fn(value)
             out[target] = value
+        for target, part in self._structures.items():
+            out[target] = _structure(part(raw))
         return out
 
     def lenient(self, raw: Mapping[str, Any]) -> tuple[dict[str, Any], RecordError | None]:
         """Map without stopping: a field whose transform fails keeps the value as sent
         (so validation sees and names it), and the first such error is returned."""
-        get = raw.get
+        if self._paths:
+            get: Callable[[str], Any] = partial(self._get, raw)
+        else:
+            get = raw.get
         out: dict[str, Any] = dict(
             zip(self._plain_targets, map(get, self._plain_sources), strict=True)
         )
@@ -345,6 +418,10 @@ class Mapper:
             value, error = _through(fns, get(source) if source is not None else constant)
             first = first or error
             out[target] = value
+        for target, part in self._structures.items():
+            value, error = part.lenient(raw)
+            first = first or error
+            out[target] = _structure(value)
         return out, first
 
     def columns(
@@ -364,6 +441,14 @@ class Mapper:
                 except RecordError:
                     values = self._each(fns, values, errors)
             out[target] = values
+        for target, part in self._structures.items():
+            built = []
+            for i, raw in enumerate(raws):
+                value, error = part.lenient(raw)
+                if error is not None:
+                    errors.setdefault(i, error)
+                built.append(_structure(value))
+            out[target] = built
         return out, errors
 
     def _sent_columns(self, raws: Sequence[Mapping[str, Any]]) -> dict[str, Sequence[Any]]:
@@ -371,6 +456,8 @@ class Mapper:
         sources = list(dict.fromkeys(self.sources))
         if not raws or not sources:
             return {src: [None] * len(raws) for src in sources}
+        if self._paths:
+            return {src: [self._get(raw, src) for raw in raws] for src in sources}
         try:  # every record has every field: a tuple a record in C, then turned
             rows = list(map(itemgetter(*sources, sources[0]), raws))
             return dict(zip(sources, zip(*rows, strict=True), strict=False))
@@ -386,6 +473,11 @@ class Mapper:
                 errors.setdefault(i, error)
             out.append(value)
         return out
+
+
+def _structure(value: dict[str, Any]) -> dict[str, Any] | None:
+    """A built structure; None when every field of it is empty."""
+    return value if any(v is not None for v in value.values()) else None
 
 
 def _through(fns: tuple[Fn, ...], sent: Any) -> tuple[Any, RecordError | None]:
@@ -412,7 +504,18 @@ def _column(fns: tuple[Fn, ...], values: list[Any]) -> list[Any]:
 def compile_mapping(fields: Mapping[str, FieldMapping]) -> Mapper:
     """Check every transform and bind its arguments once; raises ValueError on a bad one."""
     steps = []
+    structures: dict[str, Mapper] = {}
     for target, m in fields.items():
+        if m.fields is not None:
+            structures[target] = compile_mapping(
+                {f"{target}.{name}": part for name, part in m.parts().items()}
+            ).renamed(len(target) + 1)
+            continue
+        if m.source is not None:
+            try:
+                field_path(m.source)
+            except ValueError as exc:
+                raise ValueError(f"{target}: from: {exc}") from None
         fns = tuple(_compile_one(target, t) for t in m.transforms)
         steps.append((target, m.source, m.value, fns))
-    return Mapper(steps)
+    return Mapper(steps, structures)

@@ -286,6 +286,9 @@ def _license(
                 mostly=mostly),
         _record(ExpectColumnValuesToBeValidCreditCode, "credit_code.*", "holder_id",
                 column="holder_id", row_condition=enterprise, mostly=mostly),
+        # the issuer's code is checked at sync, not first when the license is sealed
+        _record(ExpectColumnValuesToBeValidCreditCode, "license.issuer_code.credit_code.*",
+                "issuer_code", "license.issuer_code.", column="issuer_code", mostly=mostly),
         *(_record(ExpectColumnValuesToBeValidDate, f"{c}.format", c, column=c, mostly=mostly)
           for c in ("issue_date", "valid_from", "valid_until")),
         _record(ExpectColumnPairDatesToBeInOrder, "license.validity_order", "valid_until",

@@ -11,6 +11,10 @@ Base64(SHA-1(nonce + created + password))); otherwise HTTP 500 with the fault
 time (+08:00), as the registry's own clients send it. Every response, faults included,
 is GBK-encoded. ``fail_after_pages=N`` makes any page beyond N answer HTTP 503.
 
+A client may page by continuation token instead of page number: every page that is not
+the last carries an opaque ``nextContinuation``, and a request that sends it back as
+``continuation`` (with no ``pageNo``) gets the page after it.
+
     >>> with PopulationServer(World(), DirtRates(), username="u", password="p") as srv:
     ...     srv.url + "/population?wsdl"                       # doctest: +SKIP
 """
@@ -108,7 +112,14 @@ class _Registry:
         request = envelope.find(f"{{{SOAP_ENV}}}Body/{{{NS}}}QueryChangedPersons")
         if request is None:
             raise _Fault(500, "soap:Client", "请求体缺少 QueryChangedPersons 元素")
-        page_no = _int(request, "pageNo")
+        token = (request.findtext(f"{{{NS}}}continuation") or "").strip()
+        resumed = _continued(token) if token else None
+        if resumed:
+            page_no = resumed[1]
+        elif request.find(f"{{{NS}}}pageNo") is None:  # a first page asked for by token
+            page_no = 1
+        else:
+            page_no = _int(request, "pageNo")
         page_size = _int(request, "pageSize")
         if not 1 <= page_size <= 1000:
             raise _Fault(500, "soap:Client", f"pageSize 必须在 1 到 1000 之间，收到 {page_size}")
@@ -119,11 +130,15 @@ class _Registry:
         since = _since(request)
         start = self.timeline.position_since(since) if since else 0
         order = self.timeline.order
-        first = start + (page_no - 1) * page_size
-        page = order[first : min(first + page_size, len(order))]
-        return self._response(len(order) - start, page_no, page_size, page)
+        first = resumed[0] if resumed else start + (page_no - 1) * page_size
+        end = min(first + page_size, len(order))
+        page = order[first:end]
+        nxt = _continuation(end, page_no + 1) if end < len(order) else None
+        return self._response(len(order) - start, page_no, page_size, page, nxt)
 
-    def _response(self, total: int, page_no: int, page_size: int, page: list[int]) -> bytes:
+    def _response(
+        self, total: int, page_no: int, page_size: int, page: list[int], nxt: str | None
+    ) -> bytes:
         env = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={"soap": SOAP_ENV, "tns": NS})
         body = etree.SubElement(env, f"{{{SOAP_ENV}}}Body")
         response = etree.SubElement(body, f"{{{NS}}}QueryChangedPersonsResponse")
@@ -136,7 +151,22 @@ class _Registry:
             person = etree.SubElement(persons, f"{{{NS}}}person")
             for name, tag in zip(_PERSON_FIELDS, tags, strict=True):
                 etree.SubElement(person, tag).text = raw[name]
+        if nxt is not None:
+            etree.SubElement(response, f"{{{NS}}}nextContinuation").text = nxt
         return etree.tostring(env, xml_declaration=True, encoding="GBK")
+
+
+def _continuation(position: int, page_no: int) -> str:
+    return base64.urlsafe_b64encode(f"p{position}:{page_no}".encode()).decode().rstrip("=")
+
+
+def _continued(token: str) -> tuple[int, int]:
+    try:
+        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        position, page_no = text[1:].split(":")
+        return int(position), int(page_no)
+    except (ValueError, UnicodeDecodeError):
+        raise _Fault(500, "soap:Client", f"continuation 无法识别：{token!r}") from None
 
 
 def _int(request: etree._Element, name: str) -> int:

@@ -80,15 +80,19 @@ def stage_columns(
     records: Sequence[SourceRecord],
     mapper: Callable[[Mapping[str, Any]], dict[str, Any]] | None,
     region_check: RegionCheck,
+    refused: Mapping[int, RecordError] | None = None,
 ) -> ColumnPage | None:
     """``records`` mapped and normalized column by column; None when the mapper or the
     entity has no column form, or the page is empty (the page then goes record by
-    record)."""
+    record). Records in ``refused`` (by position: refused where they entered) keep that
+    error and are not normalized."""
     to_columns = getattr(mapper, "columns", None)
     if to_columns is None or not spec.has_column_form or not records:
         return None
     n = len(records)
     mapped, errors = to_columns([record[1] for record in records])
+    if refused:
+        errors.update(refused)
     blank_free: set[str] = set()
     done = spec.normalize_columns(
         mapped, n, region_check=region_check, skip=errors, blank_free=blank_free

@@ -8,7 +8,14 @@ the run with its message.
 
 from __future__ import annotations
 
-__all__ = ["BatchHeld", "FatalError", "RecordError", "RetriableError", "TongbanError"]
+__all__ = [
+    "BatchHeld",
+    "EntryError",
+    "FatalError",
+    "RecordError",
+    "RetriableError",
+    "TongbanError",
+]
 
 
 class TongbanError(Exception):
@@ -47,6 +54,19 @@ class RecordError(TongbanError):
 
 def _record_error(rule: str, message: str, value: object, field: str | None) -> RecordError:
     return RecordError(rule, message, value=value, field=field)
+
+
+class EntryError(RecordError):
+    """A record refused where it entered the hub, before any mapping: text no store can
+    hold, a value that would act as a formula, a row a file did not hold whole. Its rule
+    is the one a reviewer reads, whatever validation later says of the record."""
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_entry_error, (self.rule, self.message, self.value, self.field))
+
+
+def _entry_error(rule: str, message: str, value: object, field: str | None) -> EntryError:
+    return EntryError(rule, message, value=value, field=field)
 
 
 class BatchHeld(FatalError):

@@ -11,6 +11,7 @@ none of its pages is written.
 
 from __future__ import annotations
 
+import json
 import time
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -19,9 +20,10 @@ from typing import Any, Protocol
 
 from tongban.columns import ColumnPage, MappedRows, join_columns, stage_columns
 from tongban.entities import Entity
-from tongban.errors import BatchHeld, RecordError
+from tongban.errors import BatchHeld, EntryError, RecordError
 from tongban.identifiers.id_number import RegionCheck
 from tongban.store import Incoming, IncomingColumns, QuarantineEntry
+from tongban.text import scan_records
 
 __all__ = [
     "QUALITY_GROUP",
@@ -126,7 +128,8 @@ class Staged:
         t0 = time.perf_counter()
         # A group held record by record stays so (a page staged elsewhere joined it).
         joinable = bool(self.pages or not self.records)
-        page = stage_columns(spec, records, mapper, region_check) if joinable else None
+        refused = scan_records(records)
+        page = stage_columns(spec, records, mapper, region_check, refused) if joinable else None
         if page is not None:
             self.pages.append(page)
             self.records.extend(records)
@@ -136,8 +139,12 @@ class Staged:
         normalize = spec.normalize
         to_canonical = _lenient(mapper) if mapper is not None else None
         mapped, results = self.mapped, self.results
-        for record in records:
+        for i, record in enumerate(records):
             raw = record[1]
+            if i in refused:
+                mapped.append(_validated_form(spec, raw, to_canonical))
+                results.append(refused[i])
+                continue
             if to_canonical is None:
                 rec: Mapping[str, Any] = raw
             else:
@@ -271,6 +278,23 @@ class Staged:
         return pieces, {**verdict.as_record(), "seconds": validated}
 
 
+def _validated_form(
+    spec: Entity,
+    raw: Mapping[str, Any],
+    to_canonical: Callable[[Mapping[str, Any]], tuple[dict, RecordError | None]] | None,
+) -> dict[str, Any]:
+    """What validation sees of a record refused where it entered: its fields of the
+    entity, a nested value as its JSON text. (Its rule is decided; the batch's checks, such as the
+    columns a batch may have, must not trip over what made it refused.)"""
+    mapped = raw if to_canonical is None else to_canonical(raw)[0]
+    inputs = spec.inputs
+    return {
+        k: (json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, Mapping | list) else v)
+        for k, v in mapped.items()
+        if k in inputs
+    }
+
+
 def _quarantined(
     entity: str,
     source: str,
@@ -281,7 +305,9 @@ def _quarantined(
     """The quarantine entry of a record the suite failed (``found``) or whose mapping or
     normalization raised ``error``; the suite's verdict is named first."""
     why: tuple[str, str, str | None, str | None]
-    if found:
+    if isinstance(error, EntryError):  # refused where it entered: that comes first
+        why = (error.rule, error.message, error.field, None)
+    elif found:
         first = found[0]
         message = "; ".join(dict.fromkeys(f.message for f in found))
         why = (first.rule, message, first.field, first.expectation)

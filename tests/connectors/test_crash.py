@@ -54,7 +54,7 @@ def test_sigkill_mid_sync_then_rerun_matches_an_uninterrupted_sync(tmp_path, new
             _tongban("sync", "scjg_enterprise"), env=env,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # a wait limit: a loaded machine starts slowly
         while store.count("enterprise") < ENTERPRISES // 4 and time.monotonic() < deadline:
             assert sync.poll() is None, "the sync finished before it could be killed"
             time.sleep(0.02)
@@ -64,6 +64,12 @@ def test_sigkill_mid_sync_then_rerun_matches_an_uninterrupted_sync(tmp_path, new
         assert killed["status"] == "running"  # it never got to say anything
         partial = store.count("enterprise")
         assert 0 < partial < ENTERPRISES
+        # ... but its counts say what it committed, batch by batch
+        assert killed["inserted"] == partial
+        assert killed["quarantined"] == store.count("quarantine")
+        assert killed["read"] == sum(
+            killed[k] for k in ("inserted", "updated", "unchanged", "quarantined")
+        )
 
         rerun = subprocess.run(
             _tongban("sync", "scjg_enterprise"), env=env, capture_output=True, text=True
@@ -71,6 +77,7 @@ def test_sigkill_mid_sync_then_rerun_matches_an_uninterrupted_sync(tmp_path, new
         assert rerun.returncode == 0, rerun.stdout + rerun.stderr
         runs = {r["run_id"]: r for r in store.runs(source="scjg_enterprise")}
         assert runs[killed["run_id"]]["status"] == "interrupted"
+        assert runs[killed["run_id"]]["inserted"] == partial
         [resumed] = [r for r in runs.values() if r["run_id"] != killed["run_id"]]
         assert resumed["status"] == "succeeded"
         # The rerun read only what the killed run had not committed (its last page may

@@ -93,10 +93,10 @@ def test_a_file_changed_after_a_partial_load_stops_the_run(drop, definition):
 
 def test_a_file_in_the_wrong_encoding_fails_with_the_file_and_line(store, drop, definition):
     _drop(drop, "shebao_20261101.csv", ROWS[:1], encoding="utf-8")
-    with pytest.raises(FatalError, match=r"shebao_20261101.csv is not valid gbk"):
+    with pytest.raises(FatalError, match=r"shebao_20261101.csv is UTF-8 text, not gbk as declared"):
         sync_source(store, definition, env={"TONGBAN_RENSHE_DROP_DIR": str(drop)})
     [run] = store.runs(source="renshe_insurance")
-    assert run["status"] == "failed" and "not valid gbk" in run["message"]
+    assert run["status"] == "failed" and "not valid gbk at byte 2 (line 1)" in run["message"]
 
 
 def test_a_missing_drop_directory_is_a_clear_failure(store, tmp_path, definition):

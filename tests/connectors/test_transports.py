@@ -114,7 +114,7 @@ def test_the_endpoint_the_wsdl_advertises_is_overridden(tmp_path):
         )
         first = next(connector.pages(None))
         assert len(first.records) == 120
-    assert (tmp_path / "wsdl.sqlite").exists()  # the WSDL is cached
+    assert list((tmp_path / "wsdl").glob("*.xml"))  # the WSDL is cached
 
 
 def test_a_system_failing_mid_run_leaves_a_failed_run_and_the_last_cursor(store):

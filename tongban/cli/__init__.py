@@ -1,9 +1,14 @@
 """The ``tongban`` command: the same code the Airflow DAGs run, on one machine.
 
 The command is a composition root, like the DAGs: each subcommand imports the component
-it drives (connectors, sandbox, license vault, exchange) when it runs; library code in
-``tongban`` never imports them.
+it drives (connectors, sandbox, license vault, exchange, console) when it runs; library
+code in ``tongban`` never imports them.
+
+A failure is one line on stderr and exit status 1; ``tongban --debug ...`` shows the
+traceback as well.
 """
+
+import sys
 
 from console.cli import console_app, user_app
 from exchange.cases.cli import cases_app, outbox_app, report, supervision_app
@@ -11,7 +16,7 @@ from exchange.cli import audit_app, client_app, grant_app
 from exchange.federation.cli import peer_app
 from license_vault.cli import app as license_app
 from tongban.cli import demo, demo_federation, quality, records, serve, sync  # noqa: F401  (they register commands)
-from tongban.cli._common import app
+from tongban.cli._common import app, errors, one_line, state
 
 app.add_typer(license_app, name="license")
 app.add_typer(client_app, name="client")
@@ -29,4 +34,14 @@ __all__ = ["app", "main"]
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except (KeyboardInterrupt, Exception) as exc:
+        if state.debug:
+            raise
+        if isinstance(exc, KeyboardInterrupt):
+            errors.print("interrupted")
+            sys.exit(130)
+        said = one_line(f"{type(exc).__name__}: {exc}")
+        errors.print(f"error: {said} (tongban --debug ... shows the traceback)")
+        sys.exit(1)

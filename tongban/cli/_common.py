@@ -4,22 +4,33 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime
-from typing import NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from tongban.pipeline import RunSummary
 from tongban.settings import Settings, load_settings
 from tongban.store import MergeRules, Store
 
-app = typer.Typer(help="tongban: government data-sharing and exchange hub.", no_args_is_help=True)
-console = Console(width=None if sys.stdout.isatty() else 120)
+app = typer.Typer(
+    help="tongban: government data-sharing and exchange hub.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+# Plain text only: what a user or an upstream system wrote ([name.null_share], a message
+# holding "[/") is printed as written, never read as terminal markup. Colour is added
+# with styled Text pieces (``styled``).
+console = Console(width=None if sys.stdout.isatty() else 120, markup=False, highlight=False)
+errors = Console(stderr=True, markup=False, highlight=False, soft_wrap=True)
 
 
 class _State:
     settings: Settings
+    debug: bool = False
     _store: Store | None = None
 
     def store(self) -> Store:
@@ -33,7 +44,12 @@ state = _State()
 
 
 @app.callback()
-def _main() -> None:
+def _main(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="On a failure, show the traceback too.")
+    ] = False,
+) -> None:
+    state.debug = debug
     try:
         state.settings = load_settings()
     except Exception as exc:  # pydantic's ValidationError names the bad setting
@@ -42,8 +58,18 @@ def _main() -> None:
 
 
 def fail(message: str) -> NoReturn:
-    console.print(f"[bold red]error:[/] {message}")
+    """One line on stderr, exit status 1."""
+    errors.print(Text.assemble(("error:", "bold red"), " ", one_line(message)))
     raise typer.Exit(1)
+
+
+def one_line(message: object) -> str:
+    """A message on one line (an upstream error may span several)."""
+    return " ".join(str(message).split())
+
+
+def styled(text: str, style: str) -> Text:
+    return Text(text, style=style)
 
 
 def ready_store() -> Store:
@@ -59,10 +85,11 @@ def print_summary(summaries: list[RunSummary], title: str = "load summary") -> N
                 "conflicts", "seconds", "status"):  # fmt: skip
         table.add_column(col, justify="right" if col not in ("source", "entity") else "left")
     for s in summaries:
-        ok = "[green]ok[/]" if s.reconciles and s.status == "succeeded" else "[red]check[/]"
+        good = s.reconciles and s.status == "succeeded"
+        ok = styled("ok", "green") if good else styled("check", "red")
         table.add_row(
             s.source, s.entity, *(str(v) for v in s.counts().values()),
-            f"{s.timings.get('total', 0):.2f}", f"{s.status} {ok}",
+            f"{s.timings.get('total', 0):.2f}", Text.assemble(f"{s.status} ", ok),
         )  # fmt: skip
     console.print(table)
 

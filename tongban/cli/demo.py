@@ -12,9 +12,20 @@ from typing import TYPE_CHECKING, Annotated, NamedTuple
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from tongban.cli import demo_federation
-from tongban.cli._common import app, console, fail, print_summary, redact, state
+from tongban.cli._common import (
+    app,
+    console,
+    errors,
+    fail,
+    one_line,
+    print_summary,
+    redact,
+    state,
+    styled,
+)
 from tongban.cli.demo_cases import run_cases_demo
 from tongban.cli.demo_console import show_console
 from tongban.cli.records import show_record
@@ -43,7 +54,7 @@ def demo(
         summaries, failures = run_syncs(store, names, env, found)
     print_summary(summaries, title="sync summary")
     for message in failures:
-        console.print(f"[bold red]failed[/] {message}")
+        errors.print(Text.assemble(("failed", "bold red"), " ", one_line(message)))
 
     counts = Table(title="quarantined, by source and rule")
     for col in ("source", "rule", "records"):
@@ -55,10 +66,14 @@ def demo(
     manifest = sb.manifest
     expected = sum(manifest.invalid_count(source=n) for n in names)
     held = sum(store.count("quarantine", source=n, status="open") for n in names)
-    verdict = "[green]matches[/]" if held == expected else "[red]differs from[/]"
+    verdict = styled("matches", "green") if held == expected else styled("differs from", "red")
     console.print(
-        f"quarantined records: {held}, {verdict} the {expected} the sandbox's manifest of"
-        " injected dirt expects to be held back (manifest.json)"
+        Text.assemble(
+            f"quarantined records: {held}, ",
+            verdict,
+            f" the {expected} the sandbox's manifest"
+            " of injected dirt expects to be held back (manifest.json)",
+        )
     )
     _quality(store)
     issued, refused = _issue_licenses(store)
@@ -94,7 +109,7 @@ def _quality(store: Store) -> None:
         table.add_row(
             row["source"], row["suite"], str(row["evaluated"]), str(row["passed"]),
             str(row["failed"]), f"{row['success_ratio']:.1%}",
-            "passed" if row["gate_passed"] else "[red]held back[/]",
+            "passed" if row["gate_passed"] else styled("held back", "red"),
         )  # fmt: skip
     console.print(table)
     index = build_data_docs(
@@ -126,11 +141,17 @@ def _issue_licenses(store: Store) -> tuple[_Sample | None, int]:
         f" {len(report.refused)} refused, {len(report.failed)} failed"
     )
     for key, nif in report.not_in_force[:3]:
-        console.print(f"  [yellow]not in force[/] {key}: {nif.rule}: {nif.message}")
+        console.print(
+            Text.assemble(
+                "  ", styled("not in force", "yellow"), f" {key}: {nif.rule}: {nif.message}"
+            )
+        )
     for key, exc in report.refused[:5]:
-        console.print(f"  [red]refused[/] {key}: {exc.rule}: {exc.message}")
+        console.print(
+            Text.assemble("  ", styled("refused", "red"), f" {key}: {exc.rule}: {exc.message}")
+        )
     for key, line in report.failed[:5]:
-        console.print(f"  [red]failed[/] {key}: {line}", highlight=False)
+        console.print(Text.assemble("  ", styled("failed", "red"), f" {key}: {line}"))
     failures = len(report.refused) + len(report.failed)
     if not report.issued:
         return None, failures
@@ -141,8 +162,8 @@ def _issue_licenses(store: Store) -> tuple[_Sample | None, int]:
     pdf.write_bytes(vault.document(first.identifier, "pdf"))
     jws.write_bytes(vault.document(first.identifier, "jws"))
     verdict = vault.verify(pdf.read_bytes())
-    status = "[green]valid[/]" if verdict.ok else "[red]not valid[/]"
-    console.print(f"verified {first.identifier} ({first.license_key}): {status}")
+    status = styled("valid", "green") if verdict.ok else styled("not valid", "red")
+    console.print(Text.assemble(f"verified {first.identifier} ({first.license_key}): ", status))
     for reason in verdict.reasons:
         console.print(f"  {reason}")
     return _Sample(first.identifier, str(pdf), str(jws)), failures

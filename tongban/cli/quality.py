@@ -9,8 +9,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from tongban.cli._common import app, console, fail, ready_store, state, ts
+from tongban.cli._common import app, console, fail, ready_store, state, styled, ts
 from tongban.cli.records import quarantine_app
 from tongban.cli.sync import definitions
 from tongban.errors import TongbanError
@@ -41,20 +42,22 @@ def quality_report(
             src, suite, ts(latest["validated_at"]), str(latest["evaluated"]),
             str(latest["passed"]), str(latest["failed"]), f"{latest['success_ratio']:.1%}",
             _trend(latest["success_ratio"], [r["success_ratio"] for r in earlier]),
-            "[green]passed[/]" if latest["gate_passed"] else "[red]held back[/]",
+            styled("passed", "green") if latest["gate_passed"] else styled("held back", "red"),
         )  # fmt: skip
     console.print(table)
     if not rows:
         console.print("no validation results yet; `tongban sync` validates every batch")
 
 
-def _trend(now: float, before: list[float]) -> str:
+def _trend(now: float, before: list[float]) -> str | Text:
     if not before:
         return "first run"
     mean = sum(before) / len(before)
     delta = now - mean
-    arrow = "→" if abs(delta) < 0.005 else ("[green]▲[/]" if delta > 0 else "[red]▼[/]")
-    return f"{arrow} {delta:+.1%} vs {len(before)} earlier"
+    said = f" {delta:+.1%} vs {len(before)} earlier"
+    if abs(delta) < 0.005:
+        return "→" + said
+    return Text.assemble(styled("▲", "green") if delta > 0 else styled("▼", "red"), said)
 
 
 @quality_app.command("docs")
@@ -172,9 +175,11 @@ def quarantine_reprocess(
     except TongbanError as exc:
         fail(str(exc))
     for entry_id in report.landed:
-        console.print(f"[green]landed[/] record {entry_id}")
+        console.print(Text.assemble(styled("landed", "green"), f" record {entry_id}"))
     for entry_id, rule, message in report.still_failing:
-        console.print(f"[red]still failing[/] record {entry_id}: {rule}: {message}")
+        console.print(
+            Text.assemble(styled("still failing", "red"), f" record {entry_id}: {rule}: {message}")
+        )
     if not report.landed and not report.still_failing:
         console.print("nothing to reprocess: no open record has a correction")
     if report.still_failing:

@@ -75,17 +75,11 @@ def load_file(
     id_column: str | None,
     min_success_ratio: float = 0.5,
 ) -> RunSummary:
-    records = read_records(file, encoding=encoding, id_column=id_column)
-    first = next(records, None)
     spec = ENTITIES[entity]
-    if first is not None:
-        allowed = {spec.key, *spec.fields}
-        unknown = set(first[1]) - allowed
-        if unknown:
-            raise FatalError(
-                f"{file}: columns {sorted(unknown)} are not {entity} fields; expected some of"
-                f" {sorted(allowed)}"
-            )
+    records = read_records(
+        file, encoding=encoding, id_column=id_column, fields=(spec.key, *spec.fields)
+    )
+    first = next(records, None)  # a file refused whole is refused before the run starts
 
     def all_records() -> Iterator[tuple[str | None, dict[str, Any]]]:
         if first is not None:

@@ -12,26 +12,43 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
-from tongban.cli._common import app, console, fail, print_summary, ready_store, state, ts
-from tongban.errors import TongbanError
+from tongban.cli._common import (
+    app,
+    console,
+    errors,
+    fail,
+    one_line,
+    print_summary,
+    ready_store,
+    state,
+    ts,
+)
 from tongban.pipeline import RunSummary
 from tongban.store import Store
 
 if TYPE_CHECKING:
-    from connectors import SourceDefinition
+    from connectors import SourceDefinition, SourceSet
 
 sandbox_app = typer.Typer(help="Stand-ins for the department systems.", no_args_is_help=True)
 app.add_typer(sandbox_app, name="sandbox")
 
 
 def definitions() -> dict[str, SourceDefinition]:
-    from connectors import load_definitions
+    """The definitions that load; the broken ones are in :func:`broken_definitions`."""
+    return _source_set().definitions
 
-    try:
-        return load_definitions(state.settings.sources_dir)
-    except TongbanError as exc:
-        fail(str(exc))
+
+def broken_definitions() -> dict[str, str]:
+    """By source name, why its definition file did not load (file, line, key)."""
+    return {name: str(exc) for name, exc in _source_set().problems.items()}
+
+
+def _source_set() -> SourceSet:
+    from connectors import load_sources
+
+    return load_sources(state.settings.sources_dir)
 
 
 @app.command()
@@ -55,6 +72,11 @@ def sources() -> None:
             str(last["read"]) if last else "", _short(cursor),
         )  # fmt: skip
     console.print(table)
+    broken = broken_definitions()
+    for message in broken.values():  # reported, and skipped: the others still sync
+        errors.print(Text.assemble(("error:", "bold red"), " ", one_line(message)))
+    if broken:
+        raise typer.Exit(1)
 
 
 def _short(cursor: Any) -> str:
@@ -82,7 +104,7 @@ def run_syncs(
     settings = state.settings
     summaries, failures = [], []
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+        SpinnerColumn(), TextColumn("{task.description}", markup=False), TimeElapsedColumn(),
         console=console, transient=False,
     ) as progress:  # fmt: skip
         for name in names:
@@ -103,7 +125,7 @@ def run_syncs(
                     full=full,
                 )  # fmt: skip
             except Exception as exc:
-                progress.update(task, description=f"[red]{name}: failed[/]")
+                progress.update(task, description=f"{name}: failed")
                 failures.append(f"{name}: {exc}")
                 continue
             show(summary)
@@ -125,20 +147,23 @@ def sync(
     ] = False,
 ) -> None:
     """Pull what changed in the named source systems into the store."""
-    found = definitions()
+    found, broken = definitions(), broken_definitions()
     if all_sources:
-        names = list(found)
+        names = [*found, *broken]
     if not names:
         fail("name one or more sources, or give --all; `tongban sources` lists them")
-    unknown = [n for n in names if n not in found]
+    unknown = [n for n in names if n not in found and n not in broken]
     if unknown:
         fail(f"unknown sources {unknown}; known: {', '.join(found)}")
     store = ready_store()
-    summaries, failures = run_syncs(store, names, os.environ, found, full=full)
+    runnable = [n for n in names if n in found]
+    summaries, failures = run_syncs(store, runnable, os.environ, found, full=full)
+    # a broken definition is one broken source: the others ran
+    failures += [f"{n}: {broken[n]}" for n in names if n in broken]
     if summaries:
         print_summary(summaries, title="sync summary")
     for message in failures:
-        console.print(f"[bold red]failed[/] {message}")
+        errors.print(Text.assemble(("failed", "bold red"), " ", one_line(message)))
     if failures:
         raise typer.Exit(1)
 

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, func, insert, select, update
 from tongban.errors import FatalError
 from tongban.store import schema
 from tongban.store.merge import jsonable
+from tongban.text import storable
 
 __all__ = ["QualityRecords"]
 
@@ -78,7 +79,9 @@ class QualityRecords:
         cursor_after: Any,
     ) -> int:
         """Keep a batch the gate stopped, as received, for review. Returns its id."""
-        raw = [[rid, {k: jsonable(v) for k, v in dict(rec).items()}] for rid, rec in records]
+        raw = storable(
+            [[rid, {k: jsonable(v) for k, v in dict(rec).items()}] for rid, rec in records]
+        )
         with self.engine.begin() as conn:
             result = conn.execute(
                 insert(schema.held_batch).returning(schema.held_batch.c.id),

@@ -61,6 +61,7 @@ from tongban.store.merge import (
     sole_source,
 )
 from tongban.store.quality import QualityRecords
+from tongban.text import storable
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.elements import Label
@@ -185,7 +186,7 @@ class Store(QualityRecords):
                     status=status,
                     finished_at=utcnow(),
                     timings=dict(timings or {}),
-                    message=message,
+                    message=storable(message),
                     **{k: int(v) for k, v in counts.items()},
                 )
             )
@@ -335,10 +336,31 @@ class Store(QualityRecords):
             )  # fmt: skip
         if cursor is not None:
             self._set_cursor(conn, cursor[0], cursor[1], run_id, now)
-        return BatchResult(
+        result = BatchResult(
             plan.inserted + len(new) + copied, plan.updated, plan.unchanged + skipped,
             len(quarantined), len(plan.conflicts),
         )  # fmt: skip
+        self._count_in_run(conn, run_id, result)
+        return result
+
+    @staticmethod
+    def _count_in_run(conn: Connection, run_id: str, result: BatchResult) -> None:
+        """Add a batch's counts to its run in the batch's own transaction, so that a run
+        that never finishes (killed) still shows exactly what it committed."""
+        rl = schema.run_log
+        read = result.inserted + result.updated + result.unchanged + result.quarantined
+        conn.execute(
+            sa_update(rl)
+            .where(rl.c.run_id == run_id)
+            .values(
+                read=rl.c.read + read,
+                inserted=rl.c.inserted + result.inserted,
+                updated=rl.c.updated + result.updated,
+                unchanged=rl.c.unchanged + result.unchanged,
+                quarantined=rl.c.quarantined + result.quarantined,
+                conflicts=rl.c.conflicts + result.conflicts,
+            )
+        )
 
     @staticmethod
     def _stored(conn: Connection, table: Any, key: str, keys: list[str]) -> dict[str, Row]:
@@ -654,7 +676,8 @@ def _key_matches(conn: Connection, column: Any, keys: Sequence[str]) -> Iterator
 
 
 def _quarantine_row(q: QuarantineEntry, run_id: str, now: datetime) -> Row:
-    raw = {k: jsonable(v) for k, v in q.raw.items()}
+    # Kept as received, but with what neither store can hold written as \uXXXX.
+    raw = storable({k: jsonable(v) for k, v in q.raw.items()})
     fingerprint_text = json.dumps(
         [q.entity, q.source, q.source_record, raw, q.rule], ensure_ascii=False, sort_keys=True
     )
@@ -662,12 +685,12 @@ def _quarantine_row(q: QuarantineEntry, run_id: str, now: datetime) -> Row:
         "fingerprint": hashlib.sha256(fingerprint_text.encode("utf-8")).hexdigest(),
         "entity": q.entity,
         "source": q.source,
-        "source_record": q.source_record,
+        "source_record": storable(q.source_record),
         "raw": raw,
         "rule": q.rule,
         "expectation": q.expectation,
-        "field": q.field,
-        "message": q.message,
+        "field": storable(q.field),
+        "message": storable(q.message),
         "status": "open",
         "corrections": [],
         "run_id": run_id,
