@@ -14,6 +14,7 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console as Terminal
 from rich.table import Table
+from rich.text import Text
 
 from tongban.errors import FatalError
 from tongban.settings import load_settings
@@ -23,11 +24,11 @@ __all__ = ["console_app", "user_app"]
 
 user_app = typer.Typer(help="Console users and their roles.", no_args_is_help=True)
 console_app = typer.Typer(help="The web console.", no_args_is_help=True)
-out = Terminal(width=None if sys.stdout.isatty() else 120)
+out = Terminal(width=None if sys.stdout.isatty() else 120, markup=False, highlight=False)
 
 
 def _fail(message: str) -> NoReturn:
-    out.print(f"[bold red]error:[/] {message}", highlight=False)
+    out.print(Text.assemble(("error:", "bold red"), f" {message}"))
     raise typer.Exit(1)
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from license_vault.settings import load_vault_settings
 from tongban.errors import TongbanError
@@ -29,11 +30,11 @@ if TYPE_CHECKING:
 __all__ = ["app"]
 
 app = typer.Typer(help="E-licenses: issue, e-seal, verify, revoke.", no_args_is_help=True)
-console = Console(width=None if sys.stdout.isatty() else 120)
+console = Console(width=None if sys.stdout.isatty() else 120, markup=False, highlight=False)
 
 
 def _fail(message: str) -> NoReturn:
-    console.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    console.print(Text.assemble(("error:", "bold red"), f" {message}"))
     raise typer.Exit(1)
 
 
@@ -99,11 +100,15 @@ def issue(
         table.add_row(i.identifier, i.license_key, str(i.version), "yes" if i.new else "unchanged")
     console.print(table)
     for key, error in report.not_in_force:
-        console.print(f"[yellow]not in force[/] {key}: {error.rule}: {error.message}")
+        console.print(
+            Text.assemble(("not in force", "yellow"), f" {key}: {error.rule}: {error.message}")
+        )
     for key, refusal in report.refused:
-        console.print(f"[yellow]refused[/] {key}: {refusal.rule}: {refusal.message}")
+        console.print(
+            Text.assemble(("refused", "yellow"), f" {key}: {refusal.rule}: {refusal.message}")
+        )
     for key, line in report.failed:
-        console.print(f"[red]failed[/] {key}: {line}", highlight=False)
+        console.print(Text.assemble(("failed", "red"), f" {key}: {line}"))
     withheld = ", ".join(f"{n} {s}" for s, n in sorted(report.withheld_by_status().items()))
     console.print(
         f"{sum(i.new for i in issued)} issued, {sum(not i.new for i in issued)} unchanged,"
@@ -163,13 +168,15 @@ def verify(
         }  # fmt: skip
         typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
     else:
-        head = "[bold green]VALID[/]" if verdict.ok else "[bold red]NOT VALID[/]"
-        console.print(f"{head} {verdict.kind} {verdict.identifier or '(no identifier)'}")
+        head = ("VALID", "bold green") if verdict.ok else ("NOT VALID", "bold red")
+        console.print(
+            Text.assemble(head, f" {verdict.kind} {verdict.identifier or '(no identifier)'}")
+        )
         console.print(f"license status: {verdict.license_status or 'unknown'}")
         if verdict.authority:
             console.print(f"sealed by: {verdict.authority}")
         for reason in verdict.reasons:
-            console.print(f"  [red]{reason.code}[/]: {reason.message}")
+            console.print(Text.assemble("  ", (reason.code, "red"), f": {reason.message}"))
     if not verdict.ok:
         raise typer.Exit(1)
 

@@ -18,6 +18,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from tongban.errors import FatalError, RecordError, RetriableError
 from tongban.settings import load_settings
@@ -30,11 +31,11 @@ outbox_app = typer.Typer(help="The outbox to the province and e-supervision.", n
 supervision_app = typer.Typer(
     help="E-supervision: the clock's yellow and red cards.", no_args_is_help=True
 )
-console = Console(width=None if sys.stdout.isatty() else 140)
+console = Console(width=None if sys.stdout.isatty() else 140, markup=False, highlight=False)
 
 
 def _fail(message: str) -> NoReturn:
-    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    console.print(Text.assemble(("error:", "bold red"), f" {message}"), soft_wrap=True)
     raise typer.Exit(1)
 
 
@@ -198,7 +199,7 @@ def sweep() -> None:
         _fail(str(exc))
     console.print(f"{result.checked} cases checked, {len(result.raised)} cards raised")
     for problem in result.problems:
-        console.print(f"[yellow]skipped[/] {problem}", highlight=False)
+        console.print(Text.assemble(("skipped", "yellow"), f" {problem}"))
 
 
 @supervision_app.command("cards")

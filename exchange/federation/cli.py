@@ -19,6 +19,7 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from exchange.federation.client import PeerUnavailable
 from exchange.federation.credentials import PeerCredentialError
@@ -35,11 +36,11 @@ __all__ = ["peer_app"]
 peer_app = typer.Typer(
     help="Peer hubs (province, city, county) that answer each other.", no_args_is_help=True
 )
-console = Console(width=None if sys.stdout.isatty() else 120)
+console = Console(width=None if sys.stdout.isatty() else 120, markup=False, highlight=False)
 
 
 def _fail(message: str) -> NoReturn:
-    console.print(f"[bold red]error:[/] {message}", highlight=False)
+    console.print(Text.assemble(("error:", "bold red"), f" {message}"))
     raise typer.Exit(1)
 
 
@@ -56,7 +57,7 @@ def _refresh(fed: Federation, peer: Peer) -> bool:
     try:
         offers = fed.client.catalog(peer)
     except (PeerUnavailable, PeerCredentialError) as exc:
-        console.print(f"[yellow]catalog of {peer.label} not fetched:[/] {exc}", highlight=False)
+        console.print(Text.assemble((f"catalog of {peer.label} not fetched:", "yellow"), f" {exc}"))
         return False
     fed.peers.set_offers(peer.peer_id, offers)
     console.print(f"{peer.label} offers: {', '.join(offers) or '(nothing)'}", highlight=False)
@@ -127,7 +128,11 @@ def peer_list() -> None:
     for col in ("peer", "name", "level", "url", "regions", "offers", "catalog", "status"):
         table.add_column(col)
     for p in fed.peers.list():
-        status = "active" if p.active else f"[red]revoked[/] {p.revoked_reason or ''}"
+        status = (
+            Text("active")
+            if p.active
+            else Text.assemble(("revoked", "red"), f" {p.revoked_reason or ''}")
+        )
         table.add_row(
             p.peer_id, p.name, p.level, p.url, " ".join(p.regions), ", ".join(p.offers),
             p.catalog_at.strftime("%Y-%m-%d %H:%M") if p.catalog_at else "", status,

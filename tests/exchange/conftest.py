@@ -13,17 +13,15 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 import uvicorn
+from exchange_world import Api, World, citizen_id, credit_code
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from exchange import ExchangeSettings, Hub, create_app
-from tongban.identifiers import credit_check_char, id_check_char, org_code_check_char
+from exchange import ExchangeSettings, create_app
 from tongban.pipeline import load_records
 from tongban.settings import Settings
 from tongban.store import Store
@@ -31,48 +29,6 @@ from tongban.store import Store
 PG_ADMIN_URL = os.environ.get(
     "TONGBAN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-ITEM = "11110000RS0201"  # 生育津贴申领: identity (公安), marriage (民政), insurance (人社)
-FOOD = "11110000SC0102"  # 食品经营许可: business license and registration (市场监管)
-
-
-def citizen_id(region: str, born: str, seq: str) -> str:
-    return region + born + seq + id_check_char(region + born + seq)
-
-
-def credit_code(org8: str, region: str = "110105") -> str:
-    org = org8 + org_code_check_char(org8)
-    first17 = "91" + region + org
-    return first17 + credit_check_char(first17)
-
-
-@dataclass(frozen=True)
-class World:
-    person: str
-    namesakes: tuple[str, str]
-    enterprise: str
-    license_id: str
-    url: str  # the store
-
-
-@dataclass
-class Api:
-    base: str
-    hub: Hub
-    world: World
-
-    def client(self, client_id: str, *, rate_limit: int | None = None) -> dict[str, str]:
-        """Register a client; headers with its key and a stated purpose."""
-        _, key = self.hub.clients.add(client_id, f"审批系统 {client_id}", rate_limit=rate_limit)
-        assert key is not None
-        return {
-            "X-API-Key": key,
-            "X-Service-Item": ITEM,
-            "X-Case-Number": f"{client_id}-001",
-            "X-Operator": "%E5%BC%A0%E4%B8%89",
-        }
-
-    def get(self, path: str, headers: dict[str, str], **kw: object) -> httpx.Response:
-        return httpx.get(self.base + path, headers=headers, timeout=30, **kw)  # type: ignore[arg-type]
 
 
 def _seed(store: Store, tmp: Path) -> World:

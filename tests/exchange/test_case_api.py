@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from case_events import MATERNITY, event, full_case, id_number
-from conftest import Api
+from exchange_world import Api
 
 pytestmark = pytest.mark.postgres
 

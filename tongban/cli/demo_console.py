@@ -30,7 +30,7 @@ def show_console(store: Store) -> None:
         "web console (管理控制台): run `TONGBAN_CONSOLE_CITIZEN_CODES=sandbox tongban serve`"
         " (same TONGBAN_* settings; the exchange API and the console), open"
         " http://127.0.0.1:8000/console/ and sign in as"
-        f" [bold]{DEMO_USER}[/] / [bold]{password}[/] (sandbox user, every role); the citizen's"
+        f" {DEMO_USER} / {password} (sandbox user, every role); the citizen's"
         " page is http://127.0.0.1:8000/console/citizen",
         highlight=False,
         soft_wrap=True,

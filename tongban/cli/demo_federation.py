@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from tongban.cli._common import console, fail, state
 from tongban.cli.sync import sandbox_app
@@ -100,9 +101,11 @@ def _show(levels: Levels) -> bool:
         check_answer(
             r.content, r.headers.get("X-JWS-Signature"), PeerRegistry(store).require("province")
         )
-        console.print("[green]signed by the province[/], under the province's hub root")
+        console.print(
+            Text.assemble(("signed by the province", "green"), ", under the province's hub root")
+        )
     except PeerCredentialError as exc:
-        console.print(f"[red]signature does not hold:[/] {exc}")
+        console.print(Text.assemble(("signature does not hold:", "red"), f" {exc}"))
         ok = False
     finally:
         store.dispose()
@@ -125,11 +128,12 @@ def _show(levels: Levels) -> bool:
         log = AuditLog(store)
         report = log.verify()
         ok = ok and report.ok
+        chain = Text("intact") if report.ok else Text(str(report.broken), style="red")
         for row in log.recent(limit=2):
             from exchange.federation import through
 
             chains.add_row(
-                h.hub_id, str(report.entries), "intact" if report.ok else f"[red]{report.broken}",
+                h.hub_id, str(report.entries), chain,
                 row["client_id"], through(row["client_id"], row["reason"]) or "",
                 row["resource"] or "", row["outcome"],
             )  # fmt: skip
