@@ -14,6 +14,7 @@ import typer
 from rich.table import Table
 
 from tongban.cli._common import app, console, fail, print_summary, redact, state
+from tongban.cli.demo_exchange import show_exchange
 from tongban.cli.records import show_record
 from tongban.cli.sync import definitions, run_syncs, running_sandbox
 from tongban.store import Store
@@ -68,8 +69,11 @@ def demo(
             f"verify one yourself: tongban license verify {issued.pdf_path}  (or"
             f" {issued.json_path}); identifier {issued.identifier}"
         )
+    exchanged = show_exchange(store, state.settings)
     if failures or held != expected or not all(s.reconciles for s in summaries) or refused:
         fail("the demo did not come out as expected (see above)")
+    if not exchanged:
+        fail("the exchange API did not answer as expected (see above)")
 
 
 def _quality(store: Store) -> None:
