@@ -16,6 +16,7 @@ Prints, one figure a line:
     ratio_vs_bare                            requests_per_s / bare_requests_per_s
     server_cpu_ms_per_request, postgres_cpu_ms_per_request, loadgen_cpu_ms_per_request
                                              where the CPU of the evidence phase went
+    bare_server_cpu_ms_per_request           the API processes' CPU for a bare lookup
 """
 
 from __future__ import annotations
@@ -268,9 +269,11 @@ def main() -> None:
             warm = requests_for(keys, 2000, "/v1/people/", full_headers, 1)
             run_load(port, warm, args.concurrency)
             run_load(port, requests_for(keys, 2000, "/bare/people/", "", 2), args.concurrency)
+            bare_before = cpu_s(api)
             bare = run_load(
                 port, requests_for(keys, args.requests, "/bare/people/", "", 3), args.concurrency
             )
+            bare_cpu = cpu_s(api) - bare_before
             before = (cpu_s(api), postgres_cpu())
             full = run_load(
                 port,
@@ -290,6 +293,7 @@ def main() -> None:
         print(f"bare_p99_ms: {bare['p99']:.1f}")
         print(f"ratio_vs_bare: {full['rps'] / bare['rps']:.2f}")
         print(f"server_cpu_ms_per_request: {(after[0] - before[0]) / n * 1000:.2f}")
+        print(f"bare_server_cpu_ms_per_request: {bare_cpu / n * 1000:.2f}")
         print(f"postgres_cpu_ms_per_request: {(after[1] - before[1]) / n * 1000:.2f}")
         print(f"loadgen_cpu_ms_per_request: {full['loadgen_cpu'] / n * 1000:.2f}")
         audit = store.engine.connect().exec_driver_sql("SELECT count(*) FROM audit_log").scalar()
