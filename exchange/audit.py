@@ -151,6 +151,10 @@ class AuditLog:
         self._pending: list[_Slot] = []
         self._busy = False
 
+    def dispose(self) -> None:
+        if self._chain is not self.store.engine:
+            self._chain.dispose()
+
     # -- writing ----------------------------------------------------------------------
 
     def append(self, entry: AuditEntry) -> int:

@@ -55,6 +55,11 @@ class Hub:
         self._signer: AnswerSigner | None = None
         self._lock = threading.Lock()
 
+    def dispose(self) -> None:
+        """Close the connections the exchange opened beside the store's own."""
+        self.limiter.dispose()
+        self.audit.dispose()
+
     @property
     def vault(self) -> Vault:
         if self._vault is None:

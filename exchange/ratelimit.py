@@ -42,6 +42,10 @@ class RateLimiter:
                 pool_size=10,
             )
 
+    def dispose(self) -> None:
+        if self._engine is not self.store.engine:
+            self._engine.dispose()
+
     def hit(self, client_id: str, *, limit: int) -> int:
         """Count one request; refuse it (429 with Retry-After) past ``limit`` a window."""
         now = time.time()

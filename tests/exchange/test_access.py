@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import ITEM, Api
+from exchange_world import ITEM, Api
 
 from tongban.errors import RecordError
 from tongban.store.store import utcnow

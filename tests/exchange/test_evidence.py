@@ -9,8 +9,8 @@ import time
 
 import httpx
 import pytest
-from conftest import FOOD, ITEM, Api
 from cryptography import x509
+from exchange_world import FOOD, ITEM, Api
 from jwcrypto import jwk, jws, jwt
 from sqlalchemy import select
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from conftest import ITEM, Api
+from exchange_world import ITEM, Api
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import positive_data_acceptance
 

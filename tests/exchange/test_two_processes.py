@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
-from conftest import ITEM, citizen_id, free_port
+from exchange_world import ITEM, citizen_id, free_port
 
 from exchange import AuditLog, ClientRegistry, ExchangeSettings
 from tongban.pipeline import load_records

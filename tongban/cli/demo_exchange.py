@@ -80,6 +80,7 @@ def show_exchange(store: Store, settings: Settings) -> bool:
             highlight=False,
         )
         ok = ok and refused.status_code == 403 and problem["error"] == "grant.missing"
+    hub.dispose()
     ok = _show_who_looked(AuditLog(store), applicant) and ok
     report = AuditLog(store).verify()
     state = "[green]intact[/]" if report.ok else f"[red]broken: {report.broken}[/]"
