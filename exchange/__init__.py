@@ -14,22 +14,47 @@ log (``append``, ``verify``, ``for_subject``), ``Hub`` what a process holds
 (``request.app.state.hub``).
 """
 
-from exchange.app import create_app
-from exchange.audit import AuditEntry, AuditLog, ChainReport
-from exchange.clients import Client, ClientRegistry
-from exchange.deps import (
-    Access,
-    Purpose,
-    answer,
-    authenticated_client,
-    get_hub,
-    request_access,
-    stated_purpose,
-)
-from exchange.errors import Problem, Refusal
-from exchange.grants import Grant, GrantRegistry
-from exchange.hub import Hub
-from exchange.settings import ExchangeSettings, load_exchange_settings
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# The public names load on first use (PEP 562): FastAPI takes a second to import, and
+# `tongban` mounts this package's CLI for every command.
+_WHERE = {
+    "create_app": "app", "AuditEntry": "audit", "AuditLog": "audit", "ChainReport": "audit",
+    "Client": "clients", "ClientRegistry": "clients", "Access": "deps", "Purpose": "deps",
+    "answer": "deps", "authenticated_client": "deps", "get_hub": "deps",
+    "request_access": "deps", "stated_purpose": "deps", "Problem": "errors",
+    "Refusal": "errors", "Grant": "grants", "GrantRegistry": "grants", "Hub": "hub",
+    "ExchangeSettings": "settings", "load_exchange_settings": "settings",
+}  # fmt: skip
+
+if TYPE_CHECKING:
+    from exchange.app import create_app
+    from exchange.audit import AuditEntry, AuditLog, ChainReport
+    from exchange.clients import Client, ClientRegistry
+    from exchange.deps import (
+        Access,
+        Purpose,
+        answer,
+        authenticated_client,
+        get_hub,
+        request_access,
+        stated_purpose,
+    )
+    from exchange.errors import Problem, Refusal
+    from exchange.grants import Grant, GrantRegistry
+    from exchange.hub import Hub
+    from exchange.settings import ExchangeSettings, load_exchange_settings
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'exchange' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"exchange.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Access",

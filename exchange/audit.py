@@ -11,8 +11,11 @@ its place in the chain (``seq``) inside the hashed text. Writers take the chain 
 (``audit_head``, one row) under a row lock — ``SELECT … FOR UPDATE`` on PostgreSQL, the
 database write lock on SQLite — so several API processes extend one chain. Entries that
 arrive together in one process share a transaction (group commit); :meth:`AuditLog.append`
-returns only after that transaction committed, so the entry is durable before the
-response leaves. :meth:`AuditLog.verify` finds a changed, removed, inserted or reordered
+returns only once that transaction is on disk, so the entry is durable before the
+response leaves. On PostgreSQL the wait for the disk happens after the head's lock is
+released (see :meth:`AuditLog._flush`): the log is written in order, so an entry lost in
+a crash takes every later one with it, and the chain stays whole.
+:meth:`AuditLog.verify` finds a changed, removed, inserted or reordered
 entry and names the first one broken; the head row also catches entries cut off the end.
 """
 
@@ -26,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Engine, create_engine, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -139,9 +142,18 @@ class AuditLog:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._chain: Engine = store.engine
+        if store.engine.dialect.name == "postgresql":
+            self._chain = create_engine(
+                store.engine.url, connect_args={"options": "-c synchronous_commit=off"}
+            )
         self._guard = threading.Lock()
         self._pending: list[_Slot] = []
         self._busy = False
+
+    def dispose(self) -> None:
+        if self._chain is not self.store.engine:
+            self._chain.dispose()
 
     # -- writing ----------------------------------------------------------------------
 
@@ -162,23 +174,31 @@ class AuditLog:
                 return self._result(slot)
         with self._guard:
             batch, self._pending = self._pending, []
+        written = False
         try:
-            for s, seq in zip(batch, self.append_many([s.entry for s in batch]), strict=True):
+            for s, seq in zip(batch, self._write([s.entry for s in batch]), strict=True):
                 s.seq = seq
+            written = True
         except BaseException as exc:
             for s in batch:
                 s.error = exc
-            raise
         finally:
+            # The next writer may extend the chain while this batch waits for the disk.
             with self._guard:
                 if self._pending:
                     self._pending[0].lead = True
                     self._pending[0].event.set()
                 else:
                     self._busy = False
+        try:
+            if written:
+                self._flush()
+        except BaseException as exc:
             for s in batch:
-                if s is not slot:
-                    s.event.set()
+                s.error = exc
+        for s in batch:
+            if s is not slot:
+                s.event.set()
         return self._result(slot)
 
     @staticmethod
@@ -189,8 +209,24 @@ class AuditLog:
         return slot.seq
 
     def append_many(self, entries: Sequence[AuditEntry]) -> list[int]:
-        """Write entries in one transaction, in order, after the chain head."""
-        with self.store.engine.begin() as conn:
+        """Write entries in one transaction, in order, after the chain head; durable."""
+        seqs = self._write(entries)
+        self._flush()
+        return seqs
+
+    def _flush(self) -> None:
+        """Wait until everything committed so far is on disk.
+
+        On PostgreSQL the chain's transactions commit without waiting for the disk (so the
+        head's lock is held for the writes alone); this synchronous commit of a transaction
+        with an id flushes the log up to itself, and so every chain transaction before it.
+        Concurrent flushes of several processes share one disk write (group commit)."""
+        if self._chain is not self.store.engine:
+            with self.store.engine.begin() as conn:
+                conn.exec_driver_sql("SELECT pg_current_xact_id()")
+
+    def _write(self, entries: Sequence[AuditEntry]) -> list[int]:
+        with self._chain.begin() as conn:
             seq, prev = self._lock_head(conn)
             rows = []
             for e in entries:

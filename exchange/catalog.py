@@ -70,6 +70,7 @@ class Resource:
     share: str
     fields: Mapping[str, FieldRule]
     source: str | None = None  # the source system whose data this resource is
+    match: str | None = None  # a column naming the subject: the resource is every such row
 
     def conditional_fields(self) -> tuple[str, ...]:
         return tuple(f for f, r in self.fields.items() if r.share == "conditional")
@@ -168,6 +169,7 @@ def load_share_catalog(path: Path | None = None) -> ShareCatalog:
             share,
             fields,
             spec.get("source"),
+            spec.get("match"),
         )
     return ShareCatalog(found)
 

@@ -9,21 +9,22 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from exchange.audit import AuditLog
-from exchange.catalog import load_share_catalog
-from exchange.clients import ClientRegistry
-from exchange.grants import GrantRegistry
-from exchange.settings import load_exchange_settings
 from tongban.errors import FatalError, RecordError
 from tongban.identifiers import check_id_number
 from tongban.settings import load_settings
 from tongban.store import Store
+
+if TYPE_CHECKING:
+    from exchange.audit import AuditLog
+    from exchange.clients import ClientRegistry
+    from exchange.grants import GrantRegistry
 
 __all__ = ["audit_app", "client_app", "grant_app"]
 
@@ -34,11 +35,11 @@ grant_app = typer.Typer(help="Grants on conditional resources (有条件共享).
 audit_app = typer.Typer(
     help="The hash-chained audit log of the exchange API.", no_args_is_help=True
 )
-console = Console(width=None if sys.stdout.isatty() else 120)
+console = Console(width=None if sys.stdout.isatty() else 120, markup=False, highlight=False)
 
 
 def _fail(message: str) -> NoReturn:
-    console.print(f"[bold red]error:[/] {message}", highlight=False)
+    console.print(Text.assemble(("error:", "bold red"), f" {message}"))
     raise typer.Exit(1)
 
 
@@ -49,6 +50,29 @@ def _store() -> Store:
         _fail("the store is not initialised; run `tongban init` first")
     store.migrate()
     return store
+
+
+# The exchange's modules load when a command runs, not with every `tongban` command.
+
+
+def _clients() -> ClientRegistry:
+    from exchange.clients import ClientRegistry
+    from exchange.settings import load_exchange_settings
+
+    return ClientRegistry(_store(), load_exchange_settings())
+
+
+def _grants() -> GrantRegistry:
+    from exchange.catalog import load_share_catalog
+    from exchange.grants import GrantRegistry
+
+    return GrantRegistry(_store(), load_share_catalog())
+
+
+def _audit() -> AuditLog:
+    from exchange.audit import AuditLog
+
+    return AuditLog(_store())
 
 
 def _ts(v: datetime | None) -> str:
@@ -69,7 +93,7 @@ def client_add(
     rate_limit: Annotated[int | None, typer.Option(help="Requests per rate window.")] = None,
 ) -> None:
     """Register a client. An API key is printed once; only its hash is kept."""
-    registry = ClientRegistry(_store(), load_exchange_settings())
+    registry = _clients()
     pem = public_key.read_text(encoding="ascii") if public_key else None
     try:
         client, key = registry.add(
@@ -89,8 +113,12 @@ def client_list() -> None:
     table = Table(title="exchange clients")
     for col in ("client", "name", "department", "auth", "key", "rate", "status", "since"):
         table.add_column(col)
-    for c in ClientRegistry(_store(), load_exchange_settings()).list():
-        status = c.status if c.active else f"[red]{c.status}[/] {c.revoked_reason or ''}"
+    for c in _clients().list():
+        status = (
+            Text(c.status)
+            if c.active
+            else Text.assemble((c.status, "red"), f" {c.revoked_reason or ''}")
+        )
         table.add_row(
             c.client_id,
             c.name,
@@ -110,7 +138,7 @@ def client_revoke(
 ) -> None:
     """Revoke a client: every API process refuses it from its next request on."""
     try:
-        c = ClientRegistry(_store(), load_exchange_settings()).revoke(client_id, reason=reason)
+        c = _clients().revoke(client_id, reason=reason)
     except RecordError as exc:
         _fail(f"{exc.rule}: {exc.message}")
     console.print(f"client {c.client_id} revoked at {_ts(c.revoked_at)}: {reason}")
@@ -133,7 +161,7 @@ def grant_add(
     basis: Annotated[str | None, typer.Option(help="The approved application (批复).")] = None,
 ) -> None:
     """Record an approved grant on a conditional resource."""
-    registry = GrantRegistry(_store(), load_share_catalog())
+    registry = _grants()
     try:
         g = registry.add(
             client_id,
@@ -160,7 +188,7 @@ def grant_list(client_id: Annotated[str | None, typer.Option("--client")] = None
     table = Table(title="grants")
     for col in ("id", "client", "resource", "items", "fields", "unmasked", "expires", "status"):
         table.add_column(col)
-    for g in GrantRegistry(_store(), load_share_catalog()).list(client_id=client_id):
+    for g in _grants().list(client_id=client_id):
         table.add_row(
             str(g.grant_id),
             g.client_id,
@@ -178,7 +206,7 @@ def grant_list(client_id: Annotated[str | None, typer.Option("--client")] = None
 def grant_revoke(grant_id: int, reason: Annotated[str, typer.Option()] = "revoked") -> None:
     """Revoke a grant."""
     try:
-        g = GrantRegistry(_store(), load_share_catalog()).revoke(grant_id, reason=reason)
+        g = _grants().revoke(grant_id, reason=reason)
     except RecordError as exc:
         _fail(f"{exc.rule}: {exc.message}")
     console.print(f"grant {g.grant_id} revoked")
@@ -190,7 +218,7 @@ def grant_revoke(grant_id: int, reason: Annotated[str, typer.Option()] = "revoke
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Check the whole chain; exit 1 naming the first broken entry."""
-    report = AuditLog(_store()).verify()
+    report = _audit().verify()
     if report.broken is not None:
         _fail(f"audit log broken at {report.broken}")
     console.print(f"audit log intact: {report.entries} entries, every one chained")
@@ -218,8 +246,12 @@ def audit_subject(
         "outcome",
     ):
         table.add_column(col)
-    for r in AuditLog(_store()).for_subject(key, limit=limit):
-        outcome = r["outcome"] if r["outcome"] == "allowed" else f"[red]refused[/] {r['reason']}"
+    for r in _audit().for_subject(key, limit=limit):
+        outcome = (
+            Text(r["outcome"])
+            if r["outcome"] == "allowed"
+            else Text.assemble(("refused", "red"), f" {r['reason']}")
+        )
         table.add_row(
             _ts(r["at"]),
             r["client_name"] or r["client_id"] or "",

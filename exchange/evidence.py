@@ -62,16 +62,17 @@ def _supply(hub: Hub, client: Client, purpose: Purpose, m: Material, key: str) -
     base = {"material": m.code, "name": m.name}
     if m.resource is not None:
         found = lookup(hub, client, purpose, m.resource, key)
-        lacking = [f for f in m.fields if f not in found.data]
+        lacking = [f for f in m.fields if f not in found.view.fields]
         if lacking:
             raise Refusal(403, "grant.fields", f"the proof needs {', '.join(lacking)}")
         res = hub.share.resource(m.resource)
-        return {
-            **base,
-            "resource": m.resource,
-            "department": res.department,
-            "data": {f: found.data[f] for f in m.fields},
-        }
+        if "records" in found.data and res.match is not None:
+            data: dict[str, Any] = {
+                "records": [{f: r[f] for f in m.fields} for r in found.data["records"]]
+            }
+        else:
+            data = {f: found.data[f] for f in m.fields}
+        return {**base, "resource": m.resource, "department": res.department, "data": data}
     if m.license_type is not None:
         from exchange.routes.licenses import licenses_of
 

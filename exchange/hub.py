@@ -57,6 +57,11 @@ class Hub:
         self._signer: AnswerSigner | None = None
         self._lock = threading.Lock()
 
+    def dispose(self) -> None:
+        """Close the connections the exchange opened beside the store's own."""
+        self.limiter.dispose()
+        self.audit.dispose()
+
     @property
     def vault(self) -> Vault:
         if self._vault is None:
@@ -69,10 +74,14 @@ class Hub:
 
     @property
     def signer(self) -> AnswerSigner:
+        """The answers' signer: the seal registry alone, without the vault's PDF side."""
         if self._signer is None:
-            vault = self.vault
             with self._lock:
                 if self._signer is None:
-                    name = f"{vault.settings.hub_name} 数据交换"
-                    self._signer = AnswerSigner(vault, code=self.config.hub_seal_code, name=name)
+                    from license_vault import SealRegistry, load_vault_settings, open_storage
+
+                    vs = load_vault_settings(self.settings)
+                    seals = SealRegistry(self.store, open_storage(vs), vs)
+                    name = f"{vs.hub_name} 数据交换"
+                    self._signer = AnswerSigner(seals, code=self.config.hub_seal_code, name=name)
         return self._signer

@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
+
 from exchange.clients import Client
 from exchange.deps import Purpose
 from exchange.errors import Refusal, from_record_error
@@ -22,6 +24,7 @@ from exchange.hub import Hub
 from exchange.policy import View, decide, mask, shape
 from tongban.errors import RecordError
 from tongban.identifiers import check_credit_code, check_id_number
+from tongban.store import schema
 
 __all__ = ["Found", "lookup", "normalize_subject"]
 
@@ -62,6 +65,13 @@ def normalize_subject(hub: Hub, entity: str, raw: str) -> str:
 def lookup(hub: Hub, client: Client, purpose: Purpose, resource: str, key: str) -> Found:
     res = hub.share.resource(resource)
     view = decide(res, hub.grants.active_for(client.client_id, resource), purpose.service_item)
+    if res.match is not None:
+        # Every row naming the subject (none is an answer too: the registry holds none).
+        table = getattr(schema, res.entity)
+        q = select(table).where(table.c[res.match] == key).order_by(*table.primary_key)
+        with hub.store.engine.connect() as conn:
+            rows = [dict(r) for r in conn.execute(q.limit(100)).mappings()]
+        return Found(resource, key, {"records": [shape(r, view, res) for r in rows]}, view)
     record = hub.store.get(res.entity, key)
     if record is not None and res.source is not None:
         origins = (record.get("provenance") or {}).values()

@@ -1,6 +1,6 @@
 """The hub signs every evidence answer: a detached JWS over the response body.
 
-    >>> signer = AnswerSigner(vault, code="exchange", name="通办数据共享交换平台")
+    >>> signer = AnswerSigner(seals, code="exchange", name="通办数据共享交换平台")
     >>> token = signer.sign(body)          # "<header>..<signature>" (RFC 7515, appendix F)
 
 The key is the hub's own e-seal in the license vault, certified by the vault's hub root,
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from cryptography import x509
 
-    from license_vault import Vault
+    from license_vault import SealRegistry
     from license_vault.jws import JwsSealer
 
 __all__ = ["SIGNATURE_HEADER", "AnswerSigner", "detach"]
@@ -34,8 +34,8 @@ def detach(compact: str) -> str:
 class AnswerSigner:
     """Signs answers with the exchange's seal, created under the hub root on first use."""
 
-    def __init__(self, vault: Vault, *, code: str, name: str) -> None:
-        self._vault = vault
+    def __init__(self, seals: SealRegistry, *, code: str, name: str) -> None:
+        self._seals = seals
         self._code = code
         self._name = name
         self._sealer: JwsSealer | None = None
@@ -48,8 +48,8 @@ class AnswerSigner:
                 if self._sealer is None:
                     from license_vault.jws import JwsSealer
 
-                    seal = self._vault.seals.seal_for(self._code, self._name)
-                    signer = self._vault.seals.signer(seal)
+                    seal = self._seals.seal_for(self._code, self._name)
+                    signer = self._seals.signer(seal)
                     self._chain = list(signer.certificate_chain)
                     self._sealer = JwsSealer(signer, kid=seal.seal_id)
         return self._sealer

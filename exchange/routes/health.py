@@ -7,7 +7,7 @@ from importlib import resources
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 
 from exchange.hub import Hub
 from exchange.metrics import CONTENT_TYPE_LATEST, render
@@ -35,7 +35,10 @@ async def live() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/health/ready")
+@router.get(
+    "/health/ready",
+    responses={503: {"description": "the store is unreachable or migrations are pending"}},
+)
 async def ready(request: Request) -> JSONResponse:
     """The store answers and its schema is at the migrations' head (503 otherwise)."""
     hub: Hub = request.app.state.hub
@@ -57,7 +60,11 @@ async def ready(request: Request) -> JSONResponse:
     return JSONResponse(body, status_code=200 if ok else 503)
 
 
-@router.get("/metrics")
+@router.get(
+    "/metrics",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}},
+)
 async def metrics() -> Response:
     """Prometheus metrics: requests, latency, refusals by reason, proofs saved."""
     return Response(render(), media_type=CONTENT_TYPE_LATEST)

@@ -225,3 +225,24 @@ def _metric(api: Api, name: str) -> float:
         if line.startswith(name + "{") and f'service_item="{ITEM}"' in line:
             total += float(line.rsplit(" ", 1)[1])
     return total
+
+
+def test_housing_evidence_lists_the_enterprises_the_applicant_represents(api: Api):
+    housing = "11110000ZJ0501"
+    h = {**api.client("ev-housing"), "X-Service-Item": housing}
+    _grant_all(api, "ev-housing", housing)
+    api.hub.grants.add(
+        "ev-housing",
+        "enterprise_roles",
+        service_items=[housing],
+        fields=["credit_code", "name", "status"],
+        days=30,
+        approved_by="市政务服务数据管理局",
+    )
+    body = api.get(f"/v1/items/{housing}/evidence", h, params={"applicant": api.world.person})
+    supplied = {m["material"]: m for m in body.json()["supplied"]}
+    assert supplied["enterprises"]["department"] == "市场监督管理局"
+    assert supplied["enterprises"]["data"]["records"] == [
+        {"credit_code": api.world.enterprise, "name": "北京鸿达餐饮有限公司", "status": "存续"}
+    ]
+    assert len({m["department"] for m in supplied.values()}) == 4

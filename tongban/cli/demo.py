@@ -28,6 +28,7 @@ from tongban.cli._common import (
 )
 from tongban.cli.demo_cases import run_cases_demo
 from tongban.cli.demo_console import show_console
+from tongban.cli.demo_exchange import show_exchange
 from tongban.cli.records import show_record
 from tongban.cli.sync import definitions, run_syncs, running_sandbox
 from tongban.store import Store
@@ -86,11 +87,14 @@ def demo(
             f"verify one yourself: tongban license verify {issued.pdf_path}  (or"
             f" {issued.json_path}); identifier {issued.identifier}"
         )
-    demo_federation.suggest()
+    exchanged = show_exchange(store, state.settings)
     if failures or held != expected or not all(s.reconciles for s in summaries) or refused:
         fail("the demo did not come out as expected (see above)")
+    if not exchanged:
+        fail("the exchange API did not answer as expected (see above)")
     run_cases_demo(store)
     show_console(store)
+    demo_federation.suggest()
 
 
 def _quality(store: Store) -> None:
