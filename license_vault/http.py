@@ -23,7 +23,7 @@ from __future__ import annotations
 import base64
 import binascii
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Any
 
 from cryptography.hazmat.primitives import serialization
 from fastapi import APIRouter, Depends, Request, Response
@@ -42,6 +42,18 @@ __all__ = ["current_vault", "router"]
 
 router = APIRouter(prefix="/licenses", tags=["license vault"])
 _MAX_UPLOAD = 8 * 1024 * 1024
+
+
+def _answers(kinds: dict[int, tuple[str, ...]]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI responses: each status with the media types it is answered in."""
+    return {
+        status: {"description": "", "content": {media: {} for media in media_types}}
+        for status, media_types in kinds.items()
+    }
+
+
+_PAGE = ("text/html", "application/json")  # a person's phone, or a program
+_VERIFY = _answers({200: _PAGE, 400: _PAGE, 413: _PAGE})
 
 
 @lru_cache(maxsize=1)
@@ -92,7 +104,7 @@ def _by_identifier(vault: Vault, identifier: str) -> Verdict:
     return vault.verify(document)
 
 
-@router.get("/verify", response_model=None)
+@router.get("/verify", response_model=None, responses=_VERIFY)
 def verify_get(request: Request, vault: VaultDep, id: str | None = None) -> Response:
     """The verdict for an identifier (what the QR code opens), or the upload form."""
     if not id:
@@ -102,7 +114,7 @@ def verify_get(request: Request, vault: VaultDep, id: str | None = None) -> Resp
     return _answer(request, vault, _by_identifier(vault, id.strip()), None)
 
 
-@router.post("/verify", response_model=None)
+@router.post("/verify", response_model=None, responses=_VERIFY)
 async def verify_post(request: Request, vault: VaultDep) -> Response:
     """The verdict for an uploaded PDF or JWS, or a form's identifier."""
     content_type = request.headers.get("content-type", "")
@@ -136,7 +148,7 @@ def _bad(request: Request, message: str, code: int) -> Response:
     return HTMLResponse(render_form(message), code)
 
 
-@router.post("/tsa")
+@router.post("/tsa", responses=_answers({200: ("application/timestamp-reply",)}))
 async def timestamp(request: Request, vault: VaultDep) -> Response:
     """RFC 3161: a TimeStampReq in, a TimeStampResp out (a rejection names the fault)."""
     body = await request.body()
@@ -144,7 +156,10 @@ async def timestamp(request: Request, vault: VaultDep) -> Response:
     return Response(answer, media_type="application/timestamp-reply")
 
 
-@router.get("/pki/crl/{crl_name}")
+@router.get(
+    "/pki/crl/{crl_name}",
+    responses=_answers({200: ("application/pkix-crl",), 404: ("text/plain",)}),
+)
 def crl(crl_name: str, vault: VaultDep) -> Response:
     root_id = crl_name.removesuffix(".crl")
     if len(root_id) != 16 or any(c not in "0123456789abcdef" for c in root_id):
@@ -156,13 +171,13 @@ def crl(crl_name: str, vault: VaultDep) -> Response:
     return Response(der, media_type="application/pkix-crl")
 
 
-@router.post("/pki/ocsp")
+@router.post("/pki/ocsp", responses=_answers({200: ("application/ocsp-response",)}))
 async def ocsp_post(request: Request, vault: VaultDep) -> Response:
     answer = RevocationAuthority(vault.seals).ocsp_answer(await request.body())
     return Response(answer, media_type="application/ocsp-response")
 
 
-@router.get("/pki/ocsp/{encoded:path}")
+@router.get("/pki/ocsp/{encoded:path}", responses=_answers({200: ("application/ocsp-response",)}))
 def ocsp_get(encoded: str, vault: VaultDep) -> Response:
     try:
         der = base64.b64decode(encoded.replace("%2B", "+").replace("%2F", "/"), validate=True)
@@ -172,7 +187,7 @@ def ocsp_get(encoded: str, vault: VaultDep) -> Response:
     return Response(answer, media_type="application/ocsp-response")
 
 
-@router.get("/pki/root.crt")
+@router.get("/pki/root.crt", responses=_answers({200: ("application/pkix-cert",)}))
 def root_certificate(vault: VaultDep) -> Response:
     der = vault.seals.root().certificate.public_bytes(serialization.Encoding.DER)
     return Response(der, media_type="application/pkix-cert")

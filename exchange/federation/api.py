@@ -9,13 +9,13 @@ answering hub applies exactly the rules it applies to its own clients.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from fastapi import APIRouter, FastAPI, Request, Response
 
 from exchange.deps import get_hub
-from exchange.errors import Refusal
+from exchange.errors import Problem, Refusal
 from exchange.federation.routing import Elsewhere, Federation
 from exchange.federation.settings import FederationSettings, load_federation_settings
 from exchange.signing import SIGNATURE_HEADER
@@ -53,6 +53,12 @@ def catalog(request: Request) -> Response:
     )
 
 
+_PEER_REFUSALS: dict[int | str, dict[str, Any]] = {
+    401: {"model": Problem, "description": "not a signed request of a known, active peer"},
+    429: {"model": Problem, "description": "over the peer's rate limit; see Retry-After"},
+}
+
+
 def mount(app: FastAPI, hub: Hub, settings: FederationSettings | None = None) -> Federation:
     """Join the federation: peers answer, and what peers offer is asked of them."""
     from exchange.federation.catalogs import CatalogRefresher
@@ -60,7 +66,7 @@ def mount(app: FastAPI, hub: Hub, settings: FederationSettings | None = None) ->
 
     fed = Federation(hub, settings or load_federation_settings())
     hub.federation = fed
-    app.include_router(router)
+    app.include_router(router, responses=_PEER_REFUSALS)
     app.add_exception_handler(Elsewhere, relay)
     refresher = CatalogRefresher(fed)
     app.router.on_startup.append(refresher.start)
