@@ -15,6 +15,12 @@ from connectors.definition import (
     load_definition,
     load_definitions,
 )
+from connectors.partition import (
+    PartitionEnd,
+    finish_partitions,
+    plan_partitions,
+    sync_partition,
+)
 from connectors.registry import CONNECTORS, open_connector
 from connectors.sync import sync_source
 from connectors.transforms import TRANSFORMS, compile_mapping
@@ -25,11 +31,15 @@ __all__ = [
     "Connector",
     "DefinitionError",
     "Page",
+    "PartitionEnd",
     "SourceDefinition",
     "call_with_retries",
     "compile_mapping",
+    "finish_partitions",
     "load_definition",
     "load_definitions",
     "open_connector",
+    "plan_partitions",
+    "sync_partition",
     "sync_source",
 ]
