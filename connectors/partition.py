@@ -156,11 +156,11 @@ def sync_partition(
                         goods.append(mine)
                         bads.extend(bad)
                     good = _join(goods)
-                    result = store.write_batch(
+                    written = store.write_batch(
                         entity, good, run_id=run_id, quarantined=bads,
                         cursor=(progress, {"cursor": end}),
                     )  # fmt: skip
-                    summary.add(len(good) + len(bads), result)
+                    summary.add(len(good) + len(bads), written)
                     summary.pages += len(pages)
                     cursor = end
             finally:

@@ -28,8 +28,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "START",
-    "default_args",
     "SourceSchedule",
+    "default_args",
     "entity_asset",
     "hub_env",
     "hub_settings",

@@ -85,7 +85,7 @@ def _partitioned(source: SourceSchedule) -> None:
 
     start = plan()
     ends = sync_partition.partial(start=start).expand(part=list(range(source.partitions)))
-    finish(ends)
+    finish(ends)  # type: ignore[arg-type]  # an XComArg, resolved to the list at run time
 
 
 def sync_dag(source: SourceSchedule) -> Any:

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from airflow_kit import DAGS, airflow_base_env
 
 from connectors import load_definitions
-from airflow_kit import DAGS, airflow_base_env
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

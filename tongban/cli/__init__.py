@@ -6,7 +6,7 @@ never imports them.
 """
 
 from license_vault.cli import app as license_app
-from tongban.cli import demo, quality, records, sync  # noqa: F401  (they register commands)
+from tongban.cli import airflow, demo, quality, records, sync  # noqa: F401  (they register commands)
 from tongban.cli._common import app
 
 app.add_typer(license_app, name="license")
