@@ -36,6 +36,7 @@ __all__ = [
     "hub_store",
     "say_why",
     "source_schedules",
+    "sync_schedule",
 ]
 
 log = logging.getLogger("tongban.dags")
@@ -66,6 +67,16 @@ class SourceSchedule:
     retries: int
     timeout: int
     partitions: int
+
+
+def sync_schedule(source: SourceSchedule) -> str | None:
+    """The cron schedule of a source's sync DAG: the definition's, unless
+    ``TONGBAN_AIRFLOW_SCHEDULES=manual`` says syncs run only when triggered (by an
+    operator or through the API, e.g. while a province loads its history in order)."""
+    mode = os.environ.get("TONGBAN_AIRFLOW_SCHEDULES", "definitions")
+    if mode not in ("definitions", "manual"):
+        raise ValueError(f"TONGBAN_AIRFLOW_SCHEDULES={mode!r}: expected definitions or manual")
+    return None if mode == "manual" else source.schedule
 
 
 def _sources_dirs() -> list[Path]:

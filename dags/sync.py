@@ -23,6 +23,7 @@ from dags.hub import (
     hub_settings,
     hub_store,
     source_schedules,
+    sync_schedule,
 )
 
 
@@ -92,7 +93,7 @@ def sync_dag(source: SourceSchedule) -> Any:
     @dag(
         dag_id=f"sync_{source.name}",
         description=f"{source.department} {source.title}: sync into the shared store",
-        schedule=source.schedule,
+        schedule=sync_schedule(source),
         start_date=START,
         catchup=False,
         max_active_runs=1,  # one sync per source at a time, as the store's lock wants

@@ -34,13 +34,14 @@ _PARSE = textwrap.dedent(
         "heavy": loaded,
         "seconds": {s.file: s.duration.total_seconds() for s in bag.dagbag_stats},
         "dags": sorted(bag.dags),
+        "schedules": {d.dag_id: str(d.timetable) for d in bag.dags.values()},
     }))
     """
 )
 
 
-def _parse(tmp_path: Path, extra_sources: Path | None = None) -> dict:
-    env = airflow_base_env(tmp_path / "home")
+def _parse(tmp_path: Path, extra_sources: Path | None = None, **extra: str) -> dict:
+    env = {**airflow_base_env(tmp_path / "home"), **extra}
     if extra_sources is not None:
         env["TONGBAN_SOURCES_DIR"] = str(extra_sources)
     done = subprocess.run([sys.executable, "-c", _PARSE, str(DAGS)], env=env,
@@ -134,3 +135,11 @@ def test_a_definition_in_the_sources_dir_becomes_a_dag(tmp_path):
     found = _parse(tmp_path, extra)
     assert not found["errors"], found["errors"]
     assert "sync_scjg_branch" in found["dags"] and "sync_scjg_license" in found["dags"]
+
+
+def test_syncs_can_run_only_when_triggered(tmp_path):
+    found = _parse(tmp_path, TONGBAN_AIRFLOW_SCHEDULES="manual")
+    assert not found["errors"], found["errors"]
+    syncs = {d: s for d, s in found["schedules"].items() if d.startswith("sync_")}
+    assert syncs and all("NullTimetable" in s for s in syncs.values()), syncs
+    assert "Asset" in found["schedules"]["issue_licenses"]
