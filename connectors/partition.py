@@ -8,7 +8,7 @@ records whose source record does. All the records of one key therefore land in o
 partition, in source order, in batches cut where a plain run would cut them, so the
 store's values, history versions and conflicts come out the same. Each partition commits
 its own progress cursor with every batch (a retried partition resumes after its last
-batch); :func:`finish_partitions` moves the source's cursor once every partition reached
+batch, and one that had finished returns where it ended); :func:`finish_partitions` moves the source's cursor once every partition reached
 the same end, and forgets the partitions' own.
 
     >>> start = plan_partitions(store, definition)                        # doctest: +SKIP
@@ -134,6 +134,12 @@ def sync_partition(
         summary = RunSummary(run_id, name, entity)
         started = time.perf_counter()
         resumed = store.cursor(progress)
+        if resumed is not None and resumed.get("done"):
+            # An earlier attempt finished its share but died before saying so: reading on
+            # from its end would start a new pass, so its end stands.
+            store.finish_run(run_id, status="succeeded", counts={},
+                             message="finished by an earlier attempt")  # fmt: skip
+            return PartitionEnd(part, resumed["cursor"], dict(resumed["counts"]))
         cursor = resumed["cursor"] if resumed is not None else start
         check = batch_check(definition, store=store, region_check=region_check)
         try:
@@ -172,6 +178,8 @@ def sync_partition(
                 message = f"the data-quality gate held back a batch: {exc.reason}"
             store.finish_run(run_id, status="failed", counts=summary.counts(), message=message)
             raise
+        done = {"cursor": cursor, "done": True, "counts": summary.counts()}
+        store.write_batch(entity, [], run_id=run_id, cursor=(progress, done))
         timings = {"total": time.perf_counter() - started}
         store.finish_run(run_id, status="succeeded", counts=summary.counts(), timings=timings)
     return PartitionEnd(part, cursor, summary.counts())

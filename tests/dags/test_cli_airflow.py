@@ -40,8 +40,13 @@ def test_standalone_runs_every_dag(tmp_path):
         AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=str(free_port()),
     )
     log = (tmp_path / "standalone.log").open("w")
-    process = subprocess.Popen([str(BIN / "tongban"), "airflow", "--port", str(port)], env=env,
-                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        [str(BIN / "tongban"), "airflow", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         wait_healthy(port, components=("metadatabase", "scheduler", "dag_processor"),
                      timeout=240)  # fmt: skip
@@ -50,8 +55,13 @@ def test_standalone_runs_every_dag(tmp_path):
         wanted = {f"sync_{n}" for n in load_definitions()} | {"issue_licenses"}
         listed: set[str] = set()
         for _ in range(10):  # the DAG processor writes each file's DAGs as it parses it
-            done = subprocess.run([str(BIN / "airflow"), "dags", "list", "-o", "json"],
-                                  env=home, capture_output=True, text=True, timeout=120)
+            done = subprocess.run(
+                [str(BIN / "airflow"), "dags", "list", "-o", "json"],
+                env=home,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
             found = [line for line in done.stdout.splitlines() if line.startswith("[")]
             listed = {d["dag_id"] for d in json.loads(found[-1])} if found else set()
             if wanted <= listed:

@@ -72,8 +72,10 @@ def airflow(
     port: Annotated[int, typer.Option(help="Port of Airflow's web UI and API.")] = 8080,
     prepare_only: Annotated[
         bool,
-        typer.Option("--prepare-only", help="Prepare the home and the store, print the"
-                     " environment, and do not start Airflow."),
+        typer.Option(
+            "--prepare-only",
+            help="Prepare the home and the store, print the environment, and do not start Airflow.",
+        ),
     ] = False,
 ) -> None:
     """Run Airflow standalone with the hub's DAGs against the embedded store."""
