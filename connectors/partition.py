@@ -8,8 +8,9 @@ records whose source record does. All the records of one key therefore land in o
 partition, in source order, in batches cut where a plain run would cut them, so the
 store's values, history versions and conflicts come out the same. Each partition commits
 its own progress cursor with every batch (a retried partition resumes after its last
-batch, and one that had finished returns where it ended); :func:`finish_partitions` moves the source's cursor once every partition reached
-the same end, and forgets the partitions' own.
+batch, and one that had finished returns where it ended); :func:`finish_partitions`
+moves the source's cursor once every partition reached the same end, and forgets the
+partitions' own.
 
     >>> start = plan_partitions(store, definition)                        # doctest: +SKIP
     >>> ends = [sync_partition(store, definition, start, part=i, of=2, env=env)

@@ -34,7 +34,7 @@ def test_partitions_end_as_one_sync(store, sandbox, tmp_path):
         _partitioned(store, sandbox, name, 3)
     reference = Store(f"sqlite:///{tmp_path / 'reference.db'}")
     reference.migrate()
-    for name, definition in found.items():
+    for definition in found.values():
         sync_source(reference, definition, env=sandbox.env, batch_size=BATCH)
     assert store.checksum() == reference.checksum()
     assert set(store.sync_states()) == set(found)  # no partition's progress is left behind

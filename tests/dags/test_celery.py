@@ -36,6 +36,7 @@ from tongban.store.schema import metadata
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 BATCH = 100  # several batches per partition, so a worker can die between two of them
+GROUP = 100  # validated a group at a time, so the batches are spread over the run
 WORKERS = ("worker-a", "worker-b")
 SOURCES = list(load_definitions())  # the order `tongban sync --all` takes
 
@@ -90,17 +91,25 @@ class Stack:
         return Store(self.store_url)
 
     def kill_worker(self, name: str) -> None:
-        """SIGKILL the worker ``name`` and every process it started (a task's supervisor
-        may start its task in a session of its own), as if its machine died."""
-        os.killpg(self.processes[name].pid, signal.SIGKILL)
-        marker = f"TONGBAN_TEST_WORKER={name}".encode()
+        """SIGKILL the worker ``name`` and every process under it (a task's supervisor
+        starts its task in a session of its own), as if its machine died."""
+        parents: dict[int, int] = {}
         for proc in Path("/proc").iterdir():
-            if not proc.name.isdigit():
-                continue
+            if proc.name.isdigit():
+                try:
+                    stat = (proc / "stat").read_text()
+                except OSError:
+                    continue
+                parents[int(proc.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+        tree, todo = set(), [self.processes[name].pid]
+        while todo:
+            pid = todo.pop()
+            tree.add(pid)
+            todo.extend(child for child, parent in parents.items() if parent == pid)
+        for pid in tree:
             try:
-                if marker in (proc / "environ").read_bytes().split(b"\0"):
-                    os.kill(int(proc.name), signal.SIGKILL)
-            except (OSError, ValueError):
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
                 continue
 
     def explain(self, dag_id: str, run_id: str) -> str:
@@ -122,7 +131,7 @@ def _store_checksum_reference(sandbox: Sandbox, path: Path, sources: list[str]) 
     reference.migrate()
     found = load_definitions()
     for name in sources:
-        sync_source(reference, found[name], env=sandbox.env, batch_size=BATCH)
+        sync_source(reference, found[name], env=sandbox.env, batch_size=BATCH, group=GROUP)
     checksum = reference.checksum()
     reference.dispose()
     return checksum
@@ -139,7 +148,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, pg_database_pair) -> Iterato
     store.dispose()
     (base / "weed").mkdir()
     weed, s3 = start_weed(base / "weed")
-    sandbox = Sandbox(base / "sandbox", SandboxConfig(seed=20261122, people=1200, enterprises=120))
+    sandbox = Sandbox(base / "sandbox", SandboxConfig(seed=20261122, people=2400, enterprises=120))
     sandbox.__enter__()
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "TONGBAN_"))}
@@ -171,6 +180,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, pg_database_pair) -> Iterato
         TONGBAN_DATABASE_URL=store_db,
         TONGBAN_DATA_DIR=str(base / "hub"),
         TONGBAN_BATCH_SIZE=str(BATCH),
+        TONGBAN_QUALITY_GROUP=str(GROUP),
         TONGBAN_AIRFLOW_RETRY_DELAY="1",
         TONGBAN_AIRFLOW_SCHEDULES="manual",
         TONGBAN_VAULT_KEY_ENCRYPTION_KEY="celery test key-encryption key!!",
@@ -271,16 +281,21 @@ def test_a_killed_worker_is_retried_and_the_store_stays_exact(stack, tmp_path):
             return
         for ti in stack.task_instances("sync_gongan_population", run_id):
             if ti["task_id"] == "sync_partition" and ti["state"] == "running" and ti["hostname"]:
+                progress = f"gongan_population~{ti['map_index'] + 1}of2"
                 store = stack.store()
-                try:  # the partition has written part of its share: kill it mid-run
-                    progress = [s for s in store.sync_states() if "~" in s]
+                try:  # wait until the partition has written part of its share, then kill
+                    deadline = time.monotonic() + 60
+                    while time.monotonic() < deadline:
+                        state = store.cursor(progress)
+                        if state is not None and not state.get("done"):
+                            stack.kill_worker(ti["hostname"])
+                            killed.update(worker=ti["hostname"], map_index=ti["map_index"])
+                            return
+                        if state is not None:
+                            return  # finished already: try the other partition
+                        time.sleep(0.05)
                 finally:
                     store.dispose()
-                if not progress:
-                    return
-                stack.kill_worker(ti["hostname"])
-                killed.update(worker=ti["hostname"], map_index=ti["map_index"])
-                return
 
     run = stack.run_dag("sync_gongan_population", during=kill_a_busy_worker, timeout=300)
     assert killed, "no partition was seen running to kill its worker"
