@@ -4,12 +4,14 @@ then the license issuance DAG issues an e-license for every license record."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from airflow_kit import BIN
+import yaml
+from airflow_kit import BIN, REPO
 
 from connectors import load_definitions
 from sandbox import Sandbox, SandboxConfig
@@ -67,3 +69,36 @@ def test_each_sync_dag_ends_as_tongban_sync_all(airflow_home, sandbox, tmp_path)
     finally:
         store.dispose()
         reference.dispose()
+
+
+def test_a_failed_sync_says_why_and_a_connection_supplies_the_secret(
+    airflow_home, sandbox, tmp_path
+):
+    sources = tmp_path / "sources"  # the same source without retries: one failed attempt
+    sources.mkdir()
+    raw = yaml.safe_load((REPO / "connectors/sources/scjg_enterprise.yaml").read_text())
+    (sources / "scjg_enterprise.yaml").write_text(yaml.safe_dump({**raw, "retries": 0}))
+    env = _hub_env({**airflow_home, "TONGBAN_SOURCES_DIR": str(sources)}, sandbox,
+                   tmp_path / "hub")  # fmt: skip
+    env["TONGBAN_SCJG_APP_SECRET"] = "wrong-secret"
+    args = [str(BIN / "airflow"), "dags", "test", "sync_scjg_enterprise"]
+    failed = subprocess.run(args, env=env, capture_output=True, text=True, timeout=600)
+    output = failed.stdout + failed.stderr
+    # One line naming the DAG, the task, the attempt and the system's own refusal.
+    reasons = [line for line in output.splitlines() if '"tongban_failure"' in line]
+    assert reasons and "sync_scjg_enterprise.sync" in reasons[0], output[-3000:]
+    store = Store(f"sqlite:///{tmp_path / 'hub' / 'tongban.db'}")
+    try:
+        [run] = store.runs(source="scjg_enterprise")
+        assert run["status"] == "failed" and run["message"], run
+        assert run["message"].split(":")[0] in reasons[0]  # the same error class
+
+        # The right secret from an Airflow connection wins over the environment.
+        secret = sandbox.env["TONGBAN_SCJG_APP_SECRET"]
+        env["AIRFLOW_CONN_TONGBAN_SCJG_ENTERPRISE"] = json.dumps(
+            {"conn_type": "generic", "extra": {"TONGBAN_SCJG_APP_SECRET": secret}}
+        )
+        _run(args, env)
+        assert store.runs(source="scjg_enterprise")[0]["status"] == "succeeded"
+    finally:
+        store.dispose()
