@@ -5,13 +5,15 @@
 
 ``enterprise`` runs the REST registry alone (for benchmarks) and prints one line
 ``listening http://127.0.0.1:P`` once it answers; its credentials are the app key
-``tongban_scjg`` and ``World(seed).secret("scjg")`` unless given.
+``tongban_scjg`` and ``World(seed).secret("scjg")`` unless given. ``receiver`` runs the
+provincial platform or e-supervision (``sandbox.receivers``) and prints the same line.
 """
 
 from __future__ import annotations
 
 import argparse
 import tempfile
+import threading
 from collections.abc import Sequence
 
 from sandbox.box import DEFAULT_PORTS, REST_APP_KEY, SandboxConfig, serve
@@ -42,6 +44,25 @@ def _enterprise(args: argparse.Namespace) -> None:
         server.stop()
 
 
+def _receiver(args: argparse.Namespace) -> None:
+    from sandbox.receivers import CaseReceiver
+
+    options = {"failure_rate": args.failure_rate, "hang_seconds": args.hang_seconds,
+               "host": args.host, "port": args.port}  # fmt: skip
+    if args.system == "province":
+        rx = CaseReceiver.province(args.app_key, args.secret, **options)
+    else:
+        rx = CaseReceiver.supervision(args.token, **options)
+    rx.start()
+    print(f"listening {rx.url}", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        rx.stop()
+
+
 def _up(args: argparse.Namespace) -> None:
     directory = args.dir or tempfile.mkdtemp(prefix="tongban-sandbox-")
     config = SandboxConfig(
@@ -67,6 +88,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     rest.add_argument("--app-key", default=REST_APP_KEY)
     rest.add_argument("--app-secret", default=None)
     rest.set_defaults(run=_enterprise)
+    rx = commands.add_parser("receiver", help="run the provincial platform or e-supervision")
+    rx.add_argument("--system", choices=("province", "supervision"), required=True)
+    rx.add_argument("--port", type=int, default=0)
+    rx.add_argument("--host", default="127.0.0.1")
+    rx.add_argument("--app-key", default="tongban")
+    rx.add_argument("--secret", default="province-secret")
+    rx.add_argument("--token", default="supervision-token")
+    rx.add_argument("--failure-rate", type=float, default=0.0)
+    rx.add_argument("--hang-seconds", type=float, default=2.0)
+    rx.set_defaults(run=_receiver)
     up = commands.add_parser("up", help="run every stand-in and print the env lines")
     up.add_argument("--dir", default=None)
     up.add_argument("--seed", type=int, default=20261122)

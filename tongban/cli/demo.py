@@ -14,6 +14,7 @@ import typer
 from rich.table import Table
 
 from tongban.cli._common import app, console, fail, print_summary, redact, state
+from tongban.cli.demo_cases import run_cases_demo
 from tongban.cli.records import show_record
 from tongban.cli.sync import definitions, run_syncs, running_sandbox
 from tongban.store import Store
@@ -70,6 +71,7 @@ def demo(
         )
     if failures or held != expected or not all(s.reconciles for s in summaries) or refused:
         fail("the demo did not come out as expected (see above)")
+    run_cases_demo(store)
 
 
 def _quality(store: Store) -> None:

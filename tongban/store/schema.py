@@ -283,3 +283,181 @@ elicense = Table(
     Index("ix_elicense_license_key_version", "license_key", "version", unique=True),
     Index("ix_elicense_holder_id", "holder_id"),
 )
+
+# -- exchange API: approval-system clients, grants, rate windows and the audit log ------
+# (交换接口: 审批系统客户端, 共享授权, 访问审计)
+
+exchange_client = Table(
+    "exchange_client",
+    metadata,
+    Column("client_id", String(40), primary_key=True),
+    Column("name", String(200), nullable=False, comment="the approval system (审批系统)"),
+    Column("department", String(200)),
+    Column("auth_kind", String(10), nullable=False, comment="api_key or jwt"),
+    Column("key_hash", String(64), unique=True, comment="SHA-256 of the API key; never the key"),
+    Column("key_hint", String(12), comment="first characters of the key, to tell keys apart"),
+    Column("public_key", Text, comment="PEM key that verifies the client's JWT assertions"),
+    Column("rate_limit", Integer, nullable=False, comment="requests per rate window"),
+    Column("status", String(10), nullable=False, comment="active or revoked"),
+    Column("created_at", Timestamp, nullable=False),
+    Column("revoked_at", Timestamp),
+    Column("revoked_reason", Text),
+)
+
+exchange_grant = Table(
+    "exchange_grant",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("client_id", String(40), ForeignKey("exchange_client.client_id"), nullable=False),
+    Column("resource", String(40), nullable=False),
+    Column("service_items", JSON, nullable=False, comment="事项编码 the grant covers"),
+    Column("fields", JSON, nullable=False, comment="conditional fields it opens"),
+    Column("unmasked", JSON, nullable=False, comment="fields returned without masking"),
+    Column("expires_at", Timestamp, nullable=False),
+    Column("approved_by", String(100), nullable=False),
+    Column("basis", Text, comment="the approved application (申请批复)"),
+    Column("status", String(10), nullable=False, comment="active or revoked"),
+    Column("created_at", Timestamp, nullable=False),
+    Column("revoked_at", Timestamp),
+    Column("revoked_reason", Text),
+    Index("ix_exchange_grant_client_resource", "client_id", "resource"),
+)
+
+exchange_rate = Table(
+    "exchange_rate",
+    metadata,
+    Column("client_id", String(40), primary_key=True),
+    Column("window", Integer, primary_key=True, comment="start of the window, epoch seconds"),
+    Column("hits", Integer, nullable=False),
+)
+
+exchange_assertion = Table(
+    "exchange_assertion",
+    metadata,
+    Column("client_id", String(40), primary_key=True),
+    Column("jti", String(100), primary_key=True, comment="a JWT assertion is used once"),
+    Column("expires_at", Timestamp, nullable=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False, comment="place in the chain"),
+    Column("at", Timestamp, nullable=False),
+    Column("request_id", String(36), nullable=False),
+    Column("client_id", String(40)),
+    Column("operator", String(100), comment="经办人"),
+    Column("service_item", String(40), comment="事项编码"),
+    Column("case_no", String(64), comment="办件编号"),
+    Column("method", String(8), nullable=False),
+    Column("path", String(300), nullable=False),
+    Column("subject", String(120), comment="whose data: ID number, credit code or identifier"),
+    Column("resource", String(40)),
+    Column("fields", JSON, nullable=False, comment="fields or materials returned"),
+    Column("outcome", String(10), nullable=False, comment="allowed or refused"),
+    Column("status", Integer, nullable=False),
+    Column("reason", String(120), comment="the rule a refusal named"),
+    Column("answer_sha256", String(64), comment="digest of the signed answer body"),
+    Column("prev_hash", String(64), nullable=False),
+    Column("entry_hash", String(64), nullable=False),
+    Index("ix_audit_log_subject", "subject", "seq"),
+)
+
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", Integer, nullable=False, comment="the last entry's seq"),
+    Column("entry_hash", String(64), nullable=False),
+)
+
+# The match endpoint finds a person by name (and birth date, part of the number).
+Index("ix_person_name", person.c.name)
+
+# -- cases: intake from approval systems, the outbox to the province and e-supervision,
+# -- supervision cards (办件, 推送, 电子监察) ------------------------------------------------
+
+service_case = Table(
+    "service_case",
+    metadata,
+    Column("case_no", String(64), primary_key=True, comment="办件编号"),
+    Column("item_code", String(40), nullable=False, comment="事项编码"),
+    Column("department", String(100), nullable=False, comment="the item's department"),
+    Column("applicant_id", String(18), nullable=False, comment="ID number or credit code"),
+    Column("applicant_type", String(3), nullable=False, comment="111 citizen ID, 001 credit code"),
+    Column("channel", String(10), nullable=False, comment="online or counter"),
+    Column("client_id", String(60), nullable=False, comment="the approval system reporting it"),
+    Column("stage", String(12), nullable=False, comment="received, accepted, reviewed, concluded"),
+    Column("received_at", Timestamp, nullable=False),
+    Column("accepted_at", Timestamp),
+    Column("reviewed_at", Timestamp),
+    Column("concluded_at", Timestamp),
+    Column("result", String(20)),
+    Column("suspended_at", Timestamp, comment="set while the clock is paused"),
+    Column("suspensions", Json, nullable=False, comment="[[from, to], ...] closed pauses"),
+    Column("forwarded_at", Timestamp, comment="转报: sent to a higher level"),
+    Column("forwarded_to", String(100)),
+    Column("forward_answered_at", Timestamp),
+    Column("forward_answer", String(20)),
+    Column("rating", Integer, comment="好差评, 1-5"),
+    Column("rated_at", Timestamp),
+    Column("last_event_at", Timestamp, nullable=False),
+    Column("event_count", Integer, nullable=False),
+    Column("card_count", Integer, nullable=False, comment="cards sent to e-supervision"),
+    Index("ix_service_case_applicant_item", "applicant_id", "item_code"),
+    Index("ix_service_case_stage", "stage"),
+)
+
+case_event = Table(
+    "case_event",
+    metadata,
+    Column("case_no", String(64), primary_key=True),
+    Column("seq", Integer, primary_key=True, comment="the event's place in its case"),
+    Column("client_id", String(60), nullable=False),
+    Column("event_id", String(80), nullable=False, comment="the client's own id of the event"),
+    Column("kind", String(20), nullable=False),
+    Column("occurred_at", Timestamp, nullable=False),
+    Column("data", Json, nullable=False),
+    Column("digest", String(64), nullable=False, comment="SHA-256 of the event as first sent"),
+    Column("recorded_at", Timestamp, nullable=False),
+    Index("ix_case_event_client_event", "client_id", "event_id", unique=True),
+)
+
+case_card = Table(
+    "case_card",
+    metadata,
+    Column("case_no", String(64), primary_key=True),
+    Column("kind", String(20), primary_key=True, comment="yellow, red, extra_material, repeated"),
+    Column("raised_at", Timestamp, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("detail", Json),
+    Index("ix_case_card_raised_at", "raised_at"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("target", String(20), primary_key=True, comment="province or supervision"),
+    Column("case_no", String(64), primary_key=True),
+    Column("seq", Integer, primary_key=True, comment="order of the case's messages to target"),
+    Column("idempotency_key", String(100), nullable=False, unique=True),
+    Column("payload", Json, nullable=False),
+    Column("status", String(10), nullable=False, comment="pending or dead"),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text),
+    Column("created_at", Timestamp, nullable=False),
+)
+
+outbox_lane = Table(
+    "outbox_lane",
+    metadata,
+    Column("target", String(20), primary_key=True),
+    Column("case_no", String(64), primary_key=True),
+    Column("pending", Integer, nullable=False, comment="outbox rows of this case and target"),
+    Column("status", String(10), nullable=False, comment="ready, or dead behind a dead row"),
+    Column("next_attempt_at", Timestamp, nullable=False),
+    Column("lease_until", Timestamp, comment="a dispatcher holds the lane until then"),
+    Column("claimed_by", String(80)),
+    Index("ix_outbox_lane_due", "status", "next_attempt_at"),
+    Index("ix_outbox_lane_claimed_by", "claimed_by"),
+)

@@ -1,0 +1,333 @@
+"""The audit log: every request, allowed or refused, in a hash chain (访问审计).
+
+    >>> log = AuditLog(store)
+    >>> seq = log.append(AuditEntry(request_id=rid, method="GET", path="/v1/people/…",
+    ...                             outcome="allowed", status=200, client_id="zwfw"))
+    >>> log.verify().ok
+    True
+
+Each entry commits to the one before it: ``entry_hash = SHA-256(prev_hash, entry)``, with
+its place in the chain (``seq``) inside the hashed text. Writers take the chain head
+(``audit_head``, one row) under a row lock — ``SELECT … FOR UPDATE`` on PostgreSQL, the
+database write lock on SQLite — so several API processes extend one chain. Entries that
+arrive together in one process share a transaction (group commit); :meth:`AuditLog.append`
+returns only after that transaction committed, so the entry is durable before the
+response leaves. :meth:`AuditLog.verify` finds a changed, removed, inserted or reordered
+entry and names the first one broken; the head row also catches entries cut off the end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from tongban.store import Store, schema
+from tongban.store.store import utcnow
+
+__all__ = ["GENESIS", "AuditEntry", "AuditLog", "Broken", "ChainReport", "entry_hash"]
+
+GENESIS = "0" * 64
+_LOG = schema.audit_log
+_HEAD = schema.audit_head
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One request as the log keeps it: who, for what purpose, whose data, what came out."""
+
+    request_id: str
+    method: str
+    path: str
+    outcome: str  # allowed or refused
+    status: int
+    client_id: str | None = None
+    operator: str | None = None
+    service_item: str | None = None
+    case_no: str | None = None
+    subject: str | None = None
+    resource: str | None = None
+    fields: tuple[str, ...] = ()
+    reason: str | None = None
+    answer_sha256: str | None = None
+    at: datetime = field(default_factory=utcnow)
+
+
+_HASHED = (
+    "seq",
+    "at",
+    "request_id",
+    "client_id",
+    "operator",
+    "service_item",
+    "case_no",
+    "method",
+    "path",
+    "subject",
+    "resource",
+    "fields",
+    "outcome",
+    "status",
+    "reason",
+    "answer_sha256",
+)
+
+
+def _stamp(value: datetime) -> str:
+    if value.tzinfo is None:  # SQLite hands back naive UTC
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def entry_hash(prev_hash: str, row: dict[str, Any]) -> str:
+    """The hash an entry must carry: SHA-256 over the previous hash and the entry's text."""
+    values = [
+        _stamp(row["at"])
+        if name == "at"
+        else list(row["fields"])
+        if name == "fields"
+        else row[name]
+        for name in _HASHED
+    ]
+    text = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(f"{prev_hash}\n{text}".encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Broken:
+    """The first entry that breaks the chain, and how."""
+
+    seq: int
+    rule: str  # audit.missing, audit.hash, audit.link, audit.head
+    message: str
+
+    def __str__(self) -> str:
+        return f"entry {self.seq}: {self.rule}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class ChainReport:
+    entries: int
+    broken: Broken | None
+
+    @property
+    def ok(self) -> bool:
+        return self.broken is None
+
+
+class _Slot:
+    __slots__ = ("entry", "error", "event", "lead", "seq")
+
+    def __init__(self, entry: AuditEntry) -> None:
+        self.entry = entry
+        self.event = threading.Event()
+        self.seq: int | None = None
+        self.error: BaseException | None = None
+        self.lead = False
+
+
+class AuditLog:
+    """Appends to, verifies and reads the hash-chained audit log."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._guard = threading.Lock()
+        self._pending: list[_Slot] = []
+        self._busy = False
+
+    # -- writing ----------------------------------------------------------------------
+
+    def append(self, entry: AuditEntry) -> int:
+        """Write one entry; returns its ``seq`` once its transaction has committed.
+
+        Threads of one process that append at the same time take turns as the writer: the
+        writer commits everything waiting in one transaction and hands over to the next.
+        """
+        slot = _Slot(entry)
+        with self._guard:
+            self._pending.append(slot)
+            lead = not self._busy
+            self._busy = True
+        if not lead:
+            slot.event.wait()
+            if not slot.lead:
+                return self._result(slot)
+        with self._guard:
+            batch, self._pending = self._pending, []
+        try:
+            for s, seq in zip(batch, self.append_many([s.entry for s in batch]), strict=True):
+                s.seq = seq
+        except BaseException as exc:
+            for s in batch:
+                s.error = exc
+            raise
+        finally:
+            with self._guard:
+                if self._pending:
+                    self._pending[0].lead = True
+                    self._pending[0].event.set()
+                else:
+                    self._busy = False
+            for s in batch:
+                if s is not slot:
+                    s.event.set()
+        return self._result(slot)
+
+    @staticmethod
+    def _result(slot: _Slot) -> int:
+        if slot.error is not None:
+            raise slot.error
+        assert slot.seq is not None
+        return slot.seq
+
+    def append_many(self, entries: Sequence[AuditEntry]) -> list[int]:
+        """Write entries in one transaction, in order, after the chain head."""
+        with self.store.engine.begin() as conn:
+            seq, prev = self._lock_head(conn)
+            rows = []
+            for e in entries:
+                seq += 1
+                row = {
+                    "seq": seq,
+                    "at": e.at,
+                    "request_id": e.request_id,
+                    "client_id": e.client_id,
+                    "operator": e.operator,
+                    "service_item": e.service_item,
+                    "case_no": e.case_no,
+                    "method": e.method,
+                    "path": e.path[:300],
+                    "subject": e.subject,
+                    "resource": e.resource,
+                    "fields": list(e.fields),
+                    "outcome": e.outcome,
+                    "status": e.status,
+                    "reason": e.reason,
+                    "answer_sha256": e.answer_sha256,
+                }
+                row["prev_hash"] = prev
+                row["entry_hash"] = prev = entry_hash(prev, row)
+                rows.append(row)
+            conn.execute(insert(_LOG), rows)
+            conn.execute(update(_HEAD).where(_HEAD.c.id == 1).values(seq=seq, entry_hash=prev))
+        return [int(r["seq"]) for r in rows]  # type: ignore[call-overload]
+
+    def _lock_head(self, conn: Connection) -> tuple[int, str]:
+        q: Any
+        if conn.dialect.name == "postgresql":
+            q = select(_HEAD.c.seq, _HEAD.c.entry_hash).where(_HEAD.c.id == 1).with_for_update()
+        else:
+            # The first statement writes, so SQLite takes its write lock before reading.
+            q = (
+                update(_HEAD)
+                .where(_HEAD.c.id == 1)
+                .values(seq=_HEAD.c.seq)
+                .returning(_HEAD.c.seq, _HEAD.c.entry_hash)
+            )
+        row = conn.execute(q).first()
+        if row is None:
+            # An emptied store (the migration writes the genesis head): start the chain.
+            # Were entries left behind, the first insert collides with them and fails.
+            ins = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(_HEAD)
+            conn.execute(ins.values(id=1, seq=0, entry_hash=GENESIS).on_conflict_do_nothing())
+            row = conn.execute(q).one()
+        return int(row.seq), str(row.entry_hash)
+
+    # -- checking ---------------------------------------------------------------------
+
+    def verify(self) -> ChainReport:
+        """Walk the chain from the start; name the first entry that breaks it."""
+        prev, expected = GENESIS, 1
+        with self.store.engine.connect() as conn:
+            head = conn.execute(select(_HEAD.c.seq, _HEAD.c.entry_hash)).first()
+            rows = conn.execution_options(yield_per=5000).execute(select(_LOG).order_by(_LOG.c.seq))
+            for r in rows.mappings():
+                broken = _check(dict(r), expected, prev)
+                if broken is not None:
+                    return ChainReport(expected - 1, broken)
+                prev, expected = r["entry_hash"], expected + 1
+        last = expected - 1
+        if head is None:
+            if last == 0:
+                return ChainReport(0, None)
+            return ChainReport(last, Broken(last, "audit.head", "the chain head is missing"))
+        if head.seq != last or head.entry_hash != prev:
+            return ChainReport(
+                last,
+                Broken(
+                    last + 1,
+                    "audit.head",
+                    f"the chain head names entry {head.seq} but the log ends at entry {last}"
+                    if head.seq != last
+                    else f"the chain head's hash does not match entry {last}",
+                ),
+            )
+        return ChainReport(last, None)
+
+    # -- reading ----------------------------------------------------------------------
+
+    def for_subject(self, subject: str, *, limit: int = 200) -> list[dict[str, Any]]:
+        """Who looked at ``subject``'s data, when, for which service item and case."""
+        c = schema.exchange_client
+        q = (
+            select(
+                _LOG.c.seq,
+                _LOG.c.at,
+                _LOG.c.client_id,
+                c.c.name.label("client_name"),
+                c.c.department,
+                _LOG.c.operator,
+                _LOG.c.service_item,
+                _LOG.c.case_no,
+                _LOG.c.resource,
+                _LOG.c.fields,
+                _LOG.c.outcome,
+                _LOG.c.reason,
+            )
+            .select_from(_LOG.outerjoin(c, c.c.client_id == _LOG.c.client_id))
+            .where(_LOG.c.subject == subject)
+            .order_by(_LOG.c.seq.desc())
+            .limit(limit)
+        )
+        with self.store.engine.connect() as conn:
+            return [_aware(dict(r)) for r in conn.execute(q).mappings()]
+
+    def recent(self, *, limit: int = 50) -> Iterator[dict[str, Any]]:
+        with self.store.engine.connect() as conn:
+            q = select(_LOG).order_by(_LOG.c.seq.desc()).limit(limit)
+            for r in conn.execute(q).mappings():
+                yield _aware(dict(r))
+
+
+def _aware(row: dict[str, Any]) -> dict[str, Any]:
+    at = row.get("at")
+    if isinstance(at, datetime) and at.tzinfo is None:
+        row["at"] = at.replace(tzinfo=UTC)
+    return row
+
+
+def _check(row: dict[str, Any], expected: int, prev: str) -> Broken | None:
+    seq = row["seq"]
+    if seq != expected:
+        return Broken(
+            expected,
+            "audit.missing",
+            f"entry {expected} is missing (the next one is {seq}): entries were removed",
+        )
+    if row["prev_hash"] != prev:
+        return Broken(
+            seq,
+            "audit.link",
+            f"does not follow entry {seq - 1}: an entry was removed, inserted or reordered",
+        )
+    if entry_hash(prev, row) != row["entry_hash"]:
+        return Broken(seq, "audit.hash", "its content does not match its hash: it was changed")
+    return None

@@ -1,0 +1,76 @@
+"""What the exchange holds for the life of a process: store, catalogs, registries, signer.
+
+    >>> hub = Hub(load_settings(), ExchangeSettings())
+    >>> hub.clients.add("zwfw-bj", "北京市政务服务审批系统")
+
+One :class:`Hub` per process, built by :func:`exchange.create_app` and found by the
+request dependencies as ``request.app.state.hub``. The license vault (signing and PDF
+libraries, seconds to import) is built on first use.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from exchange.audit import AuditLog
+from exchange.catalog import ItemCatalog, ShareCatalog, load_items, load_share_catalog
+from exchange.clients import ClientRegistry
+from exchange.grants import GrantRegistry
+from exchange.ratelimit import RateLimiter
+from exchange.settings import ExchangeSettings
+from exchange.signing import AnswerSigner
+from tongban.settings import Settings
+from tongban.store import MergeRules, Store
+
+if TYPE_CHECKING:
+    from license_vault import Vault
+
+__all__ = ["Hub"]
+
+
+class Hub:
+    def __init__(
+        self,
+        settings: Settings,
+        config: ExchangeSettings | None = None,
+        *,
+        store: Store | None = None,
+        share: ShareCatalog | None = None,
+        items: ItemCatalog | None = None,
+    ) -> None:
+        self.settings = settings
+        self.config = config or ExchangeSettings()
+        if store is None:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            store = Store(settings.store_url, rules=MergeRules.load())
+        self.store = store
+        self.share = share or load_share_catalog()
+        self.items = items or load_items(self.share)
+        self.clients = ClientRegistry(store, self.config)
+        self.grants = GrantRegistry(store, self.share)
+        self.audit = AuditLog(store)
+        self.limiter = RateLimiter(store, window_s=self.config.rate_window_s)
+        self._vault: Vault | None = None
+        self._signer: AnswerSigner | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def vault(self) -> Vault:
+        if self._vault is None:
+            with self._lock:
+                if self._vault is None:
+                    from license_vault import Vault, load_vault_settings
+
+                    self._vault = Vault(self.store, load_vault_settings(self.settings))
+        return self._vault
+
+    @property
+    def signer(self) -> AnswerSigner:
+        if self._signer is None:
+            vault = self.vault
+            with self._lock:
+                if self._signer is None:
+                    name = f"{vault.settings.hub_name} 数据交换"
+                    self._signer = AnswerSigner(vault, code=self.config.hub_seal_code, name=name)
+        return self._signer

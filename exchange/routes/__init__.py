@@ -1,0 +1,1 @@
+"""The exchange's routers, one module per kind of answer."""
