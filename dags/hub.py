@@ -34,6 +34,7 @@ __all__ = [
     "hub_env",
     "hub_settings",
     "hub_store",
+    "outbox_asset",
     "say_why",
     "source_schedules",
     "sync_schedule",
@@ -51,6 +52,12 @@ def entity_asset(entity: str) -> Asset:
     """The store's records of one entity (person, enterprise, license), as an asset: a sync
     that wrote records of it updates it, and the DAGs that act on new records follow it."""
     return Asset(name=f"tongban.{entity}", uri=f"tongban://store/{entity}", group="tongban")
+
+
+def outbox_asset() -> Asset:
+    """The outbox to the provincial platform and e-supervision: the supervision scan
+    updates it when it queues cards, and the dispatcher follows it."""
+    return Asset(name="tongban.outbox", uri="tongban://store/outbox", group="tongban")
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ _PARSE = textwrap.dedent(
     import json, sys, time
     from airflow.dag_processing.dagbag import DagBag
     heavy = ("great_expectations", "zeep", "connectors", "license_vault", "expectations",
-             "pandas", "pyhanko", "sandbox")
+             "pandas", "pyhanko", "sandbox", "exchange", "matplotlib")
     before = set(sys.modules)
     bag = DagBag(dag_folder=sys.argv[1])
     loaded = sorted({m.split(".")[0] for m in set(sys.modules) - before}
@@ -113,6 +113,27 @@ def test_license_issuance_follows_the_license_asset(dagbag):
     producers = {d.dag_id for d in dagbag.dags.values()
                  for t in d.tasks if "tongban://store/license" in _uris(t.outlets)}  # fmt: skip
     assert producers == {"sync_scjg_license"}
+
+
+def test_the_cases_dags_run_the_commands_code_on_their_schedules(dagbag):
+    scan = dagbag.dags["supervision_scan"]
+    assert scan.timetable.expression == "*/15 * * * *"
+    [sweep] = scan.tasks
+    assert sweep.task_id == "sweep" and _uris(sweep.outlets) == {"tongban://store/outbox"}
+
+    dispatch = dagbag.dags["dispatch_outbox"]
+    assert [t.task_id for t in dispatch.tasks] == ["dispatch"]
+    schedule = dispatch.timetable  # every 5 minutes, and whenever the scan queued cards
+    assert schedule.timetable.expression == "*/5 * * * *"
+    assert _uris(schedule.asset_condition.objects) == {"tongban://store/outbox"}
+
+    report = dagbag.dags["monthly_report"]
+    assert report.timetable.expression == "0 2 1 * *"
+    assert [t.task_id for t in report.tasks] == ["report"] and "period" in report.params
+    for dag_id in ("supervision_scan", "dispatch_outbox", "monthly_report"):
+        dag = dagbag.dags[dag_id]
+        assert dag.catchup is False and dag.max_active_runs == 1
+        assert all(t.on_failure_callback and t.retries >= 2 for t in dag.tasks)
 
 
 def test_parsing_imports_nothing_heavy_and_is_timed(tmp_path, capsys):
