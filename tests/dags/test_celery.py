@@ -6,7 +6,8 @@ e-licenses in a real S3 server (SeaweedFS).
 One stack serves the module. The first test syncs every source through the scheduler
 (the partitioned population registry over both workers) and lets the license asset start
 the issuance DAG; the second kills a worker while it runs a partition, and Airflow's
-retry on the other worker still ends with the store exact.
+retry on the other worker still ends with the store exact; the third serves the exchange
+API from two processes on one address against the same store.
 """
 
 from __future__ import annotations
@@ -321,3 +322,43 @@ def test_a_killed_worker_is_retried_and_the_store_stays_exact(stack, tmp_path):
         assert "interrupted" in statuses and statuses[0] == "succeeded", statuses
     finally:
         store.dispose()
+
+
+def test_two_api_processes_answer_behind_one_address(stack):
+    """The exchange API on the same store: ``tongban serve --workers 2`` is two processes
+    on one address (docker/ puts a load balancer in front of such processes instead)."""
+    port = free_port()
+    log = (stack.base / "serve.log").open("w")
+    serve = subprocess.Popen(
+        [str(BIN / "tongban"), "serve", "--host", "127.0.0.1", "--port", str(port),
+         "--workers", "2"],
+        env=stack.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=5)
+                if answer.status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, (stack.base / "serve.log").read_text()[-2000:]
+            time.sleep(1)
+        assert answer.json()["status"] == "ok"
+        children = [p for p in Path("/proc").iterdir() if p.name.isdigit()
+                    and _parent(p) == serve.pid]  # fmt: skip
+        assert len(children) >= 2, children  # the two API worker processes
+        answers = [httpx.get(f"http://127.0.0.1:{port}/health/live", timeout=10).status_code
+                   for _ in range(20)]  # fmt: skip
+        assert set(answers) == {200}
+    finally:
+        stop_group(serve, grace=20)
+        log.close()
+
+
+def _parent(proc: Path) -> int | None:
+    try:
+        return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
