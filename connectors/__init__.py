@@ -17,6 +17,12 @@ from connectors.definition import (
     load_definitions,
     load_sources,
 )
+from connectors.partition import (
+    PartitionEnd,
+    finish_partitions,
+    plan_partitions,
+    sync_partition,
+)
 from connectors.registry import CONNECTORS, open_connector
 from connectors.sync import sync_source
 from connectors.transforms import TRANSFORMS, compile_mapping
@@ -27,13 +33,17 @@ __all__ = [
     "Connector",
     "DefinitionError",
     "Page",
+    "PartitionEnd",
     "SourceDefinition",
     "SourceSet",
     "call_with_retries",
     "compile_mapping",
+    "finish_partitions",
     "load_definition",
     "load_definitions",
     "load_sources",
     "open_connector",
+    "plan_partitions",
+    "sync_partition",
     "sync_source",
 ]

@@ -316,6 +316,13 @@ class SourceDefinition(_Strict):
     )
     mapping: dict[str, str | FieldMapping]
     schedule: str | None = Field(None, description="cron expression for the scheduler")
+    owner: str = Field("data-engineering", description="who answers for the source's runs")
+    retries: int = Field(2, ge=0, le=20, description="a failed scheduled run is retried so often")
+    timeout: int = Field(3600, gt=0, description="seconds a scheduled run may take")
+    partitions: int = Field(
+        1, ge=1, le=64,
+        description="parallel partitions of a scheduled run, split by a hash of the key",
+    )  # fmt: skip
     quality: Quality = Field(default=Quality())
     path: Path | None = Field(None, exclude=True)
 

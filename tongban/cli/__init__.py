@@ -15,7 +15,15 @@ from exchange.cases.cli import cases_app, outbox_app, report, supervision_app
 from exchange.cli import audit_app, client_app, grant_app
 from exchange.federation.cli import peer_app
 from license_vault.cli import app as license_app
-from tongban.cli import demo, demo_federation, quality, records, serve, sync  # noqa: F401  (they register commands)
+from tongban.cli import (  # noqa: F401  (they register commands)
+    airflow,
+    demo,
+    demo_federation,
+    quality,
+    records,
+    serve,
+    sync,
+)
 from tongban.cli._common import app, errors, one_line, state
 
 app.add_typer(license_app, name="license")

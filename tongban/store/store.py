@@ -32,6 +32,7 @@ from sqlalchemy import (
     literal_column,
     select,
 )
+from sqlalchemy import delete as sa_delete
 from sqlalchemy import insert as sa_insert
 from sqlalchemy import update as sa_update
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -572,6 +573,12 @@ class Store(QualityRecords):
             .order_by(func.count().desc())
         )
         return self._rows(q)
+
+    def forget_cursors(self, sources: Iterable[str]) -> None:
+        """Drop the saved cursors of ``sources`` (the progress of a finished partition)."""
+        names = list(sources)
+        with self.engine.begin() as conn:
+            conn.execute(sa_delete(schema.sync_state).where(schema.sync_state.c.source.in_(names)))
 
     def cursor(self, source: str) -> Any:
         ss = schema.sync_state

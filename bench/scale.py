@@ -1,0 +1,187 @@
+"""One large source through Airflow, as one task and as parallel partitions.
+
+Starts the sandbox population registry (SOAP) with ``--people`` records, a fresh
+PostgreSQL store, and Airflow (API server, scheduler, DAG processor; LocalExecutor, its
+metadata in a second fresh database). Syncs the registry once through a copy of its
+definition with one partition (``single_task_records_per_s``), empties the store, and
+syncs it again through the bundled definition, split over its partitions
+(``partitioned_records_per_s``); ``speedup`` is their ratio. Each figure is records read
+over the DAG run's wall time, scheduling included.
+
+    .venv/bin/python bench/scale.py --people 20000
+
+On two cores expect little: every partition reads and validates the whole source and
+writes its share, so the split pays where writes dominate and cores are many.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+import yaml
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from sandbox import Sandbox, SandboxConfig
+from tongban.store import Store
+from tongban.store.schema import metadata
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+PG_ADMIN = os.environ.get(
+    "TONGBAN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def _database() -> Iterator[str]:
+    name = f"tongban_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _stop(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, 15)
+        process.wait(timeout=30)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, 9)
+        process.wait()
+
+
+def _seconds(run: dict) -> float:
+    start = datetime.fromisoformat(run["start_date"].replace("Z", "+00:00"))
+    end = datetime.fromisoformat(run["end_date"].replace("Z", "+00:00"))
+    return (end - start).total_seconds()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=20_000)
+    args = parser.parse_args()
+    base = Path(tempfile.mkdtemp(prefix="tongban-scale-"))
+    processes: list[subprocess.Popen] = []
+    try:
+        with (
+            _database() as store_url,
+            _database() as airflow_url,
+            Sandbox(
+                base / "sandbox", SandboxConfig(seed=7, people=args.people, enterprises=10)
+            ) as sandbox,
+        ):
+            store = Store(store_url)
+            store.migrate()
+            sources = base / "sources"
+            sources.mkdir()
+            raw = yaml.safe_load((REPO / "connectors/sources/gongan_population.yaml").read_text())
+            partitions = int(raw.get("partitions", 1))
+            raw.update(name="gongan_single", partitions=1)
+            (sources / "gongan_single.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True))
+            port = _free_port()
+            meta = make_url(airflow_url).set(drivername="postgresql+psycopg2")
+            env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "TONGBAN_"))}
+            env.update(sandbox.env)
+            env.update(
+                AIRFLOW_HOME=str(base / "airflow"),
+                AIRFLOW__CORE__DAGS_FOLDER=str(REPO / "dags"),
+                AIRFLOW__CORE__LOAD_EXAMPLES="False",
+                AIRFLOW__CORE__EXECUTOR="LocalExecutor",
+                AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="False",
+                AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS="True",
+                AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"http://127.0.0.1:{port}/execution/",
+                AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=meta.render_as_string(hide_password=False),
+                AIRFLOW__API__HOST="127.0.0.1",
+                AIRFLOW__API__PORT=str(port),
+                AIRFLOW__API_AUTH__JWT_SECRET=secrets.token_hex(32),
+                AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(_free_port()),
+                TONGBAN_DATABASE_URL=store_url,
+                TONGBAN_DATA_DIR=str(base / "hub"),
+                TONGBAN_SOURCES_DIR=str(sources),
+                TONGBAN_AIRFLOW_SCHEDULES="manual",
+                PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+            )
+            airflow = str(BIN / "airflow")
+            subprocess.run([airflow, "db", "migrate"], env=env, check=True,
+                           capture_output=True, timeout=600)  # fmt: skip
+            for component in (["api-server", "--port", str(port)], ["scheduler"],
+                              ["dag-processor"]):  # fmt: skip
+                log = (base / f"{component[0]}.log").open("w")
+                processes.append(subprocess.Popen([airflow, *component], env=env, stdout=log,
+                                                  stderr=subprocess.STDOUT,
+                                                  start_new_session=True))  # fmt: skip
+            api = f"http://127.0.0.1:{port}/api/v2"
+            wanted = {"sync_gongan_single", "sync_gongan_population"}
+            deadline = time.monotonic() + 300
+            while True:
+                try:
+                    dags = httpx.get(f"{api}/dags", params={"limit": 100}, timeout=10).json()
+                    if wanted <= {d["dag_id"] for d in dags["dags"]}:
+                        break
+                except (httpx.HTTPError, KeyError, ValueError):
+                    pass
+                if time.monotonic() > deadline:
+                    raise SystemExit("Airflow did not parse the DAGs within 300 s")
+                time.sleep(2)
+
+            def run(dag_id: str) -> float:
+                with store.engine.begin() as conn:
+                    tables = ", ".join(t.name for t in metadata.sorted_tables)
+                    conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+                made = httpx.post(f"{api}/dags/{dag_id}/dagRuns", json={"logical_date": None},
+                                  timeout=30).json()  # fmt: skip
+                while True:
+                    got = httpx.get(f"{api}/dags/{dag_id}/dagRuns/{made['dag_run_id']}",
+                                    timeout=30).json()  # fmt: skip
+                    if got["state"] in ("success", "failed"):
+                        break
+                    time.sleep(0.5)
+                if got["state"] != "success":
+                    raise SystemExit(f"{dag_id} failed; logs in {base}")
+                read = sum(r["read"] for r in store.runs(limit=100)
+                           if r["kind"] in ("sync", "sync partition"))  # fmt: skip
+                return read / _seconds(got)
+
+            single = run("sync_gongan_single")
+            parted = run("sync_gongan_population")
+            store.dispose()
+            print(f"people: {args.people}")
+            print(f"partitions: {partitions}")
+            print(f"single_task_records_per_s: {single:.0f}")
+            print(f"partitioned_records_per_s: {parted:.0f}")
+            print(f"speedup: {parted / single:.2f}")
+    finally:
+        for process in reversed(processes):
+            _stop(process)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,364 @@
+"""The scaled deployment on this machine's real services: Airflow with CeleryExecutor
+(scheduler, DAG processor, API server, two Celery workers), its metadata in a throwaway
+PostgreSQL database, the broker in Redis, the hub's store in PostgreSQL and the
+e-licenses in a real S3 server (SeaweedFS).
+
+One stack serves the module. The first test syncs every source through the scheduler
+(the partitioned population registry over both workers) and lets the license asset start
+the issuance DAG; the second kills a worker while it runs a partition, and Airflow's
+retry on the other worker still ends with the store exact; the third serves the exchange
+API from two processes on one address against the same store.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from airflow_kit import BIN, DAGS, free_port, start_weed, stop_group, wait_healthy
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from connectors import load_definitions, sync_source
+from sandbox import Sandbox, SandboxConfig
+from tongban.store import Store
+from tongban.store.schema import metadata
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+
+BATCH = 100  # several batches per partition, so a worker can die between two of them
+GROUP = 100  # validated a group at a time, so the batches are spread over the run
+WORKERS = ("worker-a", "worker-b")
+SOURCES = list(load_definitions())  # the order `tongban sync --all` takes
+
+
+@dataclass
+class Stack:
+    base: Path
+    env: dict[str, str]
+    api: str
+    store_url: str
+    sandbox: Sandbox
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    def start(self, name: str, args: list[str], **extra: str) -> None:
+        log = (self.base / f"{name}.log").open("w")
+        self.processes[name] = subprocess.Popen(
+            [str(BIN / "airflow"), *args], env={**self.env, **extra}, stdout=log,
+            stderr=subprocess.STDOUT, start_new_session=True, cwd=self.base,
+        )  # fmt: skip
+
+    def log(self, name: str) -> str:
+        return (self.base / f"{name}.log").read_text(errors="replace")
+
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        answer = httpx.request(method, f"{self.api}/api/v2{path}", timeout=30, **kwargs)
+        assert answer.status_code < 300, f"{method} {path}: {answer.status_code} {answer.text}"
+        return answer.json()
+
+    def run_dag(self, dag_id: str, *, during: Any = None, timeout: float = 240) -> dict:
+        """Trigger one run of ``dag_id`` and wait for it to finish (the syncs run only
+        when triggered here, in the order ``tongban sync --all`` takes)."""
+        run = self.call("POST", f"/dags/{dag_id}/dagRuns", json={"logical_date": None})
+        return self.wait_run(dag_id, run["dag_run_id"], during=during, timeout=timeout)
+
+    def wait_run(self, dag_id: str, run_id: str, *, during: Any = None, timeout: float) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            run = self.call("GET", f"/dags/{dag_id}/dagRuns/{run_id}")
+            if run["state"] in ("success", "failed"):
+                return run
+            if during is not None:
+                during(self, run_id)
+            time.sleep(1)
+        tail = "\n".join(f"--- {n}\n{self.log(n)[-1500:]}" for n in self.processes)
+        raise AssertionError(f"{dag_id} run {run_id} did not finish in {timeout} s\n{tail}")
+
+    def task_instances(self, dag_id: str, run_id: str) -> list[dict]:
+        answer = self.call("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances")
+        return answer["task_instances"]
+
+    def store(self) -> Store:
+        return Store(self.store_url)
+
+    def kill_worker(self, name: str) -> None:
+        """SIGKILL the worker ``name`` and every process under it (a task's supervisor
+        starts its task in a session of its own), as if its machine died."""
+        parents: dict[int, int] = {}
+        for proc in Path("/proc").iterdir():
+            if proc.name.isdigit():
+                try:
+                    stat = (proc / "stat").read_text()
+                except OSError:
+                    continue
+                parents[int(proc.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+        tree, todo = set(), [self.processes[name].pid]
+        while todo:
+            pid = todo.pop()
+            tree.add(pid)
+            todo.extend(child for child, parent in parents.items() if parent == pid)
+        for pid in tree:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                continue
+
+    def explain(self, dag_id: str, run_id: str) -> str:
+        """The run's task instances and the store's run log, for a failure message."""
+        lines = [f"{t['task_id']}[{t['map_index']}] {t['state']} try {t['try_number']}"
+                 f" on {t['hostname']}" for t in self.task_instances(dag_id, run_id)]  # fmt: skip
+        store = self.store()
+        try:
+            lines += [f"{r['source']} {r['kind']} {r['status']}: {r['message']}"
+                      for r in store.runs(limit=20)]  # fmt: skip
+        finally:
+            store.dispose()
+        return "\n".join(lines)
+
+
+def _store_checksum_reference(sandbox: Sandbox, path: Path, sources: list[str]) -> str:
+    """What ``tongban sync`` of ``sources`` leaves in a fresh store."""
+    reference = Store(f"sqlite:///{path}")
+    reference.migrate()
+    found = load_definitions()
+    for name in sources:
+        sync_source(reference, found[name], env=sandbox.env, batch_size=BATCH, group=GROUP)
+    checksum = reference.checksum()
+    reference.dispose()
+    return checksum
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, pg_database_pair) -> Iterator[Stack]:
+    base = tmp_path_factory.mktemp("celery")
+    airflow_db, store_db = pg_database_pair
+    metadata_url = make_url(airflow_db).set(drivername="postgresql+psycopg2")
+    metadata_url_text = metadata_url.render_as_string(hide_password=False)
+    store = Store(store_db)
+    store.migrate()
+    store.dispose()
+    (base / "weed").mkdir()
+    weed, s3 = start_weed(base / "weed")
+    sandbox = Sandbox(base / "sandbox", SandboxConfig(seed=20261122, people=2400, enterprises=120))
+    sandbox.__enter__()
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "TONGBAN_"))}
+    env.update(sandbox.env)
+    env.update(s3)
+    env.update(
+        AIRFLOW_HOME=str(base / "home"),
+        AIRFLOW__CORE__DAGS_FOLDER=str(DAGS),
+        AIRFLOW__CORE__LOAD_EXAMPLES="False",
+        AIRFLOW__CORE__EXECUTOR="CeleryExecutor",
+        AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS="True",
+        AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="False",
+        AIRFLOW__CORE__HOSTNAME_CALLABLE="airflow_kit.worker_name",
+        AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"http://127.0.0.1:{port}/execution/",
+        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=metadata_url_text,
+        AIRFLOW__CELERY__BROKER_URL="redis://127.0.0.1:6379/0",
+        AIRFLOW__CELERY__RESULT_BACKEND=f"db+{metadata_url_text}",
+        AIRFLOW__CELERY__WORKER_CONCURRENCY="1",
+        # Our own queue on the shared Redis: no other deployment's worker takes our tasks.
+        AIRFLOW__OPERATORS__DEFAULT_QUEUE=f"tongban_{uuid.uuid4().hex[:10]}",
+        AIRFLOW__API__HOST="127.0.0.1",
+        AIRFLOW__API__PORT=str(port),
+        AIRFLOW__API__BASE_URL=f"http://127.0.0.1:{port}",
+        AIRFLOW__API_AUTH__JWT_SECRET=secrets.token_hex(32),
+        AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT="20",
+        AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL="5",
+        AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(free_port()),
+        PYTHONPATH=str(Path(__file__).parent),
+        TONGBAN_DATABASE_URL=store_db,
+        TONGBAN_DATA_DIR=str(base / "hub"),
+        TONGBAN_BATCH_SIZE=str(BATCH),
+        TONGBAN_QUALITY_GROUP=str(GROUP),
+        TONGBAN_AIRFLOW_RETRY_DELAY="1",
+        TONGBAN_AIRFLOW_SCHEDULES="manual",
+        TONGBAN_VAULT_KEY_ENCRYPTION_KEY="celery test key-encryption key!!",
+        PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    )
+    stack = Stack(base, env, f"http://127.0.0.1:{port}", store_db, sandbox)
+    try:
+        done = subprocess.run([str(BIN / "airflow"), "db", "migrate"], env=env,
+                              capture_output=True, text=True, timeout=300)  # fmt: skip
+        assert done.returncode == 0, done.stderr[-3000:]
+        stack.start("api-server", ["api-server", "--port", str(port)])
+        stack.start("scheduler", ["scheduler"])
+        stack.start("dag-processor", ["dag-processor"])
+        for name in WORKERS:
+            stack.start(name, ["celery", "worker", "-H", f"{name}@%h", "-q",
+                               env["AIRFLOW__OPERATORS__DEFAULT_QUEUE"], "-c", "1",
+                               "--without-gossip", "--without-mingle"],
+                        TONGBAN_TEST_WORKER=name,
+                        AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(free_port()))  # fmt: skip
+        wait_healthy(port, components=("metadatabase", "scheduler", "dag_processor"),
+                     timeout=300)  # fmt: skip
+        wanted = {f"sync_{n}" for n in SOURCES} | {"issue_licenses"}
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            dags = {d["dag_id"] for d in stack.call("GET", "/dags", params={"limit": 100})["dags"]}
+            ready = all(f"{n}@" in stack.log(n) and " ready." in stack.log(n) for n in WORKERS)
+            if wanted <= dags and ready:
+                break
+            time.sleep(2)
+        else:
+            raise AssertionError(f"DAGs {wanted - dags} not parsed or workers not ready")
+        yield stack
+    finally:
+        for name in reversed(list(stack.processes)):
+            stop_group(stack.processes[name], grace=30)
+        sandbox.__exit__(None, None, None)
+        stop_group(weed, grace=5)
+
+
+def _clear_store(stack: Stack) -> None:
+    store = stack.store()
+    tables = ", ".join(t.name for t in metadata.sorted_tables if t.name != "alembic_version")
+    with store.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    store.dispose()
+
+
+def test_every_source_syncs_through_celery_and_licenses_follow(stack, tmp_path):
+    runs = {}
+    for name in SOURCES:
+        run = stack.run_dag(f"sync_{name}")
+        assert run["state"] == "success", stack.explain(f"sync_{name}", run["dag_run_id"])
+        runs[name] = run["dag_run_id"]
+    for name, run_id in runs.items():
+        tis = stack.task_instances(f"sync_{name}", run_id)
+        assert tis and {ti["state"] for ti in tis} == {"success"}, (name, tis)
+    parts = [ti for ti in stack.task_instances("sync_gongan_population", runs["gongan_population"])
+             if ti["task_id"] == "sync_partition"]  # fmt: skip
+    assert sorted(ti["map_index"] for ti in parts) == [0, 1]
+    assert {ti["hostname"] for ti in parts} == set(WORKERS), parts  # one partition on each
+
+    # The license sync updated the license asset, which started the issuance DAG.
+    deadline = time.monotonic() + 240
+    issued: list[dict] = []
+    while time.monotonic() < deadline:
+        issued = stack.call("GET", "/dags/issue_licenses/dagRuns")["dag_runs"]
+        if issued and all(r["state"] in ("success", "failed") for r in issued):
+            break
+        time.sleep(2)
+    assert issued and {r["state"] for r in issued} == {"success"}, issued
+    assert all(r["run_type"] == "asset_triggered" for r in issued)
+
+    reference = _store_checksum_reference(stack.sandbox, tmp_path / "reference.db", SOURCES)
+    store = stack.store()
+    try:
+        assert store.checksum() == reference
+        # The e-licenses are in the S3 server: the vault finds every one issued already.
+        from license_vault import Vault, load_vault_settings
+        from tongban.settings import load_settings
+
+        hub = load_settings(data_dir=stack.base / "hub")
+        overrides = {k.removeprefix("TONGBAN_VAULT_").lower(): v for k, v in stack.env.items()
+                     if k.startswith("TONGBAN_VAULT_")}  # fmt: skip
+        vault = Vault(store, load_vault_settings(hub, **overrides))
+        again = vault.issue_all()
+        assert again.issued and not any(i.new for i in again.issued)
+        assert vault.storage.describe().startswith("S3 bucket hub-")
+    finally:
+        store.dispose()
+
+
+def test_a_killed_worker_is_retried_and_the_store_stays_exact(stack, tmp_path):
+    _clear_store(stack)
+    killed: dict[str, Any] = {}
+
+    def kill_a_busy_worker(stack: Stack, run_id: str) -> None:
+        if killed:
+            return
+        for ti in stack.task_instances("sync_gongan_population", run_id):
+            if ti["task_id"] == "sync_partition" and ti["state"] == "running" and ti["hostname"]:
+                progress = f"gongan_population~{ti['map_index'] + 1}of2"
+                store = stack.store()
+                try:  # wait until the partition has written part of its share, then kill
+                    deadline = time.monotonic() + 60
+                    while time.monotonic() < deadline:
+                        state = store.cursor(progress)
+                        if state is not None and not state.get("done"):
+                            stack.kill_worker(ti["hostname"])
+                            killed.update(worker=ti["hostname"], map_index=ti["map_index"])
+                            return
+                        if state is not None:
+                            return  # finished already: try the other partition
+                        time.sleep(0.05)
+                finally:
+                    store.dispose()
+
+    run = stack.run_dag("sync_gongan_population", during=kill_a_busy_worker, timeout=300)
+    assert killed, "no partition was seen running to kill its worker"
+    assert run["state"] == "success", stack.explain("sync_gongan_population", run["dag_run_id"])
+    tis = stack.task_instances("sync_gongan_population", run["dag_run_id"])
+    [retried] = [
+        ti
+        for ti in tis
+        if ti["task_id"] == "sync_partition" and ti["map_index"] == killed["map_index"]
+    ]
+    assert retried["state"] == "success" and retried["try_number"] >= 2, retried
+    survivor = next(w for w in WORKERS if w != killed["worker"])
+    assert retried["hostname"] == survivor
+
+    reference = _store_checksum_reference(
+        stack.sandbox, tmp_path / "reference.db", ["gongan_population"]
+    )
+    store = stack.store()
+    try:
+        assert store.checksum() == reference
+        part = f"gongan_population~{killed['map_index'] + 1}of2"
+        statuses = [r["status"] for r in store.runs(source=part)]
+        assert "interrupted" in statuses and statuses[0] == "succeeded", statuses
+    finally:
+        store.dispose()
+
+
+def test_two_api_processes_answer_behind_one_address(stack):
+    """The exchange API on the same store: ``tongban serve --workers 2`` is two processes
+    on one address (docker/ puts a load balancer in front of such processes instead)."""
+    port = free_port()
+    log = (stack.base / "serve.log").open("w")
+    serve = subprocess.Popen(
+        [str(BIN / "tongban"), "serve", "--host", "127.0.0.1", "--port", str(port),
+         "--workers", "2"],
+        env=stack.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=5)
+                if answer.status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, (stack.base / "serve.log").read_text()[-2000:]
+            time.sleep(1)
+        assert answer.json()["status"] == "ok"
+        children = [p for p in Path("/proc").iterdir() if p.name.isdigit()
+                    and _parent(p) == serve.pid]  # fmt: skip
+        assert len(children) >= 2, children  # the two API worker processes
+        answers = [httpx.get(f"http://127.0.0.1:{port}/health/live", timeout=10).status_code
+                   for _ in range(20)]  # fmt: skip
+        assert set(answers) == {200}
+    finally:
+        stop_group(serve, grace=20)
+        log.close()
+
+
+def _parent(proc: Path) -> int | None:
+    try:
+        return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
