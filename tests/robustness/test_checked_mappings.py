@@ -87,7 +87,8 @@ def test_a_path_that_selects_many_values_is_refused_at_load(tmp_path):
     path.write_text(text.replace("legal_rep_name: lerep", "legal_rep_name: roles[*].name"))
     with pytest.raises(DefinitionError) as info:
         load_definition(path)
-    assert "line 32: mapping.legal_rep_name:" in str(info.value)
+    line = text[: text.index("legal_rep_name: lerep")].count("\n") + 1
+    assert f"line {line}: mapping.legal_rep_name:" in str(info.value)
     assert "'roles[*].name' selects every item of a list" in str(info.value)
 
 

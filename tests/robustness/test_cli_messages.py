@@ -52,16 +52,26 @@ def _one_line_error(code: int, err: str) -> str:
     return lines[0]
 
 
+def _line(text: str, needle: str) -> int:
+    """The line of the bundled definition that ``needle`` starts on (1-based)."""
+    return text[: text.index(needle)].count("\n") + 1
+
+
+NAME = _line(RENSHE, "  name: {from: 姓名")
+PAGE = _line(RENSHE, "  page_size: 1000")
+BIRTH = _line(RENSHE, "  birth_date: {from:")
+
+
 @pytest.mark.parametrize(
     ("text", "said"),
     [
         (RENSHE.replace("  name: {from: 姓名", "  name: 单位名称\n  name: {from: 姓名"),
-         "line 16, column 3: key 'name' given twice (first on line 15)"),
+         f"line {NAME + 1}, column 3: key 'name' given twice (first on line {NAME})"),
         (RENSHE.replace("page_size: 1000", "page_size: [/1000"),
-         "line 13, column 8: while parsing a flow sequence"),
+         f"line {PAGE}, column 8: while parsing a flow sequence"),
         (RENSHE.replace("transforms: [date]", "transforms: [{date: 5}]"),
-         "line 17: mapping.birth_date: Value error, birth_date: transform date: date takes a"
-         " strptime format or a list of them, not 5"),
+         f"line {BIRTH}: mapping.birth_date: Value error, birth_date: transform date: date"
+         " takes a strptime format or a list of them, not 5"),
         (RENSHE.encode("gbk"), "line 1: not UTF-8 (byte"),
         (b"\x00\x01\x02binary\xff", "not UTF-8 (byte 9"),
     ],
