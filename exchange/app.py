@@ -11,6 +11,8 @@ naming the rule, after its audit entry is written.
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -20,6 +22,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from exchange.anchor import Anchorer
 from exchange.cases import routes as cases_routes
 from exchange.deps import get_hub, request_access
 from exchange.errors import Problem, Refusal
@@ -56,7 +59,22 @@ def create_app(
 ) -> FastAPI:
     """The exchange app over the store ``settings`` name (or the ``store`` given)."""
     hub = Hub(settings, config, store=store)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The audit chain's head is time-stamped at an interval by each API process.
+        anchorer = None
+        if hub.config.anchor_interval_s > 0:
+            anchorer = Anchorer(hub.store, hub.anchor, hub.config.anchor_interval_s)
+            anchorer.start()
+        try:
+            yield
+        finally:
+            if anchorer is not None:
+                anchorer.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="tongban exchange API",
         version="1",
         description="Shared evidence and e-licenses for approval systems, for a stated"
