@@ -238,7 +238,7 @@ def audit_verify(root: RootOption = None) -> None:
     log = _audit()
     path = _root_path(root)
     try:
-        roots = load_roots(path) if load_anchors(log.store) or path.exists() else []
+        roots = load_roots(path) if path.exists() or load_anchors(log.store) else None
     except FatalError as exc:
         _fail(str(exc))
     report = log.verify(roots=roots)
