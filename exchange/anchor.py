@@ -89,6 +89,9 @@ def anchor_head(store: Store, tsa: HubTsa) -> Anchor | None:
     if head is None or head.seq == 0:
         return None
     seq, entry_hash = int(head.seq), str(head.entry_hash)
+    found = load_anchors(store, seq=seq)
+    if found:  # nothing new since the last anchor
+        return found[0]
     token = timestamp_digest(tsa, anchor_digest(seq, entry_hash))
     info = cms.ContentInfo.load(token)["content"]["encap_content_info"]["content"].parsed
     at: datetime = info["gen_time"].native
@@ -120,7 +123,7 @@ def load_anchors(store: Store, *, seq: int | None = None) -> list[Anchor]:
         ]
 
 
-def last_anchored(store: Store) -> datetime | None:
+def _last_anchored(store: Store) -> datetime | None:
     with store.engine.connect() as conn:
         at = conn.execute(select(func.max(_ANCHOR.c.at))).scalar()
     return None if at is None else _aware(at)
@@ -209,7 +212,7 @@ class Anchorer:
                 _log.warning("audit anchor failed: %s", exc)
 
     def round(self) -> Anchor | None:
-        last = last_anchored(self.store)
+        last = _last_anchored(self.store)
         if last is not None and datetime.now(UTC) - last < timedelta(seconds=self.interval_s):
             return None
         return self._anchor()

@@ -11,8 +11,6 @@ naming the rule, after its audit entry is written.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -59,22 +57,7 @@ def create_app(
 ) -> FastAPI:
     """The exchange app over the store ``settings`` name (or the ``store`` given)."""
     hub = Hub(settings, config, store=store)
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # The audit chain's head is time-stamped at an interval by each API process.
-        anchorer = None
-        if hub.config.anchor_interval_s > 0:
-            anchorer = Anchorer(hub.store, hub.anchor, hub.config.anchor_interval_s)
-            anchorer.start()
-        try:
-            yield
-        finally:
-            if anchorer is not None:
-                anchorer.stop()
-
     app = FastAPI(
-        lifespan=lifespan,
         title="tongban exchange API",
         version="1",
         description="Shared evidence and e-licenses for approval systems, for a stated"
@@ -95,6 +78,11 @@ def create_app(
     _handlers(app)
     mount_federation(app, hub)  # peers answer; what a peer offers is asked of it
     app.add_middleware(_Metrics)
+    if hub.config.anchor_interval_s > 0:
+        # The audit chain's head is time-stamped at an interval by each API process.
+        anchorer = Anchorer(hub.store, hub.anchor, hub.config.anchor_interval_s)
+        app.router.on_startup.append(anchorer.start)
+        app.router.on_shutdown.append(anchorer.stop)
     return app
 
 

@@ -148,7 +148,7 @@ def test_entries_cut_off_after_an_anchor_are_caught(
 
 
 def test_the_api_anchors_at_its_interval(store: Store, tmp_path: Path):
-    """The app's lifespan starts the anchoring thread; a round anchors the head."""
+    """The app starts its anchoring thread at startup; a round anchors the head."""
     from exchange import ExchangeSettings, create_app
     from tongban.settings import Settings
 
