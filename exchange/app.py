@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from exchange.anchor import Anchorer
 from exchange.cases import routes as cases_routes
 from exchange.deps import get_hub, request_access
 from exchange.errors import Problem, Refusal
@@ -77,6 +78,11 @@ def create_app(
     _handlers(app)
     mount_federation(app, hub)  # peers answer; what a peer offers is asked of it
     app.add_middleware(_Metrics)
+    if hub.config.anchor_interval_s > 0:
+        # The audit chain's head is time-stamped at an interval by each API process.
+        anchorer = Anchorer(hub.store, hub.anchor, hub.config.anchor_interval_s)
+        app.router.on_startup.append(anchorer.start)
+        app.router.on_shutdown.append(anchorer.stop)
     return app
 
 

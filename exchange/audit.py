@@ -27,14 +27,18 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from exchange.anchor import Anchor, check_anchor, load_anchors
 from tongban.store import Store, schema
 from tongban.store.store import utcnow
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 __all__ = ["GENESIS", "AuditEntry", "AuditLog", "Broken", "ChainReport", "entry_hash"]
 
@@ -109,7 +113,7 @@ class Broken:
     """The first entry that breaks the chain, and how."""
 
     seq: int
-    rule: str  # audit.missing, audit.hash, audit.link, audit.head
+    rule: str  # audit.missing, audit.hash, audit.link, audit.head, audit.anchor
     message: str
 
     def __str__(self) -> str:
@@ -120,6 +124,7 @@ class Broken:
 class ChainReport:
     entries: int
     broken: Broken | None
+    anchors: tuple[Anchor, ...] = ()  # the anchors checked and found holding
 
     @property
     def ok(self) -> bool:
@@ -279,21 +284,45 @@ class AuditLog:
 
     # -- checking ---------------------------------------------------------------------
 
-    def verify(self) -> ChainReport:
-        """Walk the chain from the start; name the first entry that breaks it."""
+    def verify(self, roots: Sequence[x509.Certificate] | None = None) -> ChainReport:
+        """Walk the chain from the start; name the first entry that breaks it.
+
+        With the trusted hub ``roots``, every anchor is checked as well: its token must
+        prove its (seq, hash) under a root, and the entry it names must carry that hash.
+        """
+        anchors = {a.seq: a for a in load_anchors(self.store)} if roots is not None else {}
+        held: list[Anchor] = []
         prev, expected = GENESIS, 1
         with self.store.engine.connect() as conn:
             head = conn.execute(select(_HEAD.c.seq, _HEAD.c.entry_hash)).first()
             rows = conn.execution_options(yield_per=5000).execute(select(_LOG).order_by(_LOG.c.seq))
             for r in rows.mappings():
                 broken = _check(dict(r), expected, prev)
+                anchor = anchors.pop(r["seq"], None)
+                if broken is None and anchor is not None:
+                    assert roots is not None
+                    broken = _check_anchor(anchor, r["entry_hash"], roots)
+                    if broken is None:
+                        held.append(anchor)
                 if broken is not None:
-                    return ChainReport(expected - 1, broken)
+                    return ChainReport(expected - 1, broken, tuple(held))
                 prev, expected = r["entry_hash"], expected + 1
         last = expected - 1
+        report = ChainReport(last, None, tuple(held))
+        if anchors:  # anchors over entries past the end: the log was cut short
+            first = min(anchors.values(), key=lambda a: a.seq)
+            return ChainReport(
+                last,
+                Broken(
+                    first.seq,
+                    "audit.anchor",
+                    f"{first} no longer holds: the log ends at entry {last}, entries were cut off",
+                ),
+                report.anchors,
+            )
         if head is None:
             if last == 0:
-                return ChainReport(0, None)
+                return report
             return ChainReport(last, Broken(last, "audit.head", "the chain head is missing"))
         if head.seq != last or head.entry_hash != prev:
             return ChainReport(
@@ -305,8 +334,9 @@ class AuditLog:
                     if head.seq != last
                     else f"the chain head's hash does not match entry {last}",
                 ),
+                report.anchors,
             )
-        return ChainReport(last, None)
+        return report
 
     # -- reading ----------------------------------------------------------------------
 
@@ -348,6 +378,22 @@ def _aware(row: dict[str, Any]) -> dict[str, Any]:
     if isinstance(at, datetime) and at.tzinfo is None:
         row["at"] = at.replace(tzinfo=UTC)
     return row
+
+
+def _check_anchor(
+    anchor: Anchor, entry_hash: str, roots: Sequence[x509.Certificate]
+) -> Broken | None:
+    why = check_anchor(anchor, roots)
+    if why is not None:
+        return Broken(anchor.seq, "audit.anchor", f"{anchor} no longer holds: {why}")
+    if anchor.entry_hash != entry_hash:
+        return Broken(
+            anchor.seq,
+            "audit.anchor",
+            f"{anchor} no longer holds: the entry's hash is not the one time-stamped,"
+            " the chain was rewritten",
+        )
+    return None
 
 
 def _check(row: dict[str, Any], expected: int, prev: str) -> Broken | None:

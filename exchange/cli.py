@@ -215,13 +215,61 @@ def grant_revoke(grant_id: int, reason: Annotated[str, typer.Option()] = "revoke
 # -- audit ---------------------------------------------------------------------------
 
 
+def _root_path(root: Path | None) -> Path:
+    from exchange.settings import load_exchange_settings
+
+    return root or load_exchange_settings().anchor_root_path(load_settings().data_dir)
+
+
+RootOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="PEM file of the trusted hub root (default: TONGBAN_EXCHANGE_ANCHOR_ROOT,"
+        " else <data dir>/vault/hub-root.pem)."
+    ),
+]
+
+
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Check the whole chain; exit 1 naming the first broken entry."""
-    report = _audit().verify()
+def audit_verify(root: RootOption = None) -> None:
+    """Check the whole chain and every anchor; exit 1 naming the first that breaks."""
+    from exchange.anchor import load_anchors, load_roots
+
+    log = _audit()
+    path = _root_path(root)
+    try:
+        roots = load_roots(path) if path.exists() or load_anchors(log.store) else None
+    except FatalError as exc:
+        _fail(str(exc))
+    report = log.verify(roots=roots)
     if report.broken is not None:
         _fail(f"audit log broken at {report.broken}")
     console.print(f"audit log intact: {report.entries} entries, every one chained")
+    if report.anchors:
+        last = report.anchors[-1]
+        console.print(
+            f"{len(report.anchors)} anchors hold under the hub root in {path}; the last is {last}"
+        )
+    else:
+        console.print("no anchors yet: `tongban audit anchor` time-stamps the head")
+
+
+@audit_app.command("anchor")
+def audit_anchor(root: RootOption = None) -> None:
+    """Time-stamp the chain's head with the hub TSA now and keep the anchor."""
+    from exchange.anchor import anchor_now
+    from license_vault import SealRegistry, load_vault_settings, open_storage
+
+    store = _store()
+    vs = load_vault_settings(load_settings())
+    try:
+        made = anchor_now(store, SealRegistry(store, open_storage(vs), vs), _root_path(root))
+    except (FatalError, RecordError) as exc:
+        _fail(str(exc))
+    if made is None:
+        console.print("the audit log is empty: nothing to anchor")
+    else:
+        console.print(f"anchored: {made}")
 
 
 @audit_app.command("subject")

@@ -24,8 +24,9 @@ from tongban.settings import Settings
 from tongban.store import MergeRules, Store
 
 if TYPE_CHECKING:
+    from exchange.anchor import Anchor
     from exchange.federation import Federation
-    from license_vault import Vault
+    from license_vault import SealRegistry, Vault
 
 __all__ = ["Hub"]
 
@@ -55,6 +56,7 @@ class Hub:
         self.federation: Federation | None = None  # set by exchange.federation.mount
         self._vault: Vault | None = None
         self._signer: AnswerSigner | None = None
+        self._seals: SealRegistry | None = None
         self._lock = threading.Lock()
 
     def dispose(self) -> None:
@@ -73,15 +75,31 @@ class Hub:
         return self._vault
 
     @property
-    def signer(self) -> AnswerSigner:
-        """The answers' signer: the seal registry alone, without the vault's PDF side."""
-        if self._signer is None:
+    def seals(self) -> SealRegistry:
+        """The seal registry alone, without the vault's PDF side (answers, anchors)."""
+        if self._seals is None:
             with self._lock:
-                if self._signer is None:
+                if self._seals is None:
                     from license_vault import SealRegistry, load_vault_settings, open_storage
 
                     vs = load_vault_settings(self.settings)
-                    seals = SealRegistry(self.store, open_storage(vs), vs)
-                    name = f"{vs.hub_name} 数据交换"
+                    self._seals = SealRegistry(self.store, open_storage(vs), vs)
+        return self._seals
+
+    @property
+    def signer(self) -> AnswerSigner:
+        """The answers' signer, under the exchange's own seal."""
+        if self._signer is None:
+            seals = self.seals
+            with self._lock:
+                if self._signer is None:
+                    name = f"{seals.settings.hub_name} 数据交换"
                     self._signer = AnswerSigner(seals, code=self.config.hub_seal_code, name=name)
         return self._signer
+
+    def anchor(self) -> Anchor | None:
+        """Time-stamp the audit chain's head now (see :mod:`exchange.anchor`)."""
+        from exchange.anchor import anchor_now
+
+        root = self.config.anchor_root_path(self.settings.data_dir)
+        return anchor_now(self.store, self.seals, root)

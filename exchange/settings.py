@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -37,6 +39,19 @@ class ExchangeSettings(BaseSettings):
         max_length=18,
         description="authority_code of the hub's own seal, which signs the answers.",
     )
+    anchor_interval_s: int = Field(
+        default=300,
+        ge=0,
+        description="Time-stamp the audit chain's head this often, seconds (0: never).",
+    )
+    anchor_root: Path | None = Field(
+        default=None,
+        description="PEM file of the trusted hub root that audit anchors are checked"
+        " against; default <data_dir>/vault/hub-root.pem, written by the first anchor.",
+    )
+
+    def anchor_root_path(self, data_dir: Path) -> Path:
+        return self.anchor_root or data_dir / "vault" / "hub-root.pem"
 
 
 def load_exchange_settings(**overrides: object) -> ExchangeSettings:

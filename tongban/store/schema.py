@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
@@ -567,4 +568,16 @@ Index(
     quarantine.c.source,
     quarantine.c.rule,
     quarantine.c.id,
+)
+
+
+# -- exchange audit anchors: the chain's head timestamped by the hub TSA (审计锚定) ------
+
+audit_anchor = Table(
+    "audit_anchor",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False, comment="the entry it covers"),
+    Column("entry_hash", String(64), nullable=False, comment="the chain hash at that entry"),
+    Column("token", LargeBinary, nullable=False, comment="RFC 3161 TimeStampToken (DER)"),
+    Column("at", Timestamp, nullable=False, comment="the time the token proves"),
 )
