@@ -68,7 +68,7 @@ BIRTH = _line(RENSHE, "  birth_date: {from:")
         (RENSHE.replace("  name: {from: 姓名", "  name: 单位名称\n  name: {from: 姓名"),
          f"line {NAME + 1}, column 3: key 'name' given twice (first on line {NAME})"),
         (RENSHE.replace("page_size: 1000", "page_size: [/1000"),
-         f"line {PAGE}, column 8: while parsing a flow sequence"),
+         f"line {PAGE + 1}, column 8: while parsing a flow sequence"),  # where the parser stops
         (RENSHE.replace("transforms: [date]", "transforms: [{date: 5}]"),
          f"line {BIRTH}: mapping.birth_date: Value error, birth_date: transform date: date"
          " takes a strptime format or a list of them, not 5"),
