@@ -8,41 +8,29 @@ from __future__ import annotations
 
 import getpass
 import os
-import sys
 from typing import Annotated, NoReturn
 
 import typer
-from rich.console import Console as Terminal
 from rich.table import Table
-from rich.text import Text
 
 from tongban.errors import FatalError
 from tongban.settings import load_settings
 from tongban.store import Store
+from tongban.terminal import fail, initialised_store, plain_console
 
 __all__ = ["console_app", "user_app"]
 
 user_app = typer.Typer(help="Console users and their roles.", no_args_is_help=True)
 console_app = typer.Typer(help="The web console.", no_args_is_help=True)
-out = Terminal(width=None if sys.stdout.isatty() else 120, markup=False, highlight=False)
+out = plain_console()
 
 
 def _fail(message: str) -> NoReturn:
-    out.print(Text.assemble(("error:", "bold red"), f" {message}"))
-    raise typer.Exit(1)
+    fail(out, message)
 
 
 def _store() -> Store:
-    try:
-        hub = load_settings()
-    except ValueError as exc:
-        _fail(f"settings: {exc}")
-    hub.data_dir.mkdir(parents=True, exist_ok=True)
-    store = Store(hub.store_url)
-    if store.schema_revision() is None:
-        _fail("the store is not initialised; run `tongban init` first")
-    store.migrate()
-    return store
+    return initialised_store(out)
 
 
 def _actor() -> str:

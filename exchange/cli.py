@@ -6,13 +6,11 @@ The hub mounts these typers; the store comes from the hub settings (``TONGBAN_*`
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -20,6 +18,7 @@ from tongban.errors import FatalError, RecordError
 from tongban.identifiers import check_id_number
 from tongban.settings import load_settings
 from tongban.store import Store
+from tongban.terminal import fail, initialised_store, plain_console
 
 if TYPE_CHECKING:
     from exchange.audit import AuditLog
@@ -35,21 +34,15 @@ grant_app = typer.Typer(help="Grants on conditional resources (有条件共享).
 audit_app = typer.Typer(
     help="The hash-chained audit log of the exchange API.", no_args_is_help=True
 )
-console = Console(width=None if sys.stdout.isatty() else 120, markup=False, highlight=False)
+console = plain_console()
 
 
 def _fail(message: str) -> NoReturn:
-    console.print(Text.assemble(("error:", "bold red"), f" {message}"))
-    raise typer.Exit(1)
+    fail(console, message)
 
 
 def _store() -> Store:
-    hub = load_settings()
-    store = Store(hub.store_url)
-    if store.schema_revision() is None:
-        _fail("the store is not initialised; run `tongban init` first")
-    store.migrate()
-    return store
+    return initialised_store(console)
 
 
 # The exchange's modules load when a command runs, not with every `tongban` command.

@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import json
 import signal
-import sys
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from tongban.errors import FatalError, RecordError, RetriableError
 from tongban.settings import load_settings
 from tongban.store import Store
+from tongban.terminal import fail, initialised_store, plain_console
 
 __all__ = ["cases_app", "outbox_app", "report", "supervision_app"]
 
@@ -31,24 +30,15 @@ outbox_app = typer.Typer(help="The outbox to the province and e-supervision.", n
 supervision_app = typer.Typer(
     help="E-supervision: the clock's yellow and red cards.", no_args_is_help=True
 )
-console = Console(width=None if sys.stdout.isatty() else 140, markup=False, highlight=False)
+console = plain_console(140)
 
 
 def _fail(message: str) -> NoReturn:
-    console.print(Text.assemble(("error:", "bold red"), f" {message}"), soft_wrap=True)
-    raise typer.Exit(1)
+    fail(console, message, soft_wrap=True)
 
 
 def _store() -> Store:
-    try:
-        hub = load_settings()
-    except ValueError as exc:
-        _fail(f"settings: {exc}")
-    hub.data_dir.mkdir(parents=True, exist_ok=True)
-    store = Store(hub.store_url)
-    if store.schema_revision() is None:
-        _fail("the store is not initialised; run `tongban init` first")
-    return store
+    return initialised_store(console, migrate=False)
 
 
 def _supervision() -> Any:

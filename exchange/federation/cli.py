@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -29,28 +28,23 @@ from exchange.federation.settings import load_federation_settings
 from exchange.hub import Hub
 from tongban.errors import FatalError, RecordError
 from tongban.settings import load_settings
-from tongban.store import Store
+from tongban.terminal import fail, initialised_store, plain_console
 
 __all__ = ["peer_app"]
 
 peer_app = typer.Typer(
     help="Peer hubs (province, city, county) that answer each other.", no_args_is_help=True
 )
-console = Console(width=None if sys.stdout.isatty() else 120, markup=False, highlight=False)
+console = plain_console()
 
 
 def _fail(message: str) -> NoReturn:
-    console.print(Text.assemble(("error:", "bold red"), f" {message}"))
-    raise typer.Exit(1)
+    fail(console, message)
 
 
 def _federation() -> Federation:
-    settings = load_settings()
-    store = Store(settings.store_url)
-    if store.schema_revision() is None:
-        _fail("the store is not initialised; run `tongban init` first")
-    store.migrate()
-    return Federation(Hub(settings, store=store), load_federation_settings())
+    store = initialised_store(console)
+    return Federation(Hub(load_settings(), store=store), load_federation_settings())
 
 
 def _refresh(fed: Federation, peer: Peer) -> bool:
