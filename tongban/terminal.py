@@ -27,9 +27,13 @@ def plain_console(width: int = 120) -> Console:
     return Console(width=None if sys.stdout.isatty() else width, markup=False, highlight=False)
 
 
-def fail(console: Console, message: str, *, soft_wrap: bool = False) -> NoReturn:
-    """``error: message`` on one line, exit status 1."""
-    console.print(Text.assemble(("error:", "bold red"), f" {message}"), soft_wrap=soft_wrap)
+def fail(console: Console, message: str, *, soft_wrap: bool = True) -> NoReturn:
+    """``error: message`` on one line of stderr, exit status 1, as every core command
+    fails: a script reading the command's answer on stdout never reads the failure as
+    one. ``console`` lends its colour choice."""
+    errors = Console(stderr=True, markup=False, highlight=False, no_color=console.no_color)
+    text = " ".join(str(message).split())
+    errors.print(Text.assemble(("error:", "bold red"), f" {text}"), soft_wrap=soft_wrap)
     raise typer.Exit(1)
 
 
