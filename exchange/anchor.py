@@ -38,6 +38,7 @@ from tongban.errors import FatalError, RecordError
 from tongban.store import Store, schema
 
 if TYPE_CHECKING:
+    from exchange.audit import AuditLog, ChainReport
     from license_vault.seals import SealRegistry
     from license_vault.tsa import HubTsa
 
@@ -51,6 +52,8 @@ __all__ = [
     "load_anchors",
     "load_roots",
     "pin_root",
+    "pinned_roots",
+    "verify_pinned",
 ]
 
 _ANCHOR = schema.audit_anchor
@@ -172,6 +175,22 @@ def load_roots(path: Path) -> list[x509.Certificate]:
     except ValueError as exc:
         raise FatalError(f"{path}: not a PEM certificate file ({exc})") from None
     return roots
+
+
+def pinned_roots(store: Store, path: Path) -> list[x509.Certificate] | None:
+    """The hub roots the chain's anchors must hold under, from the pinned file at
+    ``path``; None while there is neither the file nor an anchor (nothing to check yet).
+    Anchors with no pinned root raise :class:`FatalError`: a check that skipped them
+    would call a rewritten log intact."""
+    if path.exists() or load_anchors(store):
+        return load_roots(path)
+    return None
+
+
+def verify_pinned(log: AuditLog, path: Path) -> ChainReport:
+    """The whole chain and every anchor checked under the roots pinned at ``path``
+    (``audit verify`` and the console's check run this one)."""
+    return log.verify(roots=pinned_roots(log.store, path))
 
 
 # -- anchoring at an interval ----------------------------------------------------------

@@ -226,15 +226,14 @@ RootOption = Annotated[
 @audit_app.command("verify")
 def audit_verify(root: RootOption = None) -> None:
     """Check the whole chain and every anchor; exit 1 naming the first that breaks."""
-    from exchange.anchor import load_anchors, load_roots
+    from exchange.anchor import verify_pinned
 
     log = _audit()
     path = _root_path(root)
     try:
-        roots = load_roots(path) if path.exists() or load_anchors(log.store) else None
+        report = verify_pinned(log, path)
     except FatalError as exc:
         _fail(str(exc))
-    report = log.verify(roots=roots)
     if report.broken is not None:
         _fail(f"audit log broken at {report.broken}")
     console.print(f"audit log intact: {report.entries} entries, every one chained")

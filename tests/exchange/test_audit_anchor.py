@@ -194,3 +194,28 @@ def test_cli_anchor_and_verify(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     elsewhere = runner.invoke(app, ["audit", "verify", "--root", str(tmp_path / "none.pem")])
     assert elsewhere.exit_code == 1 and "no pinned hub root" in elsewhere.output
     store.dispose()
+
+
+def test_the_console_checks_anchors_under_the_pinned_root(
+    store: Store, anchored: tuple[AuditLog, SealRegistry, Path], tmp_path: Path
+):
+    """The console's "check the chain" is `audit verify`: a rewrite that only the anchors
+    catch is caught there too, and anchors with no pinned root are not a pass."""
+    from console.app import Console
+    from console.pages_exchange import _verify_chain
+    from exchange import Hub
+    from exchange.settings import ExchangeSettings
+    from tongban.settings import Settings
+
+    _, _, root = anchored
+    hub = Settings(data_dir=tmp_path, database_url=store.url)
+    exchange = Hub(hub, ExchangeSettings(anchor_root=root), store=store)
+    console = Console(store, hub, exchange=exchange)
+    assert _verify_chain(console).ok
+    _rewrite_from_the_start(store)
+    report = _verify_chain(console)
+    assert report.broken is not None and report.broken.rule == "audit.anchor"
+    assert report.broken.seq == 4
+    root.unlink()
+    report = _verify_chain(console)
+    assert report.broken is not None and "no pinned hub root" in report.broken.message
