@@ -30,7 +30,7 @@ from exchange.federation.peers import Peer
 if TYPE_CHECKING:
     from exchange.federation.routing import Federation
 
-__all__ = ["DOCUMENT_TYPES", "check_document", "crl_path", "seal_certificate"]
+__all__ = ["DOCUMENT_TYPES", "check_document", "crl_path", "current_crl", "seal_certificate"]
 
 DOCUMENT_TYPES = ("application/pdf", "application/jose")
 
@@ -76,7 +76,7 @@ async def check_document(
     got = await fed.client.fetch(peer, crl_path(peer))  # PeerUnavailable: 503 naming it
     if got.status_code != 200:
         raise Refusal(503, "peer.crl", f"peer {peer.label} published no CRL ({got.status_code})")
-    crl = _current_crl(peer, got.content)
+    crl = current_crl(peer, got.content)
     revoked = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
     if revoked is not None:
         when = revoked.revocation_date_utc.date().isoformat()
@@ -89,7 +89,7 @@ async def check_document(
     return cert
 
 
-def _current_crl(peer: Peer, der: bytes) -> x509.CertificateRevocationList:
+def current_crl(peer: Peer, der: bytes) -> x509.CertificateRevocationList:
     try:
         crl = x509.load_der_x509_crl(der)
     except ValueError as exc:
