@@ -21,22 +21,30 @@ Prints, one figure a line (rates at --concurrency, medians of --repeat alternati
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import os
-import statistics
-import tempfile
-import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+import sys
 from pathlib import Path
 
-import httpx
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+# Run as a script, this file's folder comes first on sys.path, and bench/exchange.py would
+# hide the `exchange` package: drop it.
+_HERE = str(Path(__file__).resolve().parent)
+sys.path[:] = [p for p in sys.path if p not in ("", _HERE) and Path(p).resolve() != Path(_HERE)]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sandbox.levels import LevelHub, Levels, start_levels
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import os  # noqa: E402
+import statistics  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
+
+import httpx  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from sandbox.levels import LevelHub, Levels, start_levels  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get(
     "TONGBAN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
