@@ -115,8 +115,11 @@ def _pass_on(hub: Hub, request: Request, got: PeerAnswer) -> Response:
         fields = [f"{identifier}.{kind}"]
     else:
         try:
-            data = got.json().get("data")
+            answer = got.json()
+            data, listed = answer.get("data"), answer.get("licenses")
             fields = list(data) if isinstance(data, dict) else []
+            if isinstance(listed, list):  # a holder's e-licenses: their identifiers
+                fields = [str(e.get("identifier")) for e in listed if isinstance(e, dict)]
         except (ValueError, AttributeError):
             return refuse(hub, request, 502, "peer.answer", "the answer is not JSON", got.peer)
     digest = hashlib.sha256(got.body).hexdigest()

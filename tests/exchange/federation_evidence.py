@@ -122,6 +122,8 @@ def the_province_marriage_certificates_are_relayed_intact(levels: Levels) -> Non
     assert listed.status_code == 200, listed.text
     assert listed.headers["X-Answered-By"] == "province"
     assert [e["identifier"] for e in listed.json()["licenses"]] == [row.identifier]
+    [entry] = audit_of(levels, "county-a", request_id=listed.headers["X-Request-Id"])
+    assert entry["fields"] == [row.identifier] and entry["reason"] == "via peer province"
     meta = get(levels, "county-a", f"/v1/licenses/{row.identifier}")
     assert meta.status_code == 200, meta.text
     assert meta.json()["data"]["status"] == "valid"
