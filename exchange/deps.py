@@ -185,6 +185,7 @@ def answer(
     resource: str | None = None,
     subject: str | None = None,
     fields: Sequence[str] = (),
+    reason: str | None = None,
 ) -> Response:
     """The answer as JSON, signed, with its digest in the audit log before it leaves."""
     return document(
@@ -194,6 +195,7 @@ def answer(
         resource=resource,
         subject=subject,
         fields=fields,
+        reason=reason,
     )
 
 
@@ -205,8 +207,10 @@ def document(
     resource: str | None = None,
     subject: str | None = None,
     fields: Sequence[str] = (),
+    reason: str | None = None,
 ) -> Response:
-    """Any answer's bytes, signed and audited like :func:`answer`."""
+    """Any answer's bytes, signed and audited like :func:`answer` (``reason``: the peer
+    hubs that supplied part of it, ``via peer <id>``)."""
     hub = get_hub(request)
     access = request_access(request)
     if resource is not None:
@@ -217,6 +221,7 @@ def document(
     if hub.config.sign_answers:
         headers[SIGNATURE_HEADER] = hub.signer.sign(body)
     digest = hashlib.sha256(body).hexdigest()
-    seq = hub.audit.append(access.entry("allowed", 200, fields=fields, answer_sha256=digest))
+    entry = access.entry("allowed", 200, fields=fields, answer_sha256=digest, reason=reason)
+    seq = hub.audit.append(entry)
     headers["X-Audit-Seq"] = str(seq)
     return Response(body, media_type=media_type, headers=headers)

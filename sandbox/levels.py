@@ -7,7 +7,8 @@ own process, with its own store and the data of its own departments.
     ...               headers=county.headers())          # a province-held record, signed by it
 
 - 福建省 (``province``) holds the vertical departments' data: the 公安 population registry,
-  民政 marriage registrations and 人社 social insurance of everyone in both counties. Its
+  民政 marriage registrations and 人社 social insurance of everyone in both counties, and
+  its vault the sealed marriage certificates (结婚证) of the first married residents. Its
   catalog offers every shared resource.
 - 闽侯县 (``county-a``, 350121) and 连江县 (``county-b``, 350122) hold the enterprises their
   market regulators registered, and offer those.
@@ -32,9 +33,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["ITEM", "SPECS", "HubSpec", "LevelHub", "Levels", "Resident", "start_levels"]
+__all__ = [
+    "ITEM",
+    "MARRIAGE_CERTIFICATE",
+    "SPECS",
+    "HubSpec",
+    "LevelHub",
+    "Levels",
+    "Resident",
+    "start_levels",
+]
 
 ITEM = "11110000RS0201"  # 生育津贴申领: identity, marriage and insurance are its materials
+MARRIAGE_CERTIFICATE = "11100000000013514R001"  # 结婚证, in the province's vault
 _SURNAMES = "王李张刘陈杨黄赵吴周林郑"
 _GIVEN = ("伟", "芳", "秀英", "敏", "静", "丽", "强", "磊", "洋", "艳", "勇", "军", "杰", "娟")
 
@@ -104,6 +115,8 @@ class LevelHub:
             TONGBAN_FEDERATION_HUB_ID=self.hub_id,
             TONGBAN_FEDERATION_TIMEOUT_S=str(self.timeout_s),
             TONGBAN_VAULT_HUB_NAME=self.spec.name,
+            TONGBAN_VAULT_PKI_BASE_URL=f"{self.url}/licenses/pki",
+            TONGBAN_VAULT_VERIFY_BASE_URL=f"{self.url}/licenses/verify",
         )
         if self.rate_limit is not None:  # the clients a peer enrols here
             env["TONGBAN_EXCHANGE_DEFAULT_RATE_LIMIT"] = str(self.rate_limit)
@@ -214,7 +227,7 @@ def _residents(people: int) -> list[Resident]:
     return out
 
 
-def _seed(hub: LevelHub, residents: Sequence[Resident], enterprises: int) -> None:
+def _seed(hub: LevelHub, residents: Sequence[Resident], enterprises: int, licenses: int) -> None:
     from exchange import ClientRegistry, ExchangeSettings
     from tongban.pipeline import load_records
     from tongban.store import Store
@@ -247,6 +260,7 @@ def _seed(hub: LevelHub, residents: Sequence[Resident], enterprises: int) -> Non
                 summary = load_records(store, "person", rows, source=source)
                 if summary.quarantined:
                     raise RuntimeError(f"{source}: {store.quarantined()[:3]}")
+            _issue_certificates(hub, store, [r for r in residents if r.married][:licenses])
         else:
             local = [r for r in residents if r.county == hub.hub_id]
             rows = []
@@ -274,6 +288,36 @@ def _seed(hub: LevelHub, residents: Sequence[Resident], enterprises: int) -> Non
         hub.api_key = key
     finally:
         store.dispose()
+
+
+def _issue_certificates(hub: LevelHub, store: Any, married: Sequence[Resident]) -> None:
+    """The province's 民政 sends marriage certificates; its vault seals them."""
+    from license_vault import Vault, load_vault_settings
+    from tongban.pipeline import load_records
+
+    issuer = _credit_code("350100", 9001)  # 福建省民政厅
+    rows = [
+        (f"jhz-{r.id_number}", {
+            "license_type_code": MARRIAGE_CERTIFICATE, "license_type_name": "结婚证",
+            "license_number": f"J350100-2020-{i:06d}", "holder_name": r.name,
+            "holder_id": r.id_number, "holder_id_type": "111", "issuer_name": "福建省民政厅",
+            "issuer_code": issuer, "issue_date": "2020-05-20", "valid_from": "2020-05-20",
+            "valid_until": "", "jurisdiction_code": "350100", "status": "valid",
+        })
+        for i, r in enumerate(married)
+    ]  # fmt: skip
+    if not rows:
+        return
+    summary = load_records(store, "license", rows, source="minzheng_license")
+    if summary.quarantined:
+        raise RuntimeError(f"minzheng_license: {store.quarantined()[:3]}")
+    settings = load_vault_settings(
+        data_dir=hub.data_dir, hub_name=hub.spec.name,
+        pki_base_url=f"{hub.url}/licenses/pki", verify_base_url=f"{hub.url}/licenses/verify",
+    )  # fmt: skip
+    report = Vault(store, settings).issue_all()
+    if report.refused:
+        raise RuntimeError(f"marriage certificates not issued: {report.refused[:3]}")
 
 
 def _root_pem(database_url: str) -> str:
@@ -339,8 +383,10 @@ def start_levels(
     enterprises: int = 3,
     timeout_s: float = 3.0,
     rate_limit: int | None = None,
+    licenses: int = 2,
 ) -> Iterator[Levels]:
-    """Seed, start and wire the three hubs; stop them on the way out."""
+    """Seed, start and wire the three hubs; stop them on the way out. ``licenses``: how
+    many married residents hold a marriage certificate in the province's vault."""
     residents = _residents(people)
     hubs: dict[str, LevelHub] = {}
     for spec in SPECS:
@@ -350,7 +396,7 @@ def start_levels(
         hubs[spec.hub_id] = LevelHub(spec, data, url, _free_port(), "", timeout_s, rate_limit)
     try:
         for hub in hubs.values():
-            _seed(hub, residents, enterprises)
+            _seed(hub, residents, enterprises, licenses)
             hub.start()
         for hub in hubs.values():
             hub.wait_ready()

@@ -66,6 +66,7 @@ class PeerAnswer:
     audit_seq: int | None
     elapsed_ms: int
     retry_after: str | None = None  # a peer's rate limit (429), passed on
+    media_type: str = "application/json"  # a license's PDF or JWS is passed on as sent
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -187,6 +188,21 @@ class PeerClient:
             ) from None
         return _offers(_answer(peer, r, start))
 
+    async def fetch(self, peer: Peer, path: str) -> httpx.Response:
+        """A public resource of the peer (its CRL), unsigned, within the same time limits."""
+        try:
+            return await self._client().get(peer.url + path)
+        except httpx.TimeoutException:
+            raise PeerUnavailable(
+                peer,
+                "peer.timeout",
+                f"peer {peer.label} did not answer within {self.settings.timeout_s:g} s",
+            ) from None
+        except httpx.HTTPError as exc:
+            raise PeerUnavailable(
+                peer, "peer.unavailable", f"peer {peer.label} cannot be reached: {exc}"
+            ) from None
+
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
             self._http = httpx.AsyncClient(
@@ -228,4 +244,5 @@ def _answer(peer: Peer, r: httpx.Response, start: float) -> PeerAnswer:
         audit_seq=int(seq) if seq and seq.isdigit() else None,
         elapsed_ms=int((time.perf_counter() - start) * 1000),
         retry_after=r.headers.get("Retry-After"),
+        media_type=r.headers.get("content-type", "application/json").split(";")[0].strip(),
     )

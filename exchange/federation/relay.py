@@ -20,10 +20,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy import insert
 
-from exchange.deps import get_hub, request_access
-from exchange.errors import Problem
+from exchange.deps import Access, get_hub, request_access
+from exchange.errors import Problem, Refusal
 from exchange.federation.client import PeerAnswer, PeerUnavailable
 from exchange.federation.credentials import PeerCredentialError
+from exchange.federation.licenses import DOCUMENT_TYPES, check_document
 from exchange.federation.peers import Peer
 from exchange.federation.routing import Elsewhere, Federation
 from exchange.hub import Hub
@@ -33,7 +34,7 @@ from tongban.errors import TongbanError
 from tongban.store import schema
 from tongban.store.store import utcnow
 
-__all__ = ["relay", "through", "via"]
+__all__ = ["log_exchange", "refuse", "relay", "through", "via"]
 
 _VIA = " via peer "
 
@@ -62,7 +63,7 @@ async def relay(request: Request, exc: Exception) -> Response:
     fed: Federation | None = hub.federation
     access = request_access(request)
     if fed is None or request.method != "GET" or access.client is None:
-        return await run_in_threadpool(_refuse, hub, request, 404, "subject.not_found",
+        return await run_in_threadpool(refuse, hub, request, 404, "subject.not_found",
                                        exc.message, None)  # fmt: skip
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     got: PeerAnswer | None = None
@@ -74,31 +75,53 @@ async def relay(request: Request, exc: Exception) -> Response:
         except PeerUnavailable as down:
             await run_in_threadpool(_log, hub, request, down.peer, 503, None, 0)
             return await run_in_threadpool(
-                _refuse, hub, request, 503, down.rule, down.message, down.peer
+                refuse, hub, request, 503, down.rule, down.message, down.peer
             )
         except PeerCredentialError as bad:
             await run_in_threadpool(_log, hub, request, peer, 502, None, 0)
-            return await run_in_threadpool(_refuse, hub, request, 502, bad.rule, bad.message, peer)
+            return await run_in_threadpool(refuse, hub, request, 502, bad.rule, bad.message, peer)
         except TongbanError as own:  # this hub cannot sign (its federation seal revoked, ...)
             return await run_in_threadpool(
-                _refuse, hub, request, 503, "hub.federation_seal", str(own), None
+                refuse, hub, request, 503, "hub.federation_seal", str(own), None
             )
         await run_in_threadpool(_log, hub, request, peer, got.status, got, got.elapsed_ms)
         if got.status != 404:
             break  # a 404 from one peer: the next one may hold the subject
     assert got is not None
-    if got.status == 200:
-        return await run_in_threadpool(_pass_on, hub, request, got)
-    return await run_in_threadpool(_peer_refused, hub, request, got)
+    if got.status != 200:
+        return await run_in_threadpool(_peer_refused, hub, request, got)
+    seal = None
+    if got.media_type in DOCUMENT_TYPES:  # a license's PDF or JWS: its seal, by the peer's CRL
+        try:
+            seal = await check_document(fed, got.peer, got.body, got.media_type)
+        except Refusal as no:
+            return await run_in_threadpool(
+                refuse, hub, request, no.status, no.rule, no.message, got.peer
+            )
+        except PeerUnavailable as down:
+            return await run_in_threadpool(
+                refuse, hub, request, 503, "peer.crl", f"CRL: {down.message}", got.peer
+            )
+    response = await run_in_threadpool(_pass_on, hub, request, got)
+    if seal is not None:
+        response.headers["X-Seal-Status"] = f"good; serial {seal.serial_number:x}"
+    return response
 
 
 def _pass_on(hub: Hub, request: Request, got: PeerAnswer) -> Response:
     access = request_access(request)
-    try:
-        data = got.json().get("data")
-        fields = list(data) if isinstance(data, dict) else []
-    except (ValueError, AttributeError):
-        return _refuse(hub, request, 502, "peer.answer", "the answer is not JSON", got.peer)
+    if got.media_type in DOCUMENT_TYPES:
+        identifier, kind = request.url.path.rsplit("/", 2)[-2:]  # /v1/licenses/<id>/<kind>
+        fields = [f"{identifier}.{kind}"]
+    else:
+        try:
+            answer = got.json()
+            data, listed = answer.get("data"), answer.get("licenses")
+            fields = list(data) if isinstance(data, dict) else []
+            if isinstance(listed, list):  # a holder's e-licenses: their identifiers
+                fields = [str(e.get("identifier")) for e in listed if isinstance(e, dict)]
+        except (ValueError, AttributeError):
+            return refuse(hub, request, 502, "peer.answer", "the answer is not JSON", got.peer)
     digest = hashlib.sha256(got.body).hexdigest()
     entry = access.entry(
         "allowed", 200, fields=fields, answer_sha256=digest, reason=via(got.peer.peer_id)
@@ -113,7 +136,7 @@ def _pass_on(hub: Hub, request: Request, got: PeerAnswer) -> Response:
     }
     if got.signature:
         headers[SIGNATURE_HEADER] = got.signature
-    return Response(got.body, media_type="application/json", headers=headers)
+    return Response(got.body, media_type=got.media_type, headers=headers)
 
 
 def _peer_refused(hub: Hub, request: Request, got: PeerAnswer) -> Response:
@@ -124,18 +147,18 @@ def _peer_refused(hub: Hub, request: Request, got: PeerAnswer) -> Response:
     except (ValueError, KeyError, TypeError):
         rule, message = "peer.answer", got.body[:200].decode("utf-8", "replace")
     if got.status >= 500:
-        return _refuse(hub, request, 503, "peer.unavailable",
+        return refuse(hub, request, 503, "peer.unavailable",
                        f"peer {peer.label} answered {got.status}: {message}", peer)  # fmt: skip
     if got.status == 401 and rule.startswith("peer."):
-        return _refuse(hub, request, 502, "peer.refused",
+        return refuse(hub, request, 502, "peer.refused",
                        f"peer {peer.label} refused this hub: {rule}: {message}", peer)  # fmt: skip
-    refused = _refuse(hub, request, got.status, rule, f"peer {peer.label}: {message}", peer)
+    refused = refuse(hub, request, got.status, rule, f"peer {peer.label}: {message}", peer)
     if got.retry_after is not None and got.retry_after.isdigit():
         refused.headers["Retry-After"] = got.retry_after
     return refused
 
 
-def _refuse(
+def refuse(
     hub: Hub, request: Request, status: int, rule: str, message: str, peer: Peer | None
 ) -> Response:
     access = request_access(request)
@@ -152,17 +175,31 @@ def _refuse(
 def _log(
     hub: Hub, request: Request, peer: Peer, status: int, got: PeerAnswer | None, elapsed_ms: int
 ) -> None:
-    """One row of the federation log: which peer was asked, what it said, where it logged it."""
     access = request_access(request)
+    log_exchange(hub, access, peer, request.url.path, status, got, elapsed_ms)
+
+
+def log_exchange(
+    hub: Hub,
+    access: Access,
+    peer: Peer,
+    path: str,
+    status: int,
+    got: PeerAnswer | None,
+    elapsed_ms: int,
+    *,
+    resource: str | None = None,
+) -> None:
+    """One row of the federation log: which peer was asked, what it said, where it logged it."""
     row = {
         "at": utcnow(),
         "request_id": access.request_id,
         "peer_id": peer.peer_id,
         "client_id": access.client.client_id if access.client else None,
-        "method": request.method,
-        "path": request.url.path[:300],
+        "method": "GET",
+        "path": path.split("?", 1)[0][:300],
         "subject": access.subject,
-        "resource": access.resource,
+        "resource": resource or access.resource,
         "status": status,
         "peer_request_id": got.request_id if got else None,
         "peer_audit_seq": got.audit_seq if got else None,

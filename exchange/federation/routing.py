@@ -135,8 +135,13 @@ class Federation:
 
     # -- asking -----------------------------------------------------------------------
 
-    def route(self, client: Client, resource: Resource, subject: str) -> None:
-        """Raise :class:`Elsewhere` when a peer offers what the local store lacks."""
+    def route(
+        self, client: Client, resource: Resource, subject: str, *, entity: str | None = None
+    ) -> None:
+        """Raise :class:`Elsewhere` when a peer offers what the local store lacks.
+
+        ``entity`` says what ``subject`` is when the resource's own entity does not (an
+        e-license: its holder, or the credit code of the authority that issued it)."""
         if client.auth_kind == PEER_AUTH_KIND:
             return  # one hop: what a peer asks for is answered here or not at all
         offering = [p for p in self.peers.list() if resource.name in p.offers]
@@ -151,7 +156,7 @@ class Federation:
                 f"{resource.title} is offered by peer {names}, whose hub certificate is"
                 " revoked here; it is not asked",
             )
-        region = subject[2:8] if resource.entity == "enterprise" else subject[:6]
+        region = subject[2:8] if (entity or resource.entity) == "enterprise" else subject[:6]
         ranked = sorted(
             live,
             key=lambda p: (not p.covers(region), p.level != "parent", p.peer_id),

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from exchange.catalog import ServiceItem
 from exchange.clients import Client
-from exchange.deps import Purpose, answer, authenticated_client, request_access, stated_purpose
+from exchange.deps import (
+    Access,
+    Purpose,
+    answer,
+    authenticated_client,
+    request_access,
+    stated_purpose,
+)
 from exchange.errors import Refusal
-from exchange.evidence import gather
+from exchange.evidence import Directory, complete, gather
 from exchange.hub import Hub
 from exchange.lookup import normalize_subject
 
@@ -95,7 +104,7 @@ def item(
 
 
 @router.get("/items/{code}/evidence", response_model=Evidence)
-def evidence(
+async def evidence(
     code: str,
     request: Request,
     client: Annotated[Client, Depends(authenticated_client)],
@@ -103,11 +112,51 @@ def evidence(
     applicant: Annotated[str, Query(description="ID number or credit code of the applicant")],
 ) -> Response:
     """Which materials the hub supplies now for this applicant and case, and which the
-    applicant must still bring."""
+    applicant must still bring. A material a peer hub holds is asked of that peer (its
+    signed answer in ``proof``); if a peer cannot answer now, the whole directory is
+    refused (503 naming the peer), never given in part."""
     hub: Hub = request.app.state.hub
     access = request_access(request)
     access.resource = "evidence"
     found = _item(request, code)
+    key, directory = await run_in_threadpool(_local, hub, access, client, purpose, found, applicant)
+    body, reason = directory.body, None
+    if directory.pending:
+        from exchange.federation.evidence import ask_peers
+        from exchange.federation.relay import refuse
+
+        assert hub.federation is not None  # only a federation leaves a material pending
+        outcome = await ask_peers(hub.federation, access, directory.pending, key)
+        if outcome.failure is not None:
+            f = outcome.failure
+            refused = await run_in_threadpool(
+                refuse, hub, request, f.status, f.rule, f.message, f.peer
+            )
+            if f.retry_after is not None and f.retry_after.isdigit():
+                refused.headers["Retry-After"] = f.retry_after
+            return refused
+        body["supplied"] += outcome.supplied
+        body["to_bring"] += outcome.to_bring
+        if outcome.peers:
+            reason = "via peer " + ",".join(outcome.peers)
+    complete(found, body)
+    body["request_id"] = access.request_id
+    return await run_in_threadpool(
+        partial(answer, resource="evidence", subject=key, reason=reason),
+        request,
+        body,
+        fields=[m["material"] for m in body["supplied"]],
+    )
+
+
+def _local(
+    hub: Hub,
+    access: Access,
+    client: Client,
+    purpose: Purpose,
+    found: ServiceItem,
+    applicant: str,
+) -> tuple[str, Directory]:
     if purpose.service_item != found.code:
         raise Refusal(
             403,
@@ -116,12 +165,4 @@ def evidence(
         )
     key = normalize_subject(hub, found.applicant, applicant)
     access.subject = key
-    body = gather(hub, client, purpose, found, key)
-    body["request_id"] = access.request_id
-    return answer(
-        request,
-        body,
-        resource="evidence",
-        subject=key,
-        fields=[m["material"] for m in body["supplied"]],
-    )
+    return key, gather(hub, client, purpose, found, key)

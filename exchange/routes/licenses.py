@@ -137,6 +137,11 @@ def holder_licenses(
         raise Refusal(422, "license.status", f"status is one of {', '.join(_STATUSES)}")
     _view(hub, client, purpose)
     found = licenses_of(hub, key, type_code=type, status=status)
+    if not found and not hub.vault.list(holder_id=key) and hub.federation is not None:
+        # The vault holds nothing for the holder: a peer's vault may (a peer's answer,
+        # even an empty list, is passed on as it sent it).
+        entity = "person" if key[:17].isdigit() else "enterprise"  # as holder_key decided
+        hub.federation.route(client, hub.share.resource("license"), key, entity=entity)
     payload = {
         "holder": mask("id_number", key) if key[:17].isdigit() else key,
         "licenses": found,
@@ -147,16 +152,22 @@ def holder_licenses(
     )
 
 
-def _row(hub: Hub, identifier: str) -> Any:
+def _row(hub: Hub, identifier: str, client: Client | None = None) -> Any:
+    """The vault's row of an e-license; one a peer's vault holds is asked of that peer
+    (:class:`~exchange.federation.Elsewhere`) when ``client`` asks for it."""
     from license_vault import parse_identifier
 
     try:
-        text = str(parse_identifier(identifier.strip()))
+        parsed = parse_identifier(identifier.strip())
     except RecordError as exc:
         raise from_record_error(exc) from None
+    text = str(parsed)
     try:
         return hub.vault.show(text)
     except RecordError:
+        if client is not None and hub.federation is not None:
+            res = hub.share.resource("license")  # the issuing authority's region ranks peers
+            hub.federation.route(client, res, parsed.issuer_code, entity="enterprise")
         raise Refusal(404, "license.unknown", f"no e-license {text}") from None
 
 
@@ -169,7 +180,7 @@ def one_license(
     access = request_access(request)
     access.resource, access.subject = "license", identifier[:120]
     view = _view(hub, client, purpose)
-    row = _row(hub, identifier)
+    row = _row(hub, identifier, client)
     access.subject = row.holder_id or row.identifier
     record = dict(hub.store.get("license", row.license_key) or {})
     record.update(license_entry(hub, row))
@@ -191,7 +202,7 @@ def _document(
     access = request_access(request)
     access.resource, access.subject = "license", identifier[:120]
     _view(hub, client, purpose)
-    row = _row(hub, identifier)
+    row = _row(hub, identifier, client)
     body = hub.vault.document(row.identifier, kind)
     media = "application/pdf" if kind == "pdf" else "application/jose"
     return document(

@@ -13,21 +13,23 @@ import hashlib
 import json
 from collections.abc import Iterator
 
+import federation_evidence
 import httpx
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
+from federation_world import audit_of, get, grant, root_of, store_of
 from jwcrypto import jwk, jws
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from exchange import AuditLog, GrantRegistry, Hub, Purpose
+from exchange import AuditLog, Hub, Purpose
 from exchange.catalog import load_share_catalog
 from exchange.federation import FederationSettings, PeerClient, PeerRegistry
 from sandbox.levels import ITEM, Levels, start_levels
 from tongban.cli import app
 from tongban.settings import Settings
-from tongban.store import Store, schema
+from tongban.store import schema
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -39,46 +41,9 @@ def levels(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Le
         yield lv
 
 
-def _store(levels: Levels, hub: str) -> Store:
-    return Store(levels[hub].database_url)
-
-
-def _get(levels: Levels, hub: str, path: str, **kw: str) -> httpx.Response:
-    h = levels[hub]
-    return httpx.get(h.url + path, headers=h.headers(**kw), timeout=60)
-
-
-def _root(levels: Levels, hub: str) -> x509.Certificate:
-    store = _store(levels, hub)
-    with store.engine.connect() as conn:
-        pem = conn.execute(
-            select(schema.seal.c.certificate).where(schema.seal.c.kind == "root")
-        ).scalar_one()
-    store.dispose()
-    return x509.load_pem_x509_certificate(pem.encode())
-
-
-def _audit(levels: Levels, hub: str, **where: object) -> list[dict[str, object]]:
-    store = _store(levels, hub)
-    t = schema.audit_log
-    q = select(t).where(*(t.c[k] == v for k, v in where.items())).order_by(t.c.seq)
-    with store.engine.connect() as conn:
-        rows = [dict(r) for r in conn.execute(q).mappings()]
-    store.dispose()
-    return rows
-
-
-def _grant(levels: Levels, hub: str, client_id: str, resource: str, fields: list[str]) -> None:
-    store = _store(levels, hub)
-    GrantRegistry(store, load_share_catalog()).add(
-        client_id, resource, service_items=[ITEM], fields=fields, days=30, approved_by="省大数据局"
-    )
-    store.dispose()
-
-
 def county_client_gets_a_province_record_signed_by_the_province(levels: Levels) -> None:
     person = levels.people[0]
-    r = _get(levels, "county-a", f"/v1/people/{person.id_number}", case_no="MH-2026-01")
+    r = get(levels, "county-a", f"/v1/people/{person.id_number}", case_no="MH-2026-01")
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["department"] == "公安局" and body["data"]["name"] == person.name
@@ -88,8 +53,8 @@ def county_client_gets_a_province_record_signed_by_the_province(levels: Levels) 
     header_b64 = token.split(".")[0]
     header = json.loads(base64.urlsafe_b64decode(header_b64 + "=" * (-len(header_b64) % 4)))
     seal = x509.load_der_x509_certificate(base64.b64decode(header["x5c"][0]))
-    seal.verify_directly_issued_by(_root(levels, "province"))
-    assert seal.issuer != _root(levels, "county-a").subject
+    seal.verify_directly_issued_by(root_of(levels, "province"))
+    assert seal.issuer != root_of(levels, "county-a").subject
     key = jwk.JWK.from_pem(seal.public_bytes(Encoding.PEM))
     checked = jws.JWS()
     checked.deserialize(token)
@@ -99,34 +64,34 @@ def county_client_gets_a_province_record_signed_by_the_province(levels: Levels) 
         tampered.deserialize(token)
         tampered.verify(key, detached_payload=r.content.replace(b"1", b"2", 1))
     # The county's own store holds no such person: nothing was kept beyond the request.
-    county = _store(levels, "county-a")
+    county = store_of(levels, "county-a")
     assert county.get("person", person.id_number) is None
     county.dispose()
 
 
 def each_hub_chain_verifies_and_holds_its_side(levels: Levels) -> None:
     person = levels.people[2]
-    r = _get(levels, "county-a", f"/v1/people/{person.id_number}", case_no="MH-2026-02")
+    r = get(levels, "county-a", f"/v1/people/{person.id_number}", case_no="MH-2026-02")
     assert r.status_code == 200, r.text
     digest = hashlib.sha256(r.content).hexdigest()
     # The asker: its client asked, the province answered.
-    [mine] = _audit(levels, "county-a", request_id=r.headers["X-Request-Id"])
+    [mine] = audit_of(levels, "county-a", request_id=r.headers["X-Request-Id"])
     assert mine["client_id"] == "zwfw-mh" and mine["reason"] == "via peer province"
     assert mine["case_no"] == "MH-2026-02" and mine["subject"] == person.id_number
     assert mine["answer_sha256"] == digest and mine["outcome"] == "allowed"
     # The answerer: which peer asked, for which client, for what purpose.
-    [theirs] = _audit(levels, "province", request_id=r.headers["X-Peer-Request-Id"])
+    [theirs] = audit_of(levels, "province", request_id=r.headers["X-Peer-Request-Id"])
     assert theirs["seq"] == int(r.headers["X-Peer-Audit-Seq"])
     assert theirs["client_id"] == "county-a.zwfw-mh" and theirs["case_no"] == "MH-2026-02"
     assert theirs["service_item"] == ITEM and theirs["answer_sha256"] == digest
     # The county's federation log points at the province's entry.
-    county = _store(levels, "county-a")
+    county = store_of(levels, "county-a")
     t = schema.federation_exchange
     with county.engine.connect() as conn:
         row = conn.execute(select(t).where(t.c.request_id == mine["request_id"])).one()
     assert (row.peer_id, row.status, row.peer_audit_seq) == ("province", 200, theirs["seq"])
     for hub in ("province", "county-a", "county-b"):
-        store = _store(levels, hub)
+        store = store_of(levels, hub)
         report = AuditLog(store).verify()
         store.dispose()
         assert report.ok, (hub, report.broken)
@@ -134,15 +99,15 @@ def each_hub_chain_verifies_and_holds_its_side(levels: Levels) -> None:
 
 def who_looked_at_either_hub_shows_accesses_through_the_other(levels: Levels) -> None:
     person = levels.people[4]
-    assert _get(levels, "county-a", f"/v1/people/{person.id_number}").status_code == 200
+    assert get(levels, "county-a", f"/v1/people/{person.id_number}").status_code == 200
     fields = [f for f in load_share_catalog().resource("access_log").fields]
-    _grant(levels, "province", "zwfw-fj", "access_log", fields)
-    _grant(levels, "county-a", "zwfw-mh", "access_log", fields)
-    at_province = _get(levels, "province", f"/v1/subjects/{person.id_number}/accesses").json()
+    grant(levels, "province", "zwfw-fj", "access_log", fields)
+    grant(levels, "county-a", "zwfw-mh", "access_log", fields)
+    at_province = get(levels, "province", f"/v1/subjects/{person.id_number}/accesses").json()
     [seen] = [a for a in at_province["data"]["accesses"] if a["through"] == "county-a"]
     assert seen["client"].startswith("闽侯县审批系统") and "闽侯县" in seen["client"]
     assert seen["resource"] == "person" and seen["outcome"] == "allowed"
-    at_county = _get(levels, "county-a", f"/v1/subjects/{person.id_number}/accesses").json()
+    at_county = get(levels, "county-a", f"/v1/subjects/{person.id_number}/accesses").json()
     [seen] = [a for a in at_county["data"]["accesses"] if a["through"] == "province"]
     assert seen["client"] == "闽侯县审批系统" and seen["resource"] == "person"
 
@@ -151,39 +116,39 @@ def a_grant_missing_at_the_province_refuses_the_county_client(levels: Levels) ->
     person = next(p for p in levels.people if p.married and p.county == "county-a")
     path = f"/v1/people/{person.id_number}/marriage"
     # The county's own rules come first: without its grant it does not ask at all.
-    r = _get(levels, "county-a", path)
+    r = get(levels, "county-a", path)
     assert r.status_code == 403 and "X-Answered-By" not in r.headers
-    _grant(levels, "county-a", "zwfw-mh", "marriage", ["name", "marital_status"])
-    r = _get(levels, "county-a", path)
+    grant(levels, "county-a", "zwfw-mh", "marriage", ["name", "marital_status"])
+    r = get(levels, "county-a", path)
     assert r.status_code == 403, r.text
     assert r.json()["error"] == "grant.missing" and r.headers["X-Answered-By"] == "province"
     assert "province" in r.json()["message"]
-    refused = _audit(levels, "county-a", request_id=r.headers["X-Request-Id"])
+    refused = audit_of(levels, "county-a", request_id=r.headers["X-Request-Id"])
     assert refused[0]["reason"] == "grant.missing via peer province"
     # The province grants its own resource to the county's client, as to any client.
-    _grant(levels, "province", "county-a.zwfw-mh", "marriage", ["name", "marital_status"])
-    r = _get(levels, "county-a", path)
+    grant(levels, "province", "county-a.zwfw-mh", "marriage", ["name", "marital_status"])
+    r = get(levels, "county-a", path)
     assert r.status_code == 200, r.text
     assert r.json()["data"]["marital_status"] == "20"
 
 
 def the_province_asks_the_county_that_covers_the_region(levels: Levels) -> None:
     code = levels["county-b"].enterprises[0]
-    r = _get(levels, "province", f"/v1/enterprises/{code}")
+    r = get(levels, "province", f"/v1/enterprises/{code}")
     assert r.status_code == 200, r.text
     assert r.headers["X-Answered-By"] == "county-b" and r.json()["data"]["credit_code"] == code
     # One hop only: county-a does not hold it and is not asked on through the province.
-    r = _get(levels, "county-a", f"/v1/enterprises/{code}")
+    r = get(levels, "county-a", f"/v1/enterprises/{code}")
     assert r.status_code == 404 and r.json()["error"] == "subject.not_found"
 
 
 def an_unknown_peer_is_refused(levels: Levels) -> None:
-    store = _store(levels, "province")
+    store = store_of(levels, "province")
     registry = PeerRegistry(store)
     kept = registry.require("county-b")
     registry.remove("county-b")
     try:
-        r = _get(levels, "county-b", f"/v1/people/{levels.people[1].id_number}")
+        r = get(levels, "county-b", f"/v1/people/{levels.people[1].id_number}")
         assert r.status_code == 502, r.text
         assert r.json()["error"] == "peer.refused" and "peer.unknown" in r.json()["message"]
         # Nor does a peer's credential open the door without one: a bare header is refused.
@@ -197,7 +162,7 @@ def an_unknown_peer_is_refused(levels: Levels) -> None:
         registry.add("county-b", kept.name, url=kept.url, root_pem=pem, level="child",
                      regions=kept.regions, offers=kept.offers)  # fmt: skip
         store.dispose()
-    assert _get(levels, "county-b", f"/v1/people/{levels.people[1].id_number}").status_code == 200
+    assert get(levels, "county-b", f"/v1/people/{levels.people[1].id_number}").status_code == 200
 
 
 def a_peer_request_is_used_once_and_bound_to_its_purpose(levels: Levels) -> None:
@@ -220,13 +185,13 @@ def a_peer_request_is_used_once_and_bound_to_its_purpose(levels: Levels) -> None
 
 
 def the_province_rate_limit_holds_for_a_county_client(levels: Levels) -> None:
-    store = _store(levels, "province")
+    store = store_of(levels, "province")
     c = schema.exchange_client
     with store.engine.begin() as conn:
         conn.execute(c.update().where(c.c.client_id == "county-b.zwfw-lj").values(rate_limit=1))
     store.dispose()
     path = f"/v1/people/{levels.people[1].id_number}"
-    answers = [_get(levels, "county-b", path) for _ in range(2)]
+    answers = [get(levels, "county-b", path) for _ in range(2)]
     limited = answers[-1]
     assert limited.status_code == 429 and limited.json()["error"] == "rate.limit", limited.text
     assert (
@@ -246,36 +211,56 @@ def a_peer_with_a_revoked_certificate_is_refused(levels: Levels) -> None:
     assert done.exit_code == 0, done.output
     listed = CliRunner().invoke(app, ["peer", "list"], env=env)
     assert "revoked" in listed.output and "county-b" in listed.output
-    r = _get(levels, "county-a", f"/v1/people/{levels.people[0].id_number}")
+    r = get(levels, "county-a", f"/v1/people/{levels.people[0].id_number}")
     assert r.status_code == 502, r.text
     assert r.json()["error"] == "peer.refused" and "peer.revoked" in r.json()["message"]
+    # The evidence directory is refused whole, as is an e-license the province holds.
+    r = get(levels, "county-a", f"/v1/items/{ITEM}/evidence?applicant={levels.people[0].id_number}")
+    assert r.status_code == 502 and r.json()["error"] == "peer.refused", r.text
+    assert "province" in r.json()["message"] and "supplied" not in r.json()
     # The other way round: the county that revoked the province does not ask it.
-    store = _store(levels, "county-b")
+    store = store_of(levels, "county-b")
     PeerRegistry(store).revoke("province", reason="根证书泄露")
     store.dispose()
-    r = _get(levels, "county-b", f"/v1/people/{levels.people[1].id_number}")
+    r = get(levels, "county-b", f"/v1/people/{levels.people[1].id_number}")
     assert r.status_code == 503 and r.json()["error"] == "peer.revoked"
     assert "province" in r.json()["message"]
+    # A standing decision, not a fault: its evidence directory lists the material to bring.
+    r = get(levels, "county-b", f"/v1/items/{ITEM}/evidence?applicant={levels.people[1].id_number}")
+    assert r.status_code == 200, r.text
+    identity = next(m for m in r.json()["to_bring"] if m["material"] == "identity")
+    assert identity["reason"] == "peer.revoked" and "province" in identity["message"]
 
 
 def a_slow_or_stopped_peer_gives_503_naming_it(levels: Levels) -> None:
     province = levels["province"]
     path = f"/v1/enterprises/{levels['county-a'].enterprises[0]}"
+    person = levels.people[0].id_number
+    evidence = f"/v1/items/{ITEM}/evidence?applicant={person}"
     province.pause()  # accepts connections, answers nothing
     try:
-        r = _get(levels, "county-a", f"/v1/people/{levels.people[0].id_number}")
+        r = get(levels, "county-a", f"/v1/people/{person}")
+        directory = get(levels, "county-a", evidence)
     finally:
         province.resume()
     assert r.status_code == 503 and r.json()["error"] == "peer.timeout", r.text
     assert "province" in r.json()["message"] and r.headers["X-Answered-By"] == "province"
+    # Never a partial directory: the whole of it is refused, the peer and material named.
+    assert directory.status_code == 503 and directory.json()["error"] == "peer.timeout"
+    assert (
+        "province" in directory.json()["message"] and "居民身份证明" in directory.json()["message"]
+    )
+    assert int(directory.headers["Retry-After"]) > 0
     province.stop()
-    r = _get(levels, "county-a", f"/v1/people/{levels.people[0].id_number}")
+    r = get(levels, "county-a", f"/v1/people/{person}")
     assert r.status_code == 503 and r.json()["error"] == "peer.unavailable", r.text
     assert "province" in r.json()["message"]
+    directory = get(levels, "county-a", evidence)
+    assert directory.status_code == 503 and directory.json()["error"] == "peer.unavailable"
     # What the county holds itself is still answered.
-    assert _get(levels, "county-a", path).status_code == 200
+    assert get(levels, "county-a", path).status_code == 200
     for hub in ("county-a", "county-b"):
-        store = _store(levels, hub)
+        store = store_of(levels, hub)
         assert AuditLog(store).verify().ok
         store.dispose()
 
@@ -285,6 +270,7 @@ STEPS = (
     each_hub_chain_verifies_and_holds_its_side,
     who_looked_at_either_hub_shows_accesses_through_the_other,
     a_grant_missing_at_the_province_refuses_the_county_client,
+    *federation_evidence.STEPS,
     the_province_asks_the_county_that_covers_the_region,
     an_unknown_peer_is_refused,
     a_peer_request_is_used_once_and_bound_to_its_purpose,

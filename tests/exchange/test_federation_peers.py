@@ -1,15 +1,19 @@
 """Peers and peer credentials without a network: the registry's rules, signed requests
-and sealed answers checked against a peer's hub root, and which peer an access went
-through."""
+and sealed answers checked against a peer's hub root, which peer an access went through,
+and a peer's CRL and the seal of a license document it relays."""
 
 from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.serialization import Encoding
 
+from exchange.errors import Refusal
 from exchange.federation import (
     PeerCredentialError,
     PeerRegistry,
@@ -17,6 +21,7 @@ from exchange.federation import (
     through,
 )
 from exchange.federation.credentials import check_answer, check_request, seal_request
+from exchange.federation.licenses import crl_path, current_crl, seal_certificate
 from exchange.federation.peers import Peer
 from exchange.signing import detach
 from license_vault.jws import JwsSealer
@@ -216,3 +221,48 @@ def test_the_federation_surface_is_pinned() -> None:
     ]  # fmt: skip
     for name in federation.__all__:
         assert getattr(federation, name) is not None
+
+
+def _crl(hub: Hub, *, next_update_h: int, revoked: x509.Certificate | None = None) -> bytes:
+    now = datetime.now(UTC)
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(hub.root.subject)
+        .last_update(now - timedelta(hours=2))
+        .next_update(now + timedelta(hours=next_update_h))
+    )
+    if revoked is not None:
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder()
+            .serial_number(revoked.serial_number)
+            .revocation_date(now)
+            .build()
+        )
+    return builder.sign(hub.root_key, hashes.SHA256()).public_bytes(Encoding.DER)
+
+
+def test_a_peer_crl_holds_only_under_its_root_and_while_current(county: Hub, stranger: Hub) -> None:
+    peer = county.as_peer("province")
+    seal = county.sealer._signer.certificate_chain[0]  # type: ignore[attr-defined]
+    listed = current_crl(peer, _crl(county, next_update_h=24, revoked=seal))
+    assert listed.get_revoked_certificate_by_serial_number(seal.serial_number) is not None
+    assert crl_path(peer).startswith("/licenses/pki/crl/") and crl_path(peer).endswith(".crl")
+    for der, says in (
+        (_crl(stranger, next_update_h=24), "not signed by its hub root"),
+        (_crl(county, next_update_h=-1), "out of date"),
+        (b"junk", "sent no CRL"),
+    ):
+        with pytest.raises(Refusal) as caught:
+            current_crl(peer, der)
+        assert caught.value.rule == "peer.crl" and says in caught.value.message
+        assert "province" in caught.value.message
+
+
+def test_the_seal_of_a_license_document_is_read_from_it(county: Hub) -> None:
+    token = county.sealer.seal(b'{"identifier":"x"}').encode()
+    seal = county.sealer._signer.certificate_chain[0]  # type: ignore[attr-defined]
+    assert seal_certificate(token, "application/jose") == seal
+    for body, media in ((b"%PDF-1.7 broken", "application/pdf"), (b"a.b", "application/jose")):
+        with pytest.raises(Refusal) as caught:
+            seal_certificate(body, media)
+        assert (caught.value.status, caught.value.rule) == (502, "peer.answer")

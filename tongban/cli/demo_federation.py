@@ -2,8 +2,10 @@
 
 Starts three hubs (``sandbox.levels``), each ``tongban serve`` in its own process with its
 own store and departments, and shows a county approval system receiving a province-held
-record through its county hub — signed by the province — and the province receiving a
-county's enterprise; then each hub's audit chain with its side of the exchange.
+record through its county hub — signed by the province —, its evidence directory filled
+from the province, a marriage certificate from the province's vault with its seal checked
+against the province's CRL, and the province receiving a county's enterprise; then each
+hub's audit chain with its side of the exchange.
 ``--keep`` leaves the hubs running (their addresses and API keys printed) until Ctrl-C.
 """
 
@@ -111,6 +113,8 @@ def _show(levels: Levels) -> bool:
         store.dispose()
     ok = ok and r.status_code == 200
 
+    ok = _evidence(levels) and ok
+
     province, code = levels["province"], levels["county-b"].enterprises[0]
     e = httpx.get(f"{province.url}/v1/enterprises/{code}", headers=province.headers(), timeout=60)
     console.print(
@@ -140,6 +144,71 @@ def _show(levels: Levels) -> bool:
         store.dispose()
     console.print(chains)
     return ok
+
+
+def _evidence(levels: Levels) -> bool:
+    """The county's evidence directory with the province's materials, and a marriage
+    certificate the province's vault sealed, relayed with its seal checked."""
+    import httpx
+
+    from sandbox.levels import ITEM
+
+    county, person = levels["county-a"], levels.people[0]
+    # Each hub grants its own conditional resources: marriage records at both ends, social
+    # insurance only at the county (so the province refuses it to the county's client).
+    _grant(county.database_url, "zwfw-mh", ("marriage", "insurance"))
+    _grant(levels["province"].database_url, "county-a.zwfw-mh", ("marriage",))
+    r = httpx.get(
+        f"{county.url}/v1/items/{ITEM}/evidence",
+        params={"applicant": person.id_number}, headers=county.headers(), timeout=60,
+    )  # fmt: skip
+    if r.status_code != 200:
+        console.print(Text.assemble(("evidence directory refused:", "red"), f" {r.text}"))
+        return False
+    body = r.json()
+    table = Table(title=f"{county.spec.client_name}: evidence for 生育津贴申领 ({ITEM})")
+    for col in ("material", "supplied by", "or bring it, because"):
+        table.add_column(col)
+    for m in body["supplied"]:
+        table.add_row(m["name"], m.get("hub") or county.hub_id, "")
+    for m in body["to_bring"]:
+        table.add_row(m["name"], "", f"{m['reason']}: {m['message']}")
+    console.print(table)
+    listed = httpx.get(
+        f"{county.url}/v1/licenses", params={"holder": person.id_number},
+        headers=county.headers(), timeout=60,
+    )  # fmt: skip
+    found = listed.json().get("licenses", []) if listed.status_code == 200 else []
+    if not found:
+        console.print(Text.assemble(("no marriage certificate relayed:", "red"), f" {listed.text}"))
+        return False
+    pdf = httpx.get(f"{county.url}{found[0]['links']['pdf']}", headers=county.headers(), timeout=60)
+    console.print(
+        f"{found[0]['license_type_name']} {found[0]['identifier']}: PDF {pdf.status_code},"
+        f" {len(pdf.content)} bytes from {pdf.headers.get('X-Answered-By')}, seal by the"
+        f" province's CRL: {pdf.headers.get('X-Seal-Status', 'not checked')}",
+        highlight=False,
+    )
+    return pdf.status_code == 200
+
+
+def _grant(database_url: str, client_id: str, resources: tuple[str, ...]) -> None:
+    from exchange import GrantRegistry
+    from exchange.catalog import load_share_catalog
+    from sandbox.levels import ITEM
+    from tongban.store import Store
+
+    store = Store(database_url)
+    try:
+        catalog = load_share_catalog()
+        for name in resources:
+            fields = [f for f in catalog.resource(name).fields if f != "id_number"]
+            GrantRegistry(store, catalog).add(
+                client_id, name, service_items=[ITEM], fields=fields, days=1,
+                approved_by="sandbox",
+            )  # fmt: skip
+    finally:
+        store.dispose()
 
 
 def _wait(levels: Levels) -> None:
