@@ -10,8 +10,23 @@ over the DAG run's wall time, scheduling included.
 
     .venv/bin/python bench/scale.py --people 20000
 
-On two cores expect little: every partition reads and validates the whole source and
-writes its share, so the split pays where writes dominate and cores are many.
+Then where each run's wall time went, from Airflow's task instances and the store's run
+log (seconds; a partition's figures are the slower partition's):
+
+- ``scheduling_s``: no task process running (waiting for the scheduler and executor
+  between tasks, and for the run to be marked done);
+- ``task_overhead_s``: task processes running but not syncing: starting (DAG file,
+  imports, definitions, store connection) and exiting, and the whole of ``plan`` and
+  ``finish``;
+- ``setup_s``: the sync's own start: the Great Expectations suite (GX imported then) and
+  the SOAP client (its WSDL);
+- ``fetch_s``, ``normalize_s``, ``validate_s``, ``write_s``: the sync itself (fetching
+  overlaps with the rest; writes overlap with preparing the next batch in a single task).
+
+``gx_import_s`` is the import of the validation package in a fresh process, measured in
+the same run. On two cores expect little from partitions: every partition reads and
+validates the whole source and writes its share, so the split pays where writes
+dominate and cores are many.
 """
 
 from __future__ import annotations
@@ -28,8 +43,9 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import yaml
@@ -77,10 +93,71 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
-def _seconds(run: dict) -> float:
-    start = datetime.fromisoformat(run["start_date"].replace("Z", "+00:00"))
-    end = datetime.fromisoformat(run["end_date"].replace("Z", "+00:00"))
-    return (end - start).total_seconds()
+def _at(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def _span(start: Any, end: Any) -> float:
+    return (_at(end) - _at(start)).total_seconds()
+
+
+def _figures(run: dict, tis: list[dict], logged: list[dict]) -> dict[str, float]:
+    """Where one DAG run's wall time went (see the module's docstring)."""
+    syncs = {r["source"]: r for r in logged if r["kind"] in ("sync", "sync partition")}
+    wall = _span(run["start_date"], run["end_date"])
+    read = sum(r["read"] for r in syncs.values())
+    # Stages of the run: tasks that run side by side (the partitions) are one stage.
+    stages: dict[int, list[dict]] = {}
+    order = {"plan": 0, "sync": 1, "sync_partition": 1, "finish": 2}
+    for ti in tis:
+        stages.setdefault(order[ti["task_id"]], []).append(ti)
+    running = 0.0
+    overhead = 0.0
+    syncing: dict[str, float] = {}
+    for _, stage in sorted(stages.items()):
+        first = min(_at(t["start_date"]) for t in stage)
+        last = max(_at(t["end_date"]) for t in stage)
+        running += (last - first).total_seconds()
+        slowest = max(stage, key=lambda t: _span(t["start_date"], t["end_date"]))
+        if slowest["task_id"] in ("plan", "finish"):
+            overhead += _span(slowest["start_date"], slowest["end_date"])
+            continue
+        name = next(n for n in syncs if slowest["task_id"] == "sync" or
+                    n.startswith(_partition_prefix(slowest["map_index"], len(stage))))  # fmt: skip
+        log = syncs[name]
+        timings = log["timings"] or {}
+        inside = _span(log["started_at"], log["finished_at"])
+        overhead += _span(slowest["start_date"], slowest["end_date"]) - inside
+        syncing = {
+            "setup_s": inside - timings["total"] + timings.get("setup", 0.0),
+            "fetch_s": max(0.0, timings["extract"] - timings["normalize"]
+                           - timings.get("validate", 0.0)),
+            "normalize_s": timings["normalize"],
+            "validate_s": timings.get("validate", 0.0),
+            "write_s": timings["write"],
+        }  # fmt: skip
+    return {
+        "records_per_s": read / wall,
+        "wall_s": wall,
+        "scheduling_s": wall - running,
+        "task_overhead_s": overhead,
+        **syncing,
+    }
+
+
+def _partition_prefix(map_index: int, of: int) -> str:
+    return f"gongan_population~{map_index + 1}of{of}"
+
+
+def _gx_import_seconds(env: dict[str, str]) -> float:
+    """Importing the validation package (and Great Expectations) in a fresh process."""
+    code = ("import time; t = time.perf_counter(); import expectations.validator;"
+            " print(time.perf_counter() - t)")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                          text=True, check=True, timeout=300)  # fmt: skip
+    return float(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -151,32 +228,38 @@ def main() -> None:
                     raise SystemExit("Airflow did not parse the DAGs within 300 s")
                 time.sleep(2)
 
-            def run(dag_id: str) -> float:
+            def run(dag_id: str) -> dict[str, float]:
                 with store.engine.begin() as conn:
                     tables = ", ".join(t.name for t in metadata.sorted_tables)
                     conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
                 made = httpx.post(f"{api}/dags/{dag_id}/dagRuns", json={"logical_date": None},
                                   timeout=30).json()  # fmt: skip
+                run_url = f"{api}/dags/{dag_id}/dagRuns/{made['dag_run_id']}"
                 while True:
-                    got = httpx.get(f"{api}/dags/{dag_id}/dagRuns/{made['dag_run_id']}",
-                                    timeout=30).json()  # fmt: skip
+                    got = httpx.get(run_url, timeout=30).json()
                     if got["state"] in ("success", "failed"):
                         break
                     time.sleep(0.5)
                 if got["state"] != "success":
                     raise SystemExit(f"{dag_id} failed; logs in {base}")
-                read = sum(r["read"] for r in store.runs(limit=100)
-                           if r["kind"] in ("sync", "sync partition"))  # fmt: skip
-                return read / _seconds(got)
+                tis = httpx.get(f"{run_url}/taskInstances", timeout=30).json()["task_instances"]
+                logged = [dict(r) for r in store.runs(limit=100)]
+                return _figures(got, tis, logged)
 
             single = run("sync_gongan_single")
             parted = run("sync_gongan_population")
             store.dispose()
+            gx = _gx_import_seconds(env)
             print(f"people: {args.people}")
             print(f"partitions: {partitions}")
-            print(f"single_task_records_per_s: {single:.0f}")
-            print(f"partitioned_records_per_s: {parted:.0f}")
-            print(f"speedup: {parted / single:.2f}")
+            print(f"single_task_records_per_s: {single['records_per_s']:.0f}")
+            print(f"partitioned_records_per_s: {parted['records_per_s']:.0f}")
+            print(f"speedup: {parted['records_per_s'] / single['records_per_s']:.2f}")
+            for label, figures in (("single", single), ("partitioned", parted)):
+                for name, value in figures.items():
+                    if name != "records_per_s":
+                        print(f"{label}_{name}: {value:.1f}")
+            print(f"gx_import_s: {gx:.1f}")
     finally:
         for process in reversed(processes):
             _stop(process)

@@ -29,11 +29,13 @@ if TYPE_CHECKING:
 __all__ = [
     "START",
     "SourceSchedule",
+    "clock",
     "default_args",
     "entity_asset",
     "hub_env",
     "hub_settings",
     "hub_store",
+    "on_the_clock",
     "outbox_asset",
     "say_why",
     "source_schedules",
@@ -76,14 +78,25 @@ class SourceSchedule:
     partitions: int
 
 
-def sync_schedule(source: SourceSchedule) -> str | None:
-    """The cron schedule of a source's sync DAG: the definition's, unless
-    ``TONGBAN_AIRFLOW_SCHEDULES=manual`` says syncs run only when triggered (by an
-    operator or through the API, e.g. while a province loads its history in order)."""
+def on_the_clock() -> bool:
+    """Whether DAGs run on their clocks (cron schedules): yes, unless
+    ``TONGBAN_AIRFLOW_SCHEDULES=manual`` says they run only when triggered (by an operator
+    or through the API, e.g. while a province loads its history in order) or when an
+    asset they follow is updated."""
     mode = os.environ.get("TONGBAN_AIRFLOW_SCHEDULES", "definitions")
     if mode not in ("definitions", "manual"):
         raise ValueError(f"TONGBAN_AIRFLOW_SCHEDULES={mode!r}: expected definitions or manual")
-    return None if mode == "manual" else source.schedule
+    return mode == "definitions"
+
+
+def clock(expression: str) -> str | None:
+    """A DAG's cron schedule, or none when DAGs do not run on their clocks."""
+    return expression if on_the_clock() else None
+
+
+def sync_schedule(source: SourceSchedule) -> str | None:
+    """The cron schedule of a source's sync DAG: the definition's, on the clock."""
+    return source.schedule if on_the_clock() else None
 
 
 def _sources_dirs() -> list[Path]:
