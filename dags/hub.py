@@ -183,12 +183,34 @@ def _connection_env(conn_id: str) -> dict[str, str]:
     return found
 
 
+def _variable_env(key: str) -> dict[str, str]:
+    """``TONGBAN_*`` values from the Airflow variable ``key`` (a JSON object), if there is
+    one: ``AIRFLOW_VAR_TONGBAN_SCJG_ENTERPRISE='{"TONGBAN_SCJG_URL": "https://..."}'``."""
+    from airflow.sdk import Variable
+
+    from tongban.errors import FatalError
+
+    try:
+        value = Variable.get(key, default=None, deserialize_json=True)
+    except ValueError as exc:  # not JSON
+        raise FatalError(f"Airflow variable {key}: not a JSON object ({exc})") from None
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise FatalError(f"Airflow variable {key}: expected a JSON object of TONGBAN_* names")
+    return {str(k): str(v) for k, v in value.items() if str(k).startswith("TONGBAN_")}
+
+
 def hub_env(source: str) -> dict[str, str]:
     """The environment a source's definition reads (``${NAME}``, ``password_env``): the
-    process environment, then the Airflow connections ``tongban`` (every source) and
-    ``tongban_<source>``, later ones winning."""
+    process environment, then the Airflow variables ``tongban`` (every source) and
+    ``tongban_<source>`` (endpoints and other plain settings), then the Airflow
+    connections of the same names (secrets), later ones winning."""
     env = dict(os.environ)
-    for conn_id in ("tongban", f"tongban_{source}"):
+    keys = ("tongban", f"tongban_{source}")
+    for key in keys:
+        env.update(_variable_env(key))
+    for conn_id in keys:
         env.update(_connection_env(conn_id))
     return env
 

@@ -188,6 +188,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, pg_database_pair) -> Iterato
         AIRFLOW__CELERY__BROKER_URL="redis://127.0.0.1:6379/0",
         AIRFLOW__CELERY__RESULT_BACKEND=f"db+{metadata_url_text}",
         AIRFLOW__CELERY__WORKER_CONCURRENCY="1",
+        AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS="tongban.airflow_celery.CELERY_CONFIG",
         # Our own queue on the shared Redis: no other deployment's worker takes our tasks.
         AIRFLOW__OPERATORS__DEFAULT_QUEUE=f"tongban_{uuid.uuid4().hex[:10]}",
         AIRFLOW__API__HOST="127.0.0.1",
