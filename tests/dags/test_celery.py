@@ -1,8 +1,8 @@
 """The scaled deployment on this machine's real services: Airflow with CeleryExecutor
 (scheduler, DAG processor, API server, two Celery workers with the hub's Celery settings,
-``tongban.airflow_celery``), its metadata in a throwaway
-PostgreSQL database, the broker in Redis, the hub's store in PostgreSQL and the
-e-licenses in a real S3 server (SeaweedFS).
+``tongban.airflow_celery``), its metadata in a throwaway PostgreSQL database, the broker
+in Redis, the hub's store in PostgreSQL and the e-licenses in a real S3 server
+(SeaweedFS).
 
 One stack serves the module, every DAG run only when triggered or by its assets. The
 first test syncs every source through the scheduler (the partitioned population registry
