@@ -142,34 +142,45 @@ def sync_partition(
                              message="finished by an earlier attempt")  # fmt: skip
             return PartitionEnd(part, resumed["cursor"], dict(resumed["counts"]))
         cursor = resumed["cursor"] if resumed is not None else start
+        timings = summary.timings
+        timings.update(setup=0.0, extract=0.0, normalize=0.0, validate=0.0, write=0.0)
         check = batch_check(definition, store=store, region_check=region_check)
         try:
             connector = open_connector(definition, env=env)
             fetched = prefetch(connector.pages(cursor), 2)
+            timings["setup"] = time.perf_counter() - started  # the gate's suite, the client
             try:
                 prepared = prepare_pages(
                     ENTITIES[entity], name, ((p.records, p.cursor) for p in fetched),
                     mapper=compile_mapping(definition.fields()), check=check,
                     region_check=region_check, group=group,
                 )  # fmt: skip
+                t_wait = time.perf_counter()
                 for pages, end in _batches(prepared, batch_size):
+                    timings["extract"] += time.perf_counter() - t_wait
                     goods, bads = [], []
                     for page in pages:
-                        if part == 0:  # one record of each validation, not one per partition
-                            for result in page.validations:
+                        timings["normalize"] += page.seconds
+                        for result in page.validations:
+                            timings["validate"] += result.get("seconds", 0.0)
+                            if part == 0:  # one record of each validation, not one per part
                                 store.record_validation({**result, "run_id": run_id,
                                                          "source": name})  # fmt: skip
                         mine, bad = _take(page, key, part, of)
                         goods.append(mine)
                         bads.extend(bad)
                     good = _join(goods)
+                    t_write = time.perf_counter()
                     written = store.write_batch(
                         entity, good, run_id=run_id, quarantined=bads,
                         cursor=(progress, {"cursor": end}),
                     )  # fmt: skip
+                    timings["write"] += time.perf_counter() - t_write
                     summary.add(len(good) + len(bads), written)
                     summary.pages += len(pages)
                     cursor = end
+                    t_wait = time.perf_counter()
+                timings["extract"] += time.perf_counter() - t_wait
             finally:
                 fetched.close()
                 connector.close()
@@ -177,11 +188,13 @@ def sync_partition(
             message = f"{type(exc).__name__}: {exc}"
             if isinstance(exc, BatchHeld):
                 message = f"the data-quality gate held back a batch: {exc.reason}"
-            store.finish_run(run_id, status="failed", counts=summary.counts(), message=message)
+            timings["total"] = time.perf_counter() - started
+            store.finish_run(run_id, status="failed", counts=summary.counts(), message=message,
+                             timings=timings)  # fmt: skip
             raise
         done = {"cursor": cursor, "done": True, "counts": summary.counts()}
         store.write_batch(entity, [], run_id=run_id, cursor=(progress, done))
-        timings = {"total": time.perf_counter() - started}
+        timings["total"] = time.perf_counter() - started
         store.finish_run(run_id, status="succeeded", counts=summary.counts(), timings=timings)
     return PartitionEnd(part, cursor, summary.counts())
 

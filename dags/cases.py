@@ -7,6 +7,9 @@
   events approval systems post (``tongban outbox dispatch --until-empty``);
 - ``monthly_report`` on the 1st of each month for the month before (``tongban report``),
   or for the ``period`` given when triggered by hand.
+
+With ``TONGBAN_AIRFLOW_SCHEDULES=manual`` none runs on its clock: the scan and the report
+run when triggered, the dispatcher when the scan queued cards (or when triggered).
 """
 
 from __future__ import annotations
@@ -23,13 +26,21 @@ from airflow.sdk import (
     task,
 )
 
-from dags.hub import START, default_args, hub_settings, hub_store, outbox_asset
+from dags.hub import (
+    START,
+    clock,
+    default_args,
+    hub_settings,
+    hub_store,
+    on_the_clock,
+    outbox_asset,
+)
 
 
 @dag(
     dag_id="supervision_scan",
     description="E-supervision: raise the yellow and red cards due now",
-    schedule="*/15 * * * *",
+    schedule=clock("*/15 * * * *"),
     start_date=START,
     catchup=False,
     max_active_runs=1,
@@ -51,12 +62,18 @@ def supervision_scan() -> None:
     sweep()
 
 
+def _dispatch_schedule() -> Any:
+    """The outbox asset, and every 5 minutes on the clock."""
+    if not on_the_clock():
+        return [outbox_asset()]
+    every_5 = CronTriggerTimetable("*/5 * * * *", timezone="UTC")
+    return AssetOrTimeSchedule(timetable=every_5, assets=[outbox_asset()])
+
+
 @dag(
     dag_id="dispatch_outbox",
     description="Push the outbox to the provincial platform and e-supervision",
-    schedule=AssetOrTimeSchedule(
-        timetable=CronTriggerTimetable("*/5 * * * *", timezone="UTC"), assets=[outbox_asset()]
-    ),
+    schedule=_dispatch_schedule(),
     start_date=START,
     catchup=False,
     max_active_runs=1,
@@ -88,7 +105,7 @@ def _previous_month(day: date) -> str:
 @dag(
     dag_id="monthly_report",
     description="The monthly provincial report of cases per department and service item",
-    schedule="0 2 1 * *",
+    schedule=clock("0 2 1 * *"),
     start_date=START,
     catchup=False,
     max_active_runs=1,

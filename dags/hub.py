@@ -29,11 +29,13 @@ if TYPE_CHECKING:
 __all__ = [
     "START",
     "SourceSchedule",
+    "clock",
     "default_args",
     "entity_asset",
     "hub_env",
     "hub_settings",
     "hub_store",
+    "on_the_clock",
     "outbox_asset",
     "say_why",
     "source_schedules",
@@ -76,14 +78,25 @@ class SourceSchedule:
     partitions: int
 
 
-def sync_schedule(source: SourceSchedule) -> str | None:
-    """The cron schedule of a source's sync DAG: the definition's, unless
-    ``TONGBAN_AIRFLOW_SCHEDULES=manual`` says syncs run only when triggered (by an
-    operator or through the API, e.g. while a province loads its history in order)."""
+def on_the_clock() -> bool:
+    """Whether DAGs run on their clocks (cron schedules): yes, unless
+    ``TONGBAN_AIRFLOW_SCHEDULES=manual`` says they run only when triggered (by an operator
+    or through the API, e.g. while a province loads its history in order) or when an
+    asset they follow is updated."""
     mode = os.environ.get("TONGBAN_AIRFLOW_SCHEDULES", "definitions")
     if mode not in ("definitions", "manual"):
         raise ValueError(f"TONGBAN_AIRFLOW_SCHEDULES={mode!r}: expected definitions or manual")
-    return None if mode == "manual" else source.schedule
+    return mode == "definitions"
+
+
+def clock(expression: str) -> str | None:
+    """A DAG's cron schedule, or none when DAGs do not run on their clocks."""
+    return expression if on_the_clock() else None
+
+
+def sync_schedule(source: SourceSchedule) -> str | None:
+    """The cron schedule of a source's sync DAG: the definition's, on the clock."""
+    return source.schedule if on_the_clock() else None
 
 
 def _sources_dirs() -> list[Path]:
@@ -170,12 +183,34 @@ def _connection_env(conn_id: str) -> dict[str, str]:
     return found
 
 
+def _variable_env(key: str) -> dict[str, str]:
+    """``TONGBAN_*`` values from the Airflow variable ``key`` (a JSON object), if there is
+    one: ``AIRFLOW_VAR_TONGBAN_SCJG_ENTERPRISE='{"TONGBAN_SCJG_URL": "https://..."}'``."""
+    from airflow.sdk import Variable
+
+    from tongban.errors import FatalError
+
+    try:
+        value = Variable.get(key, default=None, deserialize_json=True)
+    except ValueError as exc:  # not JSON
+        raise FatalError(f"Airflow variable {key}: not a JSON object ({exc})") from None
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise FatalError(f"Airflow variable {key}: expected a JSON object of TONGBAN_* names")
+    return {str(k): str(v) for k, v in value.items() if str(k).startswith("TONGBAN_")}
+
+
 def hub_env(source: str) -> dict[str, str]:
     """The environment a source's definition reads (``${NAME}``, ``password_env``): the
-    process environment, then the Airflow connections ``tongban`` (every source) and
-    ``tongban_<source>``, later ones winning."""
+    process environment, then the Airflow variables ``tongban`` (every source) and
+    ``tongban_<source>`` (endpoints and other plain settings), then the Airflow
+    connections of the same names (secrets), later ones winning."""
     env = dict(os.environ)
-    for conn_id in ("tongban", f"tongban_{source}"):
+    keys = ("tongban", f"tongban_{source}")
+    for key in keys:
+        env.update(_variable_env(key))
+    for conn_id in keys:
         env.update(_connection_env(conn_id))
     return env
 

@@ -40,6 +40,10 @@ def test_partitions_end_as_one_sync(store, sandbox, tmp_path):
     assert set(store.sync_states()) == set(found)  # no partition's progress is left behind
     runs = store.runs(source="gongan_population~2of3")
     assert [r["status"] for r in runs] == ["succeeded"] and runs[0]["read"] > 0
+    timings = runs[0]["timings"]  # where a partition's time went, as a plain sync says
+    steps = ("setup", "extract", "normalize", "validate", "write")
+    assert set(timings) == {*steps, "total"} and timings["validate"] > 0, timings
+    assert sum(timings[k] for k in ("setup", "extract", "write")) <= timings["total"]
     reference.dispose()
 
 

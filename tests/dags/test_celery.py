@@ -1,13 +1,17 @@
 """The scaled deployment on this machine's real services: Airflow with CeleryExecutor
-(scheduler, DAG processor, API server, two Celery workers), its metadata in a throwaway
-PostgreSQL database, the broker in Redis, the hub's store in PostgreSQL and the
-e-licenses in a real S3 server (SeaweedFS).
+(scheduler, DAG processor, API server, two Celery workers with the hub's Celery settings,
+``tongban.airflow_celery``), its metadata in a throwaway PostgreSQL database, the broker
+in Redis, the hub's store in PostgreSQL and the e-licenses in a real S3 server
+(SeaweedFS).
 
-One stack serves the module. The first test syncs every source through the scheduler
-(the partitioned population registry over both workers) and lets the license asset start
-the issuance DAG; the second kills a worker while it runs a partition, and Airflow's
-retry on the other worker still ends with the store exact; the third serves the exchange
-API from two processes on one address against the same store.
+One stack serves the module, every DAG run only when triggered or by its assets. The
+first test syncs every source through the scheduler (the partitioned population registry
+over both workers) and lets the license asset start the issuance DAG; the second takes in
+cases of the people synced, runs the supervision scan, whose outbox asset starts the
+dispatcher that pushes them to the sandbox provincial platform and e-supervision, and
+the monthly report; the third kills a worker while it runs a partition, and Airflow's
+retry on the other worker still ends with the store exact; the fourth serves the
+exchange API from two processes on one address against the same store.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +36,7 @@ from sqlalchemy.engine import make_url
 
 from connectors import load_definitions, sync_source
 from sandbox import Sandbox, SandboxConfig
+from sandbox.receivers import CaseReceiver
 from tongban.store import Store
 from tongban.store.schema import metadata
 
@@ -40,6 +46,9 @@ BATCH = 100  # several batches per partition, so a worker can die between two of
 GROUP = 100  # validated a group at a time, so the batches are spread over the run
 WORKERS = ("worker-a", "worker-b")
 SOURCES = list(load_definitions())  # the order `tongban sync --all` takes
+DOWNSTREAM = ("issue_licenses", "supervision_scan", "dispatch_outbox", "monthly_report")
+CST = timezone(timedelta(hours=8))
+MATERNITY = "11110000RS0201"  # 生育津贴申领: 10 working days
 
 
 @dataclass
@@ -49,6 +58,8 @@ class Stack:
     api: str
     store_url: str
     sandbox: Sandbox
+    province: CaseReceiver
+    supervision: CaseReceiver
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     def start(self, name: str, args: list[str], **extra: str) -> None:
@@ -66,11 +77,15 @@ class Stack:
         assert answer.status_code < 300, f"{method} {path}: {answer.status_code} {answer.text}"
         return answer.json()
 
+    def trigger(self, dag_id: str, **conf: Any) -> str:
+        """Start a run of ``dag_id`` (the DAGs run only when triggered or by their assets
+        here: the syncs in the order ``tongban sync --all`` takes)."""
+        body = {"logical_date": None, "conf": conf}
+        return str(self.call("POST", f"/dags/{dag_id}/dagRuns", json=body)["dag_run_id"])
+
     def run_dag(self, dag_id: str, *, during: Any = None, timeout: float = 240) -> dict:
-        """Trigger one run of ``dag_id`` and wait for it to finish (the syncs run only
-        when triggered here, in the order ``tongban sync --all`` takes)."""
-        run = self.call("POST", f"/dags/{dag_id}/dagRuns", json={"logical_date": None})
-        return self.wait_run(dag_id, run["dag_run_id"], during=during, timeout=timeout)
+        """Trigger one run of ``dag_id`` and wait for it to finish."""
+        return self.wait_run(dag_id, self.trigger(dag_id), during=during, timeout=timeout)
 
     def wait_run(self, dag_id: str, run_id: str, *, during: Any = None, timeout: float) -> dict:
         deadline = time.monotonic() + timeout
@@ -83,6 +98,9 @@ class Stack:
             time.sleep(1)
         tail = "\n".join(f"--- {n}\n{self.log(n)[-1500:]}" for n in self.processes)
         raise AssertionError(f"{dag_id} run {run_id} did not finish in {timeout} s\n{tail}")
+
+    def runs(self, dag_id: str) -> list[dict]:
+        return list(self.call("GET", f"/dags/{dag_id}/dagRuns", params={"limit": 100})["dag_runs"])
 
     def task_instances(self, dag_id: str, run_id: str) -> list[dict]:
         answer = self.call("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances")
@@ -151,6 +169,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory, pg_database_pair) -> Iterato
     weed, s3 = start_weed(base / "weed")
     sandbox = Sandbox(base / "sandbox", SandboxConfig(seed=20261122, people=2400, enterprises=120))
     sandbox.__enter__()
+    province_secret, supervision_token = secrets.token_hex(16), secrets.token_hex(16)
+    province = CaseReceiver.province("tongban", province_secret).start()
+    supervision = CaseReceiver.supervision(supervision_token).start()
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "TONGBAN_"))}
     env.update(sandbox.env)
@@ -168,6 +189,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, pg_database_pair) -> Iterato
         AIRFLOW__CELERY__BROKER_URL="redis://127.0.0.1:6379/0",
         AIRFLOW__CELERY__RESULT_BACKEND=f"db+{metadata_url_text}",
         AIRFLOW__CELERY__WORKER_CONCURRENCY="1",
+        AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS="tongban.airflow_celery.CELERY_CONFIG",
         # Our own queue on the shared Redis: no other deployment's worker takes our tasks.
         AIRFLOW__OPERATORS__DEFAULT_QUEUE=f"tongban_{uuid.uuid4().hex[:10]}",
         AIRFLOW__API__HOST="127.0.0.1",
@@ -185,9 +207,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory, pg_database_pair) -> Iterato
         TONGBAN_AIRFLOW_RETRY_DELAY="1",
         TONGBAN_AIRFLOW_SCHEDULES="manual",
         TONGBAN_VAULT_KEY_ENCRYPTION_KEY="celery test key-encryption key!!",
+        TONGBAN_OUTBOX_PROVINCE_URL=province.url,
+        TONGBAN_OUTBOX_PROVINCE_APP_KEY="tongban",
+        TONGBAN_OUTBOX_PROVINCE_SECRET=province_secret,
+        TONGBAN_OUTBOX_SUPERVISION_URL=supervision.url,
+        TONGBAN_OUTBOX_SUPERVISION_TOKEN=supervision_token,
         PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
     )
-    stack = Stack(base, env, f"http://127.0.0.1:{port}", store_db, sandbox)
+    stack = Stack(base, env, f"http://127.0.0.1:{port}", store_db, sandbox, province, supervision)
     try:
         done = subprocess.run([str(BIN / "airflow"), "db", "migrate"], env=env,
                               capture_output=True, text=True, timeout=300)  # fmt: skip
@@ -203,7 +230,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, pg_database_pair) -> Iterato
                         AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(free_port()))  # fmt: skip
         wait_healthy(port, components=("metadatabase", "scheduler", "dag_processor"),
                      timeout=300)  # fmt: skip
-        wanted = {f"sync_{n}" for n in SOURCES} | {"issue_licenses"}
+        wanted = {f"sync_{n}" for n in SOURCES} | set(DOWNSTREAM)
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
             dags = {d["dag_id"] for d in stack.call("GET", "/dags", params={"limit": 100})["dags"]}
@@ -217,6 +244,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, pg_database_pair) -> Iterato
     finally:
         for name in reversed(list(stack.processes)):
             stop_group(stack.processes[name], grace=30)
+        province.stop()
+        supervision.stop()
         sandbox.__exit__(None, None, None)
         stop_group(weed, grace=5)
 
@@ -271,6 +300,84 @@ def test_every_source_syncs_through_celery_and_licenses_follow(stack, tmp_path):
         assert vault.storage.describe().startswith("S3 bucket hub-")
     finally:
         store.dispose()
+
+
+def _cases(applicants: list[str], received: datetime) -> list[dict]:
+    """A case per applicant, received and accepted on ``received``'s day and never
+    concluded: long past its 10 working days."""
+    events = []
+    for i, applicant in enumerate(applicants):
+        case_no = f"CEL{i:04d}"
+        events += [
+            {"type": "received", "event_id": f"{case_no}-1", "case_no": case_no,
+             "at": received.isoformat(), "item_code": MATERNITY, "applicant_id": applicant,
+             "channel": "online"},
+            {"type": "accepted", "event_id": f"{case_no}-2", "case_no": case_no,
+             "at": (received + timedelta(minutes=30)).isoformat()},
+        ]  # fmt: skip
+    return events
+
+
+def test_cases_go_through_the_downstream_dags(stack):
+    from exchange.cases import record_events
+    from exchange.outbox import outbox_status
+    from exchange.supervision import list_cards
+
+    received = (datetime.now(CST) - timedelta(days=40)).replace(hour=9, minute=0, second=0,
+                                                                microsecond=0)  # fmt: skip
+    period = f"{received:%Y-%m}"
+    store = stack.store()
+    try:
+        applicants = store.keys("person", limit=4)  # people the syncs brought in
+        taken = record_events(store, "qlb-zwfw", _cases(applicants, received))
+        assert len(applicants) == 4 and taken.stored == 8, taken
+    finally:
+        store.dispose()
+
+    scan = stack.trigger("supervision_scan")
+    report = stack.trigger("monthly_report", period=period)  # on the other worker meanwhile
+    for dag_id, run_id in (("supervision_scan", scan), ("monthly_report", report)):
+        run = stack.wait_run(dag_id, run_id, timeout=240)
+        assert run["state"] == "success", stack.explain(dag_id, run_id)
+
+    # The scan queued the cards and updated the outbox asset: that started the dispatcher.
+    deadline = time.monotonic() + 240
+    dispatched: list[dict] = []
+    while time.monotonic() < deadline:
+        dispatched = stack.runs("dispatch_outbox")
+        if dispatched and all(r["state"] in ("success", "failed") for r in dispatched):
+            break
+        time.sleep(2)
+    assert dispatched and {r["state"] for r in dispatched} == {"success"}, dispatched
+    assert [r["run_type"] for r in dispatched] == ["asset_triggered"]
+
+    # Every event of every case reached the provincial platform, in order, and a red
+    # card of each case e-supervision; nothing is left in the outbox.
+    cases = {f"CEL{i:04d}" for i in range(4)}
+    assert {k: v for k, v in stack.province.sequences().items() if k in cases} == {
+        case_no: [1, 2] for case_no in cases
+    }  # fmt: skip
+    assert stack.province.stats()["duplicates"] == 0
+    assert set(stack.supervision.sequences()) == cases
+    store = stack.store()
+    try:
+        cards = list_cards(store)
+        assert {c["case_no"] for c in cards if c["kind"] == "red"} == cases, cards
+        assert all(row["pending"] == 0 and row["dead"] == 0 for row in outbox_status(store))
+    finally:
+        store.dispose()
+
+    csv = stack.base / "hub" / "reports" / f"cases-{period}.csv"
+    assert csv.exists(), sorted((stack.base / "hub").rglob("*"))
+    assert MATERNITY in csv.read_text(encoding="utf-8-sig")
+
+    # Every run of every DAG in the deployment so far, and each of its task instances,
+    # succeeded.
+    for dag_id in [f"sync_{n}" for n in SOURCES] + list(DOWNSTREAM):
+        for run in stack.runs(dag_id):
+            assert run["state"] == "success", (dag_id, run)
+            tis = stack.task_instances(dag_id, run["dag_run_id"])
+            assert tis and {ti["state"] for ti in tis} == {"success"}, (dag_id, tis)
 
 
 def test_a_killed_worker_is_retried_and_the_store_stays_exact(stack, tmp_path):

@@ -73,7 +73,7 @@ def test_each_sync_dag_ends_as_tongban_sync_all(airflow_home, sandbox, tmp_path)
         reference.dispose()
 
 
-def test_a_failed_sync_says_why_and_a_connection_supplies_the_secret(
+def test_a_failed_sync_says_why_and_airflow_supplies_the_endpoint_and_secret(
     airflow_home, sandbox, tmp_path
 ):
     sources = tmp_path / "sources"  # the same source without retries: one failed attempt
@@ -95,10 +95,14 @@ def test_a_failed_sync_says_why_and_a_connection_supplies_the_secret(
         assert run["status"] == "failed" and run["message"], run
         assert run["message"].split(":")[0] in reasons[0]  # the same error class
 
-        # The right secret from an Airflow connection wins over the environment.
+        # The right secret from an Airflow connection wins over the environment, and the
+        # endpoint comes from an Airflow variable.
         secret = sandbox.env["TONGBAN_SCJG_APP_SECRET"]
         env["AIRFLOW_CONN_TONGBAN_SCJG_ENTERPRISE"] = json.dumps(
             {"conn_type": "generic", "extra": {"TONGBAN_SCJG_APP_SECRET": secret}}
+        )
+        env["AIRFLOW_VAR_TONGBAN_SCJG_ENTERPRISE"] = json.dumps(
+            {"TONGBAN_SCJG_URL": env.pop("TONGBAN_SCJG_URL")}
         )
         _run(args, env)
         assert store.runs(source="scjg_enterprise")[0]["status"] == "succeeded"
