@@ -60,6 +60,49 @@ def test_the_exchange_api_process_never_imports_validation(tmp_path: Path) -> No
     assert imported_after(compose, tmp_path, **env) == set()
 
 
+CONSOLE_WORK = """
+import time
+from console import Console, ConsoleSettings
+from tongban.settings import load_settings
+from tongban.store import Store
+
+hub = load_settings()
+hub.data_dir.mkdir(parents=True)
+store = Store(hub.store_url)
+store.migrate()
+console = Console(store, hub, settings=ConsoleSettings(secret="s", data_dir=hub.data_dir))
+job = console.jobs.start("renshe_insurance", by="tester")
+while console.jobs.get(job.id).status == "running":
+    time.sleep(0.1)
+job = console.jobs.get(job.id)
+assert (job.status, job.counts["inserted"], job.counts["quarantined"]) == ("succeeded", 1, 1), job
+assert store.validation_results(limit=10), "the sync's batch did not pass the gate"
+entry = store.quarantined(status="open", limit=None)[0]
+store.correct(entry["id"], "公民身份号码", "110105194912310038", by="tester", why="typo")
+from console.offload import reprocess_in_child
+report = reprocess_in_child(store, definitions=console.definitions(), ids=[entry["id"]],
+                            region_check="historical")
+assert report.landed == [entry["id"]], report
+"""
+
+
+def test_console_syncs_and_reprocessing_validate_in_a_process_of_their_own(
+    tmp_path: Path,
+) -> None:
+    """A sync started from the console and a record reprocessed from it pass the gate,
+    and the console's process (an API process) still never imports GX."""
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (drop / "shebao_20261101.csv").write_text(
+        "公民身份号码,姓名,性别,出生日期,联系电话\n"
+        "11010519491231002X,王芳,女,1949-12-31,13800138000\n"
+        "11010519491231003Y,李四,男,1949-12-31,13800138001\n",
+        encoding="gbk",
+    )
+    env = {"TONGBAN_DATA_DIR": str(tmp_path / "data"), "TONGBAN_RENSHE_DROP_DIR": str(drop)}
+    assert imported_after(CONSOLE_WORK, tmp_path, **env) == set()
+
+
 def test_sub_command_groups_load_when_they_run(tmp_path: Path) -> None:
     modules = ("console.cli", "exchange.cli", "license_vault.cli", "exchange.federation.cli")
     code = run_cli("--help") + f"assert not [m for m in {modules!r} if m in sys.modules]\n"
