@@ -5,6 +5,7 @@ table, measured in the same run.
 
     .venv/bin/python bench/ingest.py              # 200,000 enterprises, three times
     .venv/bin/python bench/ingest.py --n 1000000 --repeat 1
+    .venv/bin/python bench/ingest.py --peer dlt   # after bench/peers/install-dlt
 
 Each repetition syncs into a fresh database, then COPYs there; the figures are medians
 over the repetitions (``--repeat``, three by default), and each repetition's own are
@@ -17,6 +18,16 @@ resync_records_per_s, a full pass over the same records again (all unchanged, th
 case of a source that sends everything); then golden_copy_rows_per_s and
 golden_copy_vs_copy: the same rows COPYed into a table shaped like the store's own, the
 ceiling that table alone sets on ratio_vs_copy.
+
+A bare pipeline runs in the same repetition: the same pages fetched again the same way
+(the connector, prefetched) and COPYed as they came into text columns, with no mapping,
+validation, merge or history: bare_pipeline_records_per_s and ratio_vs_bare_pipeline.
+startup_s is a whole ``tongban sync`` process of a source with nothing to read. With
+``--peer dlt``, each repetition also times whole processes from start to exit, each a
+first load into a fresh database: ``tongban sync scjg_enterprise`` (whole_process_s) and
+dlt's rest_api source merging on the credit code, loaded by COPY
+(``bench/peers/dlt_ingest.py``; dlt_whole_process_s, and dlt_records_per_s over its
+pipeline.run); ratio_vs_dlt is dlt's whole time over tongban's.
 
 Last, where the CPU of the first sync went, in core-seconds: the syncing process (all its
 threads), the PostgreSQL server (every ``postgres`` process: backends, WAL writer,
