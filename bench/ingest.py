@@ -5,6 +5,7 @@ table, measured in the same run.
 
     .venv/bin/python bench/ingest.py              # 200,000 enterprises, three times
     .venv/bin/python bench/ingest.py --n 1000000 --repeat 1
+    .venv/bin/python bench/ingest.py --peer dlt   # after bench/peers/install-dlt
 
 Each repetition syncs into a fresh database, then COPYs there; the figures are medians
 over the repetitions (``--repeat``, three by default), and each repetition's own are
@@ -17,6 +18,16 @@ resync_records_per_s, a full pass over the same records again (all unchanged, th
 case of a source that sends everything); then golden_copy_rows_per_s and
 golden_copy_vs_copy: the same rows COPYed into a table shaped like the store's own, the
 ceiling that table alone sets on ratio_vs_copy.
+
+A bare pipeline runs in the same repetition: the same pages fetched again the same way
+(the connector, prefetched) and COPYed as they came into text columns, with no mapping,
+validation, merge or history: bare_pipeline_records_per_s and ratio_vs_bare_pipeline.
+startup_s is a whole ``tongban sync`` process of a source with nothing to read. With
+``--peer dlt``, each repetition also times whole processes from start to exit, each a
+first load into a fresh database: ``tongban sync scjg_enterprise`` (whole_process_s) and
+dlt's rest_api source merging on the credit code, loaded by COPY
+(``bench/peers/dlt_ingest.py``; dlt_whole_process_s, and dlt_records_per_s over its
+pipeline.run); ratio_vs_dlt is dlt's whole time over tongban's.
 
 Last, where the CPU of the first sync went, in core-seconds: the syncing process (all its
 threads), the PostgreSQL server (every ``postgres`` process: backends, WAL writer,
@@ -50,8 +61,10 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from connectors import load_definitions, sync_source  # noqa: E402
+from bench._whole import Whole, dlt_whole, tongban_whole  # noqa: E402
+from connectors import load_definitions, open_connector, sync_source  # noqa: E402
 from connectors._worker import warm_up  # noqa: E402
+from connectors.sync import prefetch  # noqa: E402
 from tongban.settings import Settings  # noqa: E402
 from tongban.store import Store  # noqa: E402
 
@@ -153,6 +166,44 @@ def copy_baseline(store: Store, chunk: int = 50_000, *, golden: bool = False) ->
     return spent
 
 
+def bare_pipeline(store: Store, env: dict[str, str], batch_size: int) -> tuple[int, float]:
+    """Records and seconds to fetch every page of the source again, as a sync does (the
+    same connector, prefetched in a thread), and COPY each record's fields as they came
+    into a bare table of text columns: no mapping, no validation, no merge, no history.
+    One transaction per ``batch_size`` records, as the sync commits."""
+    definition = load_definitions()["scjg_enterprise"]
+    connector = open_connector(definition, env=env)
+    fields: list[str] = []
+    read = pending = 0
+    raw = store.engine.raw_connection()
+    t0 = time.perf_counter()
+    try:
+        cursor = raw.driver_connection.cursor()  # type: ignore[union-attr]
+        for page in prefetch(connector.pages(None), 2):
+            if not page.records:
+                continue
+            if not fields:
+                fields = list(page.records[0][1])
+                columns = ", ".join(f'"{f}" text' for f in fields)
+                cursor.execute(
+                    f"DROP TABLE IF EXISTS bare_pages; CREATE TABLE bare_pages ({columns})"
+                )
+            names = ", ".join(f'"{f}"' for f in fields)
+            with cursor.copy(f"COPY bare_pages ({names}) FROM STDIN") as copy:
+                for _, record in page.records:
+                    copy.write_row([record.get(f) for f in fields])
+            read += len(page.records)
+            pending += len(page.records)
+            if pending >= batch_size:
+                raw.commit()
+                pending = 0
+        raw.commit()
+        return read, time.perf_counter() - t0
+    finally:
+        raw.close()
+        connector.close()
+
+
 def postgres_cpu() -> float:
     """Core-seconds used so far by the processes of the PostgreSQL server on this machine
     (0 where their CPU times cannot be read, such as a server on another host). A process
@@ -187,11 +238,12 @@ class Measured:
     resync_cpu_s: float
     copy_s: float
     golden_s: float
+    bare_s: float
     timings: dict[str, float]
     peak_mb: float = 0.0
     own_mb: float = 0.0
     pss_mb: float = 0.0
-    startup_s: float = 0.0
+    import_s: float = 0.0
     pg_cpu_s: float = 0.0
     registry_cpu_s: float = 0.0
 
@@ -207,6 +259,10 @@ class Measured:
     @property
     def ratio(self) -> float:
         return self.copy_s / self.sync_s  # (n / sync_s) / (n / copy_s)
+
+    @property
+    def ratio_vs_bare(self) -> float:
+        return self.bare_s / self.sync_s  # (n / sync_s) / (n / bare_s)
 
 
 def measure_once(
@@ -253,13 +309,36 @@ def measure_once(
         own_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the baselines
         copy_s = statistics.median(copy_baseline(store) for _ in range(3))
         golden_s = statistics.median(copy_baseline(store, golden=True) for _ in range(3))
+        bare_read, bare_s = bare_pipeline(store, env, settings.batch_size)
+        if bare_read != n:
+            raise SystemExit(f"the bare pipeline read {bare_read} of {n}")
         store.dispose()
     return Measured(
-        n, elapsed, cpu, resync_elapsed, resync_cpu, copy_s, golden_s, dict(summary.timings),
+        n, elapsed, cpu, resync_elapsed, resync_cpu, copy_s, golden_s, bare_s,
+        dict(summary.timings),
         # Conservative: the larger of the process's own peak RSS and the summed PSS.
         peak_mb=max(sampler.peak_mb, own_mb), own_mb=own_mb, pss_mb=sampler.peak_mb,
-        startup_s=startup, pg_cpu_s=pg_cpu, registry_cpu_s=registry_cpu,
+        import_s=startup, pg_cpu_s=pg_cpu, registry_cpu_s=registry_cpu,
     )  # fmt: skip
+
+
+def registry_env(url: str) -> dict[str, str]:
+    return {"TONGBAN_SCJG_URL": url, "TONGBAN_SCJG_APP_KEY": "tongban_scjg",
+            "TONGBAN_SCJG_APP_SECRET": "bench-secret"}  # fmt: skip
+
+
+def whole_commands(args: argparse.Namespace, url: str) -> Whole:
+    """The start-up and, with ``--peer dlt``, tongban's and dlt's whole processes, each
+    into a fresh database (tongban's migrated first, untimed, as ``tongban init`` does)."""
+    with throwaway_database(args.pg) as db:
+        store = Store(db)
+        store.migrate()
+        store.dispose()
+        whole = tongban_whole(db, registry_env(url), args.n, sync=args.peer == "dlt")
+    if args.peer == "dlt":
+        with throwaway_database(args.pg) as db:
+            dlt_whole(db, url, args.n, whole)
+    return whole
 
 
 def repetition(args: argparse.Namespace, url: str, registry_pid: int) -> Measured:
@@ -287,21 +366,27 @@ def main() -> None:
             "TONGBAN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
         help="PostgreSQL server URL (a throwaway database is created on it)",
     )  # fmt: skip
+    parser.add_argument(
+        "--peer", choices=["dlt"],
+        help="also time whole processes: `tongban sync` and the peer (bench/peers/install-dlt)",
+    )  # fmt: skip
     parser.add_argument("--one", metavar="URL", help=argparse.SUPPRESS)  # a repetition's process
     parser.add_argument("--registry-pid", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        env = {"TONGBAN_SCJG_URL": args.one, "TONGBAN_SCJG_APP_KEY": "tongban_scjg",
-               "TONGBAN_SCJG_APP_SECRET": "bench-secret"}  # fmt: skip
+        env = registry_env(args.one)
         worker = Settings().sync_worker or args.worker
         print(json.dumps(asdict(measure_once(args.n, args.pg, env, worker, args.registry_pid))))
         return
     print(f"# starting the registry with {args.n:,} enterprises (pre-rendered pages)", flush=True)
     runs: list[Measured] = []
+    wholes: list[Whole] = []
     with registry(args.n, args.port) as (url, registry_pid):
         for i in range(max(1, args.repeat)):
             run = repetition(args, url, registry_pid)
             runs.append(run)
+            whole = whole_commands(args, url)
+            wholes.append(whole)
             t = run.timings
             print(
                 f"# run {i + 1}: sync {run.sync_s:.1f}s ({run.records_per_s:,.0f} records/s,"
@@ -310,10 +395,19 @@ def main() -> None:
                 f" {t.get('validate', 0):.1f}s, write {t['write']:.1f}s on a thread);"
                 f" bare COPY {args.n / run.copy_s:,.0f} rows/s; ratio {run.ratio:.3f};"
                 f" full pass {args.n / run.resync_s:,.0f} records/s; peak {run.peak_mb:.0f} MB"
-                f" (own RSS {run.own_mb:.0f}, summed PSS {run.pss_mb:.0f}); start-up"
-                f" {run.startup_s:.1f}s, not counted",
+                f" (own RSS {run.own_mb:.0f}, summed PSS {run.pss_mb:.0f}); importing GX"
+                f" {run.import_s:.1f}s, not counted; bare pipeline"
+                f" {args.n / run.bare_s:,.0f} records/s; `tongban sync` of an empty source"
+                f" {whole.startup_s:.1f}s",
                 flush=True,
             )
+            if args.peer:
+                print(
+                    f"# run {i + 1}, whole processes: `tongban sync` {whole.whole_s:.1f}s;"
+                    f" dlt {whole.dlt_whole_s:.1f}s (imports {whole.dlt_import_s:.1f}s,"
+                    f" pipeline.run {whole.dlt_run_s:.1f}s)",
+                    flush=True,
+                )
 
     def median(values: Iterable[float]) -> float:
         return statistics.median(values)
@@ -349,6 +443,25 @@ def main() -> None:
         f" {median(r.sync_s for r in runs):.2f} s on two cores"
     )
     print(f"sync_core_s: {median(r.core_s for r in runs):.2f}")
+    print(
+        "# a bare pipeline: the same pages fetched the same way and COPYed as they came"
+        " (text columns), no mapping, validation, merge or history"
+    )
+    print(f"bare_pipeline_records_per_s: {median(args.n / r.bare_s for r in runs):.0f}")
+    print(f"ratio_vs_bare_pipeline: {median(r.ratio_vs_bare for r in runs):.3f}")
+    print("# startup_s: a whole `tongban sync` process of a source with nothing to read")
+    print(f"startup_s: {median(w.startup_s for w in wholes):.2f}")
+    if args.peer == "dlt":
+        print(
+            "# dlt (rest_api source, merge on the credit code, loaded by COPY from CSV) on the"
+            " same registry into the same server; dlt_records_per_s over its pipeline.run,"
+            " whole_process_s and dlt_whole_process_s each a whole process from start to"
+            " exit, first load into a fresh database"
+        )
+        print(f"dlt_records_per_s: {median(args.n / w.dlt_run_s for w in wholes):.0f}")
+        print(f"whole_process_s: {median(w.whole_s for w in wholes):.2f}")
+        print(f"dlt_whole_process_s: {median(w.dlt_whole_s for w in wholes):.2f}")
+        print(f"ratio_vs_dlt: {median(w.dlt_whole_s / w.whole_s for w in wholes):.3f}")
     print(f"cpu_bound_ratio_vs_copy: {median(r.copy_s / (r.core_s / 2) for r in runs):.3f}")
     print(f"gil_bound_ratio_vs_copy: {median(r.copy_s / r.cpu_s for r in runs):.3f}")
 

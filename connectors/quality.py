@@ -36,27 +36,41 @@ def batch_check(
 ) -> BatchCheck:
     """A check for :func:`tongban.pipeline.run_pages` validating with the entity's suite,
     at the thresholds of the source's ``quality:`` section (defaults for a file loaded by
-    hand, which has no definition: give ``entity`` and ``source`` instead)."""
-    from expectations import Thresholds, validate_batch
+    hand, which has no definition: give ``entity`` and ``source`` instead).
 
+    Great Expectations is imported by the first batch checked, not here: a run that
+    reads nothing (a source with nothing new) never pays for it."""
     if definition is not None:
         entity, source = definition.entity, definition.name
-        thresholds = Thresholds.from_mapping(definition.quality.model_dump())
+        quality: Mapping[str, Any] | None = definition.quality.model_dump()
     else:
-        thresholds = Thresholds()
-    if min_success_ratio is not None:
-        thresholds = dataclasses.replace(thresholds, min_success_ratio=min_success_ratio)
+        quality = None
     if entity is None:
         raise ValueError("give a source definition, or the entity of the records")
-    license_types = _license_types() if entity == "license" else None
     known_keys: Any = None
     if entity == "license" and store is not None:
         known_keys = lambda codes: store.existing_keys("enterprise", codes)  # noqa: E731
+    gate: list[BatchCheck] = []  # built once, by the first batch
+
+    def build() -> BatchCheck:
+        from expectations import Thresholds, validate_batch
+
+        thresholds = Thresholds.from_mapping(quality) if quality is not None else Thresholds()
+        if min_success_ratio is not None:
+            thresholds = dataclasses.replace(thresholds, min_success_ratio=min_success_ratio)
+        license_types = _license_types() if entity == "license" else None
+
+        def validate(entity: str, records: Sequence[Mapping[str, Any]]) -> VerdictLike:
+            return validate_batch(
+                entity, records, thresholds=thresholds, known_keys=known_keys,
+                license_types=license_types, source=source, region_check=region_check,
+            )  # fmt: skip
+
+        return validate
 
     def check(entity: str, records: Sequence[Mapping[str, Any]]) -> VerdictLike:
-        return validate_batch(
-            entity, records, thresholds=thresholds, known_keys=known_keys,
-            license_types=license_types, source=source, region_check=region_check,
-        )  # fmt: skip
+        if not gate:
+            gate.append(build())
+        return gate[0](entity, records)
 
     return check

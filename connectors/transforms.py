@@ -23,8 +23,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from tongban.errors import RecordError
-from tongban.identifiers import region
-from tongban.identifiers._text import FULL_TO_HALF
+from tongban.identifiers import FULL_TO_HALF, region
 from tongban.identifiers.regions import region_codes
 from tongban.normalize import (
     clean_text,

@@ -1,5 +1,6 @@
-"""Syncs started from the console: each runs in a thread of the console process and
-reports its progress after every batch, which the sources page polls.
+"""Syncs started from the console: each runs in a process of its own
+(``console.offload``), watched by a thread of the console process that records its
+progress after every batch, which the sources page polls.
 
 The run itself is the same ``connectors.sync_source`` the CLI and the DAGs call; it takes
 the source's lock in the store, so a sync started here and one started by the scheduler
@@ -13,8 +14,6 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-
-from tongban.pipeline import RunSummary
 
 if TYPE_CHECKING:
     from console.app import Console
@@ -79,41 +78,32 @@ class SyncJobs:
             return list(reversed(self._jobs.values()))
 
     def _run(self, job: SyncJob, definition: Any, full: bool) -> None:
-        from connectors import sync_source
+        from console.offload import sync_in_child
 
-        hub = self.console.hub
-
-        def progress(summary: RunSummary) -> None:
+        outcome: tuple[Any, ...] = ("failed", "the sync did not start")
+        for message in sync_in_child(
+            self.console.store, definition, env=self.console.env, hub=self.console.hub,
+            full=full,
+        ):  # fmt: skip
+            if message[0] == "batch":
+                with self._lock:
+                    job.run_id, job.counts = message[1], message[2]
+                    job.batches += 1
+            else:
+                outcome = message
+        if outcome[0] == "failed":
             with self._lock:
-                job.run_id = summary.run_id
-                job.counts = summary.counts()
-                job.batches += 1
-
-        try:
-            summary = sync_source(
-                self.console.store,
-                definition,
-                env=self.console.env,
-                batch_size=hub.batch_size,
-                region_check=hub.region_check,
-                cache_dir=hub.cache_dir,
-                on_batch=progress,
-                worker=hub.sync_worker,
-                group=hub.quality_group,
-                full=full,
-            )
-        except Exception as exc:
-            with self._lock:
-                job.status, job.message = "failed", f"{type(exc).__name__}: {exc}"
+                job.status, job.message = "failed", outcome[1]
                 job.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
             self.console.users.record(
                 job.started_by, "sync.failed", job.source, {"job": job.id, "message": job.message}
             )
             return
+        _, run_id, counts, status, message = outcome
         with self._lock:
-            job.run_id, job.counts = summary.run_id, summary.counts()
-            job.status = "succeeded" if summary.status == "succeeded" else summary.status
-            job.message = summary.message or ""
+            job.run_id, job.counts = run_id, counts
+            job.status = status
+            job.message = message or ""
             job.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
         self.console.users.record(
             job.started_by,

@@ -136,9 +136,9 @@ def router(console: Console) -> APIRouter:
                 console.record(session, "quarantine.reject", str(entry_id), why=why)
                 outcome = "rejected"
             else:
-                from connectors.review import reprocess
+                from console.offload import reprocess_in_child
 
-                report = reprocess(
+                report = reprocess_in_child(
                     console.store,
                     definitions=console.definitions(),
                     ids=[entry_id],

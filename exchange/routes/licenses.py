@@ -22,7 +22,7 @@ from exchange.hub import Hub
 from exchange.lookup import normalize_subject
 from exchange.policy import View, decide, mask, shape
 from tongban.errors import RecordError
-from tongban.identifiers._text import clean_code
+from tongban.identifiers import clean_code
 
 __all__ = ["license_entry", "licenses_of", "router"]
 

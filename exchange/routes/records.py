@@ -15,7 +15,7 @@ from exchange.errors import Refusal
 from exchange.hub import Hub
 from exchange.lookup import lookup, normalize_subject
 from tongban.errors import RecordError
-from tongban.identifiers._text import clean_code
+from tongban.identifiers import clean_code
 from tongban.normalize import clean_text
 from tongban.store import schema
 

@@ -420,12 +420,14 @@ def test_non_string_input_is_stringified() -> None:
 
 def test_public_surface_is_pinned() -> None:
     assert identifiers.__all__ == [
+        "FULL_TO_HALF",
         "PROVINCES",
         "CreditCode",
         "IdNumber",
         "Region",
         "check_credit_code",
         "check_id_number",
+        "clean_code",
         "credit_check_char",
         "id_check_char",
         "is_known_region",
@@ -434,6 +436,7 @@ def test_public_surface_is_pinned() -> None:
         "parse_id_number",
         "region",
         "upgrade_id_number",
+        "written_upper",
     ]
     for name in identifiers.__all__:
         assert hasattr(identifiers, name), name

@@ -10,11 +10,6 @@ traceback as well.
 
 import sys
 
-from console.cli import console_app, user_app
-from exchange.cases.cli import cases_app, outbox_app, report, supervision_app
-from exchange.cli import audit_app, client_app, grant_app
-from exchange.federation.cli import peer_app
-from license_vault.cli import app as license_app
 from tongban.cli import (  # noqa: F401  (they register commands)
     airflow,
     demo,
@@ -25,20 +20,30 @@ from tongban.cli import (  # noqa: F401  (they register commands)
     sync,
 )
 from tongban.cli._common import app, errors, one_line, state
+from tongban.cli._lazy import LAZY, Lazy
 
-app.add_typer(license_app, name="license")
-app.add_typer(client_app, name="client")
-app.add_typer(grant_app, name="grant")
-app.add_typer(audit_app, name="audit")
-app.add_typer(cases_app, name="cases")
-app.add_typer(outbox_app, name="outbox")
-app.add_typer(supervision_app, name="supervision")
-app.command("report")(report)
-app.add_typer(peer_app, name="peer")
-app.add_typer(user_app, name="user")
-app.add_typer(console_app, name="console")
+# The other packages' command groups load when one of them runs (``tongban.cli._lazy``).
+for _lazy in (
+    Lazy("report", "exchange.cases.cli:report", "Cases per department and service item for a"
+         " month: CSV, an HTML page with charts, and a summary table."),
+    Lazy("license", "license_vault.cli:app", "E-licenses: issue, e-seal, verify, revoke."),
+    Lazy("client", "exchange.cli:client_app",
+         "Approval systems registered with the exchange API."),
+    Lazy("grant", "exchange.cli:grant_app", "Grants on conditional resources (有条件共享)."),
+    Lazy("audit", "exchange.cli:audit_app", "The hash-chained audit log of the exchange API."),
+    Lazy("cases", "exchange.cases.cli:cases_app", "Cases from approval systems: intake, progress."),
+    Lazy("outbox", "exchange.cases.cli:outbox_app",
+         "The outbox to the province and e-supervision."),
+    Lazy("supervision", "exchange.cases.cli:supervision_app",
+         "E-supervision: the clock's yellow and red cards."),
+    Lazy("peer", "exchange.federation.cli:peer_app",
+         "Peer hubs (province, city, county) that answer each other."),
+    Lazy("user", "console.cli:user_app", "Console users and their roles."),
+    Lazy("console", "console.cli:console_app", "The web console."),
+):  # fmt: skip
+    LAZY[_lazy.name] = _lazy
 
-__all__ = ["app", "main"]
+__all__ = ["LAZY", "app", "main"]
 
 
 def main() -> None:

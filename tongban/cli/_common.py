@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from tongban.cli._lazy import LazyGroup
 from tongban.pipeline import RunSummary
 from tongban.settings import Settings, load_settings
 from tongban.store import MergeRules, Store
@@ -18,6 +19,7 @@ from tongban.store import MergeRules, Store
 app = typer.Typer(
     help="tongban: government data-sharing and exchange hub.",
     no_args_is_help=True,
+    cls=LazyGroup,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )

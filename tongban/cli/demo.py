@@ -26,9 +26,6 @@ from tongban.cli._common import (
     state,
     styled,
 )
-from tongban.cli.demo_cases import run_cases_demo
-from tongban.cli.demo_console import show_console
-from tongban.cli.demo_exchange import show_exchange
 from tongban.cli.records import show_record
 from tongban.cli.sync import definitions, run_syncs, running_sandbox
 from tongban.store import Store
@@ -87,6 +84,11 @@ def demo(
             f"verify one yourself: tongban license verify {issued.pdf_path}  (or"
             f" {issued.json_path}); identifier {issued.identifier}"
         )
+    # The demo's later parts (an HTTP client, the case world) load only when it runs.
+    from tongban.cli.demo_cases import run_cases_demo
+    from tongban.cli.demo_console import show_console
+    from tongban.cli.demo_exchange import show_exchange
+
     exchanged = show_exchange(store, state.settings)
     if failures or held != expected or not all(s.reconciles for s in summaries) or refused:
         fail("the demo did not come out as expected (see above)")

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import os
 import tempfile
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from fastapi import FastAPI
 
 from tongban.cli._common import app, console, fail, ready_store, redact, state
 from tongban.settings import load_settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 __all__ = ["compose", "serve"]
 

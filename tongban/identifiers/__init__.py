@@ -2,8 +2,11 @@
 
 Every failure raises :class:`tongban.errors.RecordError` with a named rule
 (``id_number.checksum``, ``credit_code.charset``, ...) and a message a reviewer can act on.
+The clean-up the rules apply to a code as typed (``clean_code``: white space, full-width
+characters, case) is public too, for lookups that must read a code the same way.
 """
 
+from tongban.identifiers._text import FULL_TO_HALF, clean_code, written_upper
 from tongban.identifiers.credit_code import (
     CreditCode,
     check_credit_code,
@@ -21,12 +24,14 @@ from tongban.identifiers.id_number import (
 from tongban.identifiers.regions import PROVINCES, Region, is_known_region, region
 
 __all__ = [
+    "FULL_TO_HALF",
     "PROVINCES",
     "CreditCode",
     "IdNumber",
     "Region",
     "check_credit_code",
     "check_id_number",
+    "clean_code",
     "credit_check_char",
     "id_check_char",
     "is_known_region",
@@ -35,4 +40,5 @@ __all__ = [
     "parse_id_number",
     "region",
     "upgrade_id_number",
+    "written_upper",
 ]

@@ -60,10 +60,19 @@ def _real_dates(last_year: int) -> frozenset[str]:
     return frozenset((EARLIEST_BIRTH + timedelta(d)).strftime("%Y%m%d") for d in range(days))
 
 
-# Built once; a date after the day of import is checked against today on the slow path,
-# so a long-running process never accepts a future birth date.
+# Built on first use (not at import: a command that checks no ID number pays nothing); a
+# date after the day of import is checked against today on the slow path, so a
+# long-running process never accepts a future birth date.
 _IMPORT_DAY = date.today().strftime("%Y%m%d")
-_REAL_DATES = _real_dates(date.today().year)
+_REAL_DATES: frozenset[str] = frozenset()
+
+
+def _load_real_dates() -> frozenset[str]:
+    global _REAL_DATES
+    _REAL_DATES = _real_dates(date.today().year)
+    return _REAL_DATES
+
+
 _PROVINCE_PREFIXES = frozenset(PROVINCES)
 _DIGITS_X = frozenset("0123456789X")
 
@@ -136,7 +145,7 @@ def _tables() -> dict[str, Any]:
     regions[[int(code) for code in (_REGIONS or _load_regions())]] = True
     provinces = np.zeros(100, dtype=bool)
     provinces[[int(p) for p in _PROVINCE_PREFIXES]] = True
-    dates = np.array(sorted(int(d) for d in _REAL_DATES), dtype=np.int64)
+    dates = np.array(sorted(int(d) for d in (_REAL_DATES or _load_real_dates())), dtype=np.int64)
     first = int(dates[0])
     real_dates = np.zeros(int(dates[-1]) - first + 1, dtype=bool)
     real_dates[dates - first] = True
@@ -192,7 +201,7 @@ def _check_id_number(raw: object, *, region_check: RegionCheck = "historical") -
     born = s[6:14]
     # Dates after the day of import are decided against today (a process may run for
     # years), and so are dates the table does not hold.
-    if (born not in _REAL_DATES or born > _IMPORT_DAY) and (
+    if (born not in (_REAL_DATES or _load_real_dates()) or born > _IMPORT_DAY) and (
         problem := _birth_date_problem(born)
     ) is not None:
         raise RecordError("id_number.birth_date", problem, value=raw)
