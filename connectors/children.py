@@ -10,7 +10,8 @@ parent quarantined does not emit its children.
 
     >>> fan_out = FanOut(definition, check_of=lambda child: None)  # doctest: +SKIP
     >>> pages = fan_out.tee(pages)  # remembers each page's raw records, in order
-    >>> batches = fan_out(prepared_page)  # its children, prepared, as ChildBatch
+    >>> found = fan_out(prepared_page)  # its children, as raw records
+    >>> batches = fan_out.batches(found)  # prepared, as ChildBatch, a batch at a time
 """
 
 from __future__ import annotations
@@ -112,23 +113,32 @@ class FanOut:
             self._pending.append(page.records if isinstance(page, Staged) else page)
             yield page, cursor
 
-    def __call__(self, page: Prepared) -> list[ChildBatch]:
+    def __call__(self, page: Prepared) -> list[tuple[int, list[SourceRecord]]]:
+        """The child records of a prepared page (but of its quarantined records), by
+        stream: prepared later, a batch at a time (:meth:`batches`)."""
         parents = self._pending.popleft()
         skip = frozenset(q.source_record for q in page.bad)
-        batches = []
-        for stream, check in zip(self.streams, self.checks, strict=True):
-            records = stream.records(parents, skip)
-            if not records:
-                continue
+        found = [(n, s.records(parents, skip)) for n, s in enumerate(self.streams)]
+        return [(n, records) for n, records in found if records]
+
+    def batches(self, found: list[tuple[int, list[SourceRecord]]]) -> list[ChildBatch]:
+        """The child records found in a batch's pages, mapped, normalized and through
+        their entity's gate, one batch a stream."""
+        by_stream: dict[int, list[SourceRecord]] = {}
+        for n, records in found:
+            by_stream.setdefault(n, []).extend(records)
+        out = []
+        for n, records in sorted(by_stream.items()):
+            stream = self.streams[n]
             try:
                 good, bad = prepare_batch(
-                    stream.spec, self.source, records, mapper=stream.mapper, check=check,
-                    region_check=self.region_check,
+                    stream.spec, self.source, records, mapper=stream.mapper,
+                    check=self.checks[n], region_check=self.region_check,
                 )  # fmt: skip
             except BatchHeld as held:
                 raise FatalError(
                     f"{self.source}: the data-quality gate refused the {stream.spec.name}"
                     f" records found in its records ({stream.child.each}): {held.reason}"
                 ) from None
-            batches.append(ChildBatch(stream.spec.name, good, bad))
-        return batches
+            out.append(ChildBatch(stream.spec.name, good, bad))
+        return out
