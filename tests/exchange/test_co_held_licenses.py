@@ -61,9 +61,7 @@ def test_every_holder_finds_the_license_with_every_holder_listed(api: Api, title
     assert [x["name"] for x in data["holders"]] == ["张伟", "林芳", "北京鸿达餐饮有限公司"]
     assert data["holder_name"] == "张伟" and data["holder_id_type"] == "111"
     # the business license of one holder lists that one
-    (own,) = api.get("/v1/licenses", h, params={"holder": api.world.enterprise}).json()[
-        "licenses"
-    ]
+    (own,) = api.get("/v1/licenses", h, params={"holder": api.world.enterprise}).json()["licenses"]
     assert own["holders"] == [
         {"name": "北京鸿达餐饮有限公司", "id_type": "001", "id": api.world.enterprise}
     ]
