@@ -29,8 +29,8 @@ from tongban.entities import Entity
 from tongban.entities import entity as entity_spec
 from tongban.errors import BatchHeld, FatalError
 from tongban.identifiers.id_number import RegionCheck
-from tongban.prepare import BatchCheck, Prepared, SourceRecord, Staged, prepare_batch
-from tongban.store import ChildBatch
+from tongban.prepare import BatchCheck, Prepared, SourceRecord, Staged, prepare_outcomes
+from tongban.store import ChildBatch, Incoming, QuarantineEntry
 
 __all__ = ["PARENT", "ChildStream", "FanOut"]
 
@@ -101,11 +101,13 @@ class FanOut:
         *,
         check_of: Callable[[ChildRecords], BatchCheck | None],
         region_check: RegionCheck = "historical",
+        on_validation: Callable[[dict[str, Any]], None] | None = None,
     ):
         self.source = definition.name
         self.streams = [ChildStream.compile(c) for c in definition.children]
         self.checks = [check_of(s.child) for s in self.streams]
         self.region_check = region_check
+        self.on_validation = on_validation  # each gate's result, to record
         self._pending: deque[Sequence[SourceRecord]] = deque()
 
     def tee(self, pages: Iterable[tuple[Any, Any]]) -> Iterator[tuple[Any, Any]]:
@@ -131,7 +133,7 @@ class FanOut:
         for n, records in sorted(by_stream.items()):
             stream = self.streams[n]
             try:
-                good, bad = prepare_batch(
+                outcomes, result = prepare_outcomes(
                     stream.spec, self.source, records, mapper=stream.mapper,
                     check=self.checks[n], region_check=self.region_check,
                 )  # fmt: skip
@@ -140,5 +142,9 @@ class FanOut:
                     f"{self.source}: the data-quality gate refused the {stream.spec.name}"
                     f" records found in its records ({stream.child.each}): {held.reason}"
                 ) from None
+            if result is not None and self.on_validation is not None:
+                self.on_validation(result)
+            good = [o for o in outcomes if isinstance(o, Incoming)]
+            bad = [o for o in outcomes if isinstance(o, QuarantineEntry)]
             out.append(ChildBatch(stream.spec.name, good, bad))
         return out

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from connectors._prefetch import prefetch
 from connectors._worker import staged_pages
@@ -68,7 +69,7 @@ def sync_source(
         check = (
             batch_check(definition, store=store, region_check=region_check) if validate else None
         )
-        fan_out = _fan_out(definition, store, region_check, validate)
+        fan_out = _fan_out(definition, store, region_check, validate, run_id)
         if worker and connector is None:
             pages = staged_pages(
                 definition, env=env, cursor=start, cache_dir=cache_dir,
@@ -105,7 +106,11 @@ def sync_source(
 
 
 def _fan_out(
-    definition: SourceDefinition, store: Store, region_check: RegionCheck, validate: bool
+    definition: SourceDefinition,
+    store: Store,
+    region_check: RegionCheck,
+    validate: bool,
+    run_id: str,
 ) -> FanOut | None:
     """The source's child records (``children:``), each entity checked by its own suite
     at the source's thresholds; None for a source without."""
@@ -121,4 +126,7 @@ def _fan_out(
             region_check=region_check, min_success_ratio=ratio,
         )  # fmt: skip
 
-    return FanOut(definition, check_of=check_of, region_check=region_check)
+    def record(result: dict[str, Any]) -> None:
+        store.record_validation({**result, "run_id": run_id, "source": definition.name})
+
+    return FanOut(definition, check_of=check_of, region_check=region_check, on_validation=record)
