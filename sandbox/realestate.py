@@ -11,7 +11,7 @@ boundaries fall inside runs of equal times. Each title lists its holders as repe
 
 Requests carry a WS-Security ``UsernameToken`` (PasswordText or PasswordDigest), else
 HTTP 500 with ``wsse:FailedAuthentication``. Every response, faults included, is
-GB18030-encoded.
+GB18030-encoded. ``pace`` makes each answer wait that many seconds.
 
     >>> with RealEstateServer(World(), DirtRates(), username="u", password="p") as srv:
     ...     srv.wsdl_url                                       # doctest: +SKIP
@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import time
 from datetime import datetime
 from importlib import resources
 from typing import Any
@@ -62,8 +63,10 @@ def _fault_body(code: str, message: str) -> bytes:
 
 
 class _Titles:
-    def __init__(self, world: World, dirt: DirtRates, username: str, password: str) -> None:
-        self.world, self.dirt = world, dirt
+    def __init__(
+        self, world: World, dirt: DirtRates, username: str, password: str, pace: float = 0.0
+    ) -> None:
+        self.world, self.dirt, self.pace = world, dirt, pace
         self.count = title_count(world)
         self.timeline = world.timeline(SOURCE, self.count)
         # WS-Security is checked as the population registry checks it.
@@ -100,6 +103,8 @@ class _Titles:
             start = self.timeline.position_since(since) if since else 0
         order = self.timeline.order
         end = min(start + int(size_text), len(order))
+        if self.pace:
+            time.sleep(self.pace)  # a slow registry (to kill a sync part way)
         return self._response(order[start:end], _token(end) if end < len(order) else None)
 
     def _response(self, page: list[int], nxt: str | None) -> bytes:
@@ -181,11 +186,12 @@ class RealEstateServer(BackgroundServer):
         *,
         username: str,
         password: str,
+        pace: float = 0.0,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
-        super().__init__(_TitlesHandler, _Titles(world, dirt, username, password),
-                         host=host, port=port)  # fmt: skip
+        titles = _Titles(world, dirt, username, password, pace)
+        super().__init__(_TitlesHandler, titles, host=host, port=port)
 
     @property
     def wsdl_url(self) -> str:

@@ -203,3 +203,5 @@ def test_children_fan_out_to_people_and_licenses_keep_every_holder(
     assert bad["source_record"] == "浙(2024)杭州市不动产权第0000004号"
     assert store.get("person", BAD_ID) is None
     assert store.runs(source="bdc_titles", limit=1)[0]["read"] == 4  # parents only
+    suites = {r["suite"] for r in store.validation_results(source="bdc_titles")}
+    assert suites == {"license", "person"}  # the children pass their own entity's gate
