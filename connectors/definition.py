@@ -463,6 +463,14 @@ class SourceDefinition(_Strict):
     def fields(self) -> dict[str, FieldMapping]:
         return _fields(self.mapping)
 
+    def fields_of(self, entity: str) -> dict[str, FieldMapping] | None:
+        """The mapping of this source's records of ``entity``: its own, or that of the
+        first of its ``children`` of that entity (None: it has none)."""
+        if entity == self.entity:
+            return self.fields()
+        child = next((c for c in self.children if c.entity == entity), None)
+        return child.fields() if child is not None else None
+
     @cached_property
     def key_field(self) -> str:
         return ENTITIES[self.entity].key

@@ -11,6 +11,7 @@ import requests
 from lxml import etree
 
 from connectors import load_definitions, sync_source
+from connectors.review import reprocess
 from sandbox import DirtRates, World
 from sandbox.population import SOAP_ENV, WSSE
 from sandbox.realestate import NS, SOAP_ACTION, RealEstateServer
@@ -131,5 +132,12 @@ def test_the_yaml_definition_syncs_holders_fanned_out_and_quarantine_matches(
         assert (person["inserted"], person["quarantined"]) == (citizens - nameless, nameless)
         assert shared is not None and shared["holder_id"] == shared["holders"][0]["id"]
         assert set(shared["fields"]) >= {"location", "usage", "area"}
+        # a reviewer names a nameless holder: the child lands as a person of this source
+        [nameless] = [q for q in store.quarantined(source=SOURCE) if q["entity"] == "person"][:1]
+        store.correct(nameless["id"], "QLRMC", "补名", by="审核员", why="登记簿原件")
+        report = reprocess(store, definitions=load_definitions(), ids=[nameless["id"]])
+        assert report.landed == [nameless["id"]]
+        number = nameless["source_record"].split("/")[1]
+        assert store.get("person", number)["name"] == "补名"  # type: ignore[index]
     finally:
         store.dispose()
