@@ -16,6 +16,7 @@ from sandbox import DirtRates, World
 from sandbox.population import SOAP_ENV, WSSE
 from sandbox.realestate import NS, SOAP_ACTION, RealEstateServer
 from sandbox.titles import SOURCE, title_count, title_record
+from tongban.errors import FatalError
 from tongban.store import Store
 
 HEADERS = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{SOAP_ACTION}"'}
@@ -141,3 +142,21 @@ def test_the_yaml_definition_syncs_holders_fanned_out_and_quarantine_matches(
         assert store.get("person", number)["name"] == "补名"  # type: ignore[index]
     finally:
         store.dispose()
+
+
+def test_a_misspelt_holder_field_is_refused_against_the_wsdl(sandbox, tmp_path):
+    definition = load_definitions()[SOURCE]
+    holders = definition.mapping["holders"]
+    assert not isinstance(holders, str) and holders.fields is not None
+    wrong = holders.model_copy(update={"fields": {**holders.fields, "name": "QLRMX"}})
+    misspelt = definition.model_copy(update={"mapping": {**definition.mapping, "holders": wrong}})
+    store = Store(f"sqlite:///{tmp_path / 'hub.db'}")
+    store.migrate()
+    with pytest.raises(FatalError) as refused:
+        sync_source(store, misspelt, env=sandbox.env)
+    assert str(refused.value) == (
+        f"{SOURCE}: mapping.holders.name: source field 'QLRLIST.QLR[*].QLRMX' (step 'QLRMX')"
+        " is not in the WSDL's title records (nearest: 'QLRMC')"
+    )
+    assert store.count("license") == 0
+    store.dispose()
