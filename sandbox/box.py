@@ -1,11 +1,12 @@
-"""The whole sandbox: four department systems started together, plus the manifest.
+"""The whole sandbox: the department systems started together, plus the manifest.
 
     >>> with Sandbox(tmp_path, SandboxConfig(people=200, enterprises=50)) as sb:  # doctest: +SKIP
     ...     sb.env["TONGBAN_SCJG_URL"], sb.manifest.invalid_count("gongan_population")
 
 Starts the SOAP population registry and the REST enterprise registry on loopback ports
 (0: free ones), writes the marriage front-end DB (default ``<dir>/frontdb.sqlite``) and the
-insurance file drop (``<dir>/drop/``), and writes ``<dir>/manifest.json``. Credentials are
+insurance file drop (``<dir>/drop/``), starts the SOAP real-estate registry
+(:mod:`sandbox.realestate`), and writes ``<dir>/manifest.json``. Credentials are
 fixed per seed (``World.secret``), so a restarted sandbox accepts the same ones.
 """
 
