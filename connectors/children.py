@@ -17,22 +17,23 @@ parent quarantined does not emit its children.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from connectors.definition import ChildRecords, SourceDefinition
 from connectors.mapping import Mapper
 from connectors.paths import PathSteps, get, parse_path, select
+from connectors.quality import batch_check
 from connectors.transforms import compile_mapping
 from tongban.entities import Entity
 from tongban.entities import entity as entity_spec
 from tongban.errors import BatchHeld, FatalError
 from tongban.identifiers.id_number import RegionCheck
 from tongban.prepare import BatchCheck, Prepared, SourceRecord, Staged, prepare_outcomes
-from tongban.store import ChildBatch, Incoming, QuarantineEntry
+from tongban.store import ChildBatch, Incoming, QuarantineEntry, Store
 
-__all__ = ["PARENT", "ChildStream", "FanOut"]
+__all__ = ["PARENT", "ChildStream", "FanOut", "fan_out_of"]
 
 PARENT = "$parent"
 """The key under which a child record carries its parent (read as ``$parent.<path>``)."""
@@ -115,10 +116,15 @@ class FanOut:
             self._pending.append(page.records if isinstance(page, Staged) else page)
             yield page, cursor
 
-    def __call__(self, page: Prepared) -> list[tuple[int, list[SourceRecord]]]:
-        """The child records of a prepared page (but of its quarantined records), by
-        stream: prepared later, a batch at a time (:meth:`batches`)."""
+    def __call__(
+        self, page: Prepared, only: Collection[str | None] | None = None
+    ) -> list[tuple[int, list[SourceRecord]]]:
+        """The child records of a prepared page (but of its quarantined records; with
+        ``only``, of those parent record ids alone), by stream: prepared later, a batch
+        at a time (:meth:`batches`)."""
         parents = self._pending.popleft()
+        if only is not None:
+            parents = [p for p in parents if p[0] in only]
         skip = frozenset(q.source_record for q in page.bad)
         found = [(n, s.records(parents, skip)) for n, s in enumerate(self.streams)]
         return [(n, records) for n, records in found if records]
@@ -148,3 +154,31 @@ class FanOut:
             bad = [o for o in outcomes if isinstance(o, QuarantineEntry)]
             out.append(ChildBatch(stream.spec.name, good, bad))
         return out
+
+
+def fan_out_of(
+    definition: SourceDefinition,
+    store: Store,
+    region_check: RegionCheck,
+    validate: bool,
+    run_id: str,
+) -> FanOut | None:
+    """The fan-out of a source's ``children:``, each entity checked by its own suite at
+    the source's thresholds and its results recorded with ``run_id``; None for a source
+    without children."""
+    if not definition.children:
+        return None
+    ratio = definition.quality.min_success_ratio
+
+    def check_of(child: ChildRecords) -> BatchCheck | None:
+        if not validate:
+            return None
+        return batch_check(
+            None, entity=child.entity, source=definition.name, store=store,
+            region_check=region_check, min_success_ratio=ratio,
+        )  # fmt: skip
+
+    def record(result: dict[str, Any]) -> None:
+        store.record_validation({**result, "run_id": run_id, "source": definition.name})
+
+    return FanOut(definition, check_of=check_of, region_check=region_check, on_validation=record)

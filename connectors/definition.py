@@ -456,8 +456,6 @@ class SourceDefinition(_Strict):
             raise ValueError(f"mapping must give the {self.entity} key {spec.key!r}")
         if self.record_id is None and self.transport.kind != "files":
             raise ValueError("record_id: give the source field that identifies a record")
-        if self.children and self.partitions > 1:
-            raise ValueError("children: a source with child records syncs in one partition")
         return self
 
     def fields(self) -> dict[str, FieldMapping]:

@@ -76,6 +76,12 @@ class SourceSchedule:
     retries: int
     timeout: int
     partitions: int
+    children: tuple[str, ...] = ()  # entities of its child records (``children:``)
+
+    @property
+    def entities(self) -> tuple[str, ...]:
+        """The entities a sync of the source writes: its own, then its children's."""
+        return tuple(dict.fromkeys((self.entity, *self.children)))
 
 
 def on_the_clock() -> bool:
@@ -125,6 +131,9 @@ def source_schedules() -> list[SourceSchedule]:
                 schedule=raw.get("schedule"), owner=str(raw.get("owner", "data-engineering")),
                 retries=int(raw.get("retries", 2)), timeout=int(raw.get("timeout", 3600)),
                 partitions=int(raw.get("partitions", 1)),
+                children=tuple(
+                    str(c.get("entity")) for c in raw.get("children") or [] if isinstance(c, dict)
+                ),
             )  # fmt: skip
     return list(found.values())
 

@@ -27,6 +27,11 @@ from dags.hub import (
 )
 
 
+def _assets(source: SourceSchedule) -> list[Any]:
+    """What a sync of the source updates: its entity's records, and its children's."""
+    return [entity_asset(entity) for entity in source.entities]
+
+
 def _definition(name: str) -> Any:
     from connectors import load_definitions
 
@@ -35,7 +40,7 @@ def _definition(name: str) -> Any:
 
 
 def _single(source: SourceSchedule) -> None:
-    @task(task_id="sync", outlets=[entity_asset(source.entity)])
+    @task(task_id="sync", outlets=_assets(source))
     def sync() -> dict[str, int]:
         """Pull what changed since the saved cursor, exactly as ``tongban sync <source>``."""
         from connectors import sync_source
@@ -76,7 +81,7 @@ def _partitioned(source: SourceSchedule) -> None:
             )  # fmt: skip
         return end.as_dict()
 
-    @task(task_id="finish", outlets=[entity_asset(source.entity)])
+    @task(task_id="finish", outlets=_assets(source))
     def finish(ends: list[dict[str, Any]]) -> dict[str, int]:
         """Move the source's cursor once every partition reached the same end."""
         from connectors import finish_partitions

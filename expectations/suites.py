@@ -36,6 +36,7 @@ from expectations.custom import (
     ExpectColumnValuesToBeValidCreditCode,
     ExpectColumnValuesToBeValidDate,
     ExpectColumnValuesToBeValidDecimal,
+    ExpectColumnValuesToBeValidHolders,
     ExpectColumnValuesToBeValidIdNumber,
 )
 from tongban.entities import HOLDER_CITIZEN, HOLDER_ENTERPRISE
@@ -286,6 +287,8 @@ def _license(
                 mostly=mostly),
         _record(ExpectColumnValuesToBeValidCreditCode, "credit_code.*", "holder_id",
                 column="holder_id", row_condition=enterprise, mostly=mostly),
+        _record(ExpectColumnValuesToBeValidHolders, "license.holders.*", "holders",
+                column="holders", region_check=region_check, mostly=mostly),
         # the issuer's code is checked at sync, not first when the license is sealed
         _record(ExpectColumnValuesToBeValidCreditCode, "license.issuer_code.credit_code.*",
                 "issuer_code", "license.issuer_code.", column="issuer_code", mostly=mostly),

@@ -10,6 +10,7 @@ from expectations.custom.identifiers import (
     ExpectColumnValuesToBeKnownRegionCode,
     ExpectColumnValuesToBeUniqueIdentifiers,
     ExpectColumnValuesToBeValidCreditCode,
+    ExpectColumnValuesToBeValidHolders,
     ExpectColumnValuesToBeValidIdNumber,
 )
 from expectations.custom.pairs import (
@@ -33,6 +34,7 @@ __all__ = [
     "ExpectColumnValuesToBeValidCreditCode",
     "ExpectColumnValuesToBeValidDate",
     "ExpectColumnValuesToBeValidDecimal",
+    "ExpectColumnValuesToBeValidHolders",
     "ExpectColumnValuesToBeValidIdNumber",
     "Explains",
     "KnownKeys",

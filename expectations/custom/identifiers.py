@@ -11,6 +11,7 @@ exactly a value the store would refuse, and the quarantine shows the same rule n
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any, ClassVar, Literal
 
 import pandas as pd
@@ -37,6 +38,7 @@ __all__ = [
     "ExpectColumnValuesToBeKnownRegionCode",
     "ExpectColumnValuesToBeUniqueIdentifiers",
     "ExpectColumnValuesToBeValidCreditCode",
+    "ExpectColumnValuesToBeValidHolders",
     "ExpectColumnValuesToBeValidIdNumber",
 ]
 
@@ -101,6 +103,59 @@ class ExpectColumnValuesToBeValidCreditCode(Explains, ColumnMapExpectation):
     def explain(self, record: Mapping[str, Any]) -> RecordError | None:
         value = record.get(self.column)
         return failure(lambda: check_credit_code(value))
+
+
+def holders_problem(holders: Any, region_check: RegionCheckField) -> RecordError | None:
+    """What is wrong with a license's list of holders (共有), under the rule normalization
+    names (``license.holders.id_number.checksum``, ...); None when nothing is."""
+    if holders is None or holders == []:
+        return None
+    if not isinstance(holders, list) or not all(isinstance(h, Mapping) for h in holders):
+        return RecordError("license.holders", "holders must be a list of objects", field="holders")
+    for n, holder in enumerate(holders, 1):
+        kind = clean_text(holder.get("id_type"))
+        if not kind:
+            return RecordError(
+                "license.holders.id_type.missing", f"holder {n} has no ID type", field="holders"
+            )
+        value = holder.get("id")
+        if kind == "111":
+            error = failure(partial(check_id_number, value, region_check=region_check))
+        elif kind == "001":
+            error = failure(partial(check_credit_code, value))
+        else:
+            error = RecordError(
+                "holder_id_type", f"holder ID type {kind!r} is neither 111 nor 001", value=kind
+            )
+        if error is not None:
+            return RecordError(
+                f"license.holders.{error.rule}", f"holder {n}: {error.message}",
+                value=value, field="holders",
+            )  # fmt: skip
+    return None
+
+
+class ColumnValuesValidHolders(WholeColumnMetric):
+    condition_metric_name = "column_values.valid_holders"
+    condition_value_keys = ("region_check",)
+
+    @column_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column: pd.Series, region_check: RegionCheckField, **_: Any) -> pd.Series:
+        judged = column.map(lambda v: isinstance(v, list) and not holders_problem(v, region_check))
+        return judged.astype(bool) | missing(column)
+
+
+class ExpectColumnValuesToBeValidHolders(Explains, ColumnMapExpectation):
+    """Each value is a list of holders (共有), each ID valid for its type: 111 a citizen
+    ID number (GB 11643), 001 a unified social credit code (GB 32100)."""
+
+    region_check: RegionCheckField = "historical"
+    map_metric = "column_values.valid_holders"
+    success_keys = ("region_check", "mostly")
+    _template = "$column must list holders whose IDs are valid for their ID type"
+
+    def explain(self, record: Mapping[str, Any]) -> RecordError | None:
+        return holders_problem(record.get(self.column), self.region_check)
 
 
 class ColumnValuesKnownRegionCode(WholeColumnMetric):
