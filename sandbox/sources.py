@@ -33,6 +33,7 @@ SOURCES = (
     "scjg_license",
     "minzheng_marriage",
     "renshe_insurance",
+    "zjj_qualification",
 )
 _ID_KINDS = ("id_15", "id_lower_x", "id_fullwidth", "id_spaces")
 _BAD_ID_KINDS = ("id_bad_check", "id_unknown_region", "id_impossible_date")
