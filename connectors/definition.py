@@ -111,6 +111,25 @@ class Incremental(_Strict):
     field: str
 
 
+class RestSchema(_Strict):
+    """Where the system describes its answers, to check the mapping against before any
+    record is read: an OpenAPI document (3.x or Swagger 2, JSON or YAML) and the operation
+    whose 200 response holds the records (default ``GET <transport.path>``), or a JSON
+    Schema of the response body. A URL, or a path on ``base_url``."""
+
+    openapi: str | None = None
+    response: str | None = Field(None, description="the operation: 'GET /api/v1/items'")
+    json_schema: str | None = None
+
+    @model_validator(mode="after")
+    def _one_document(self) -> RestSchema:
+        if (self.openapi is None) == (self.json_schema is None):
+            raise ValueError("give openapi (a document and its response) or json_schema")
+        if self.response is not None and self.openapi is None:
+            raise ValueError("response names an operation of an OpenAPI document")
+        return self
+
+
 class RestTransport(_Strict):
     kind: Literal["rest"]
     base_url: str
@@ -120,6 +139,7 @@ class RestTransport(_Strict):
     auth: RestAuth = Field(default=NoAuth())
     pagination: Pagination
     incremental: Incremental | None = None
+    schema_: RestSchema | None = Field(None, alias="schema")
     timeout: Timeouts = Field(default=Timeouts())
     retry: Retry = Field(default=Retry())
 

@@ -75,7 +75,9 @@ def open_connector(
     kwargs: dict[str, Any] = {"record_id": definition.record_id, "secrets": secrets}
     if cls is SoapConnector:
         kwargs["cache_dir"] = cache_dir
-    if cls in (SqlConnector, FilesConnector, SoapConnector):  # schemas we can read
+    if cls in (SqlConnector, FilesConnector, SoapConnector) or (
+        cls is RestConnector and transport.schema_ is not None
+    ):  # schemas we can read
         kwargs["source_fields"] = _source_fields(definition.fields())
     connector: Connector = cls(definition.name, transport, **kwargs)
     return connector

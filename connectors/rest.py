@@ -27,6 +27,7 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
+from connectors._rest_schema import check_rest_mapping
 from connectors.auth import ApiKey, Bearer, HmacSigner
 from connectors.base import Page, call_with_retries
 from connectors.definition import ApiKeyAuth, BearerAuth, HmacAuth, RestTransport
@@ -94,8 +95,10 @@ class RestConnector:
         record_id: str | None,
         secrets: Mapping[str, str],
         session: requests.Session | None = None,
+        source_fields: Mapping[str, str] | None = None,
     ):
         self.name, self.t, self.record_id = name, transport, record_id
+        self.source_fields = dict(source_fields or {})
         self.session = session or requests.Session()
         adapter = HTTPAdapter(pool_connections=2, pool_maxsize=4, max_retries=0)
         self.session.mount("http://", adapter)
@@ -168,6 +171,9 @@ class RestConnector:
     # -- pages ------------------------------------------------------------------------
 
     def pages(self, cursor: Any) -> Iterator[Page]:
+        if self.source_fields:  # checked once, before any record is read
+            check_rest_mapping(self.name, self.t, self.session, self.source_fields)
+            self.source_fields = {}
         pg = self.t.pagination
         if isinstance(pg, WindowPagination):
             from connectors._windows import window_pages
