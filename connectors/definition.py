@@ -29,6 +29,7 @@ from tongban.entities import ENTITIES
 from tongban.errors import FatalError
 
 __all__ = [
+    "ChildRecords",
     "DefinitionError",
     "SourceDefinition",
     "SourceSet",
@@ -259,6 +260,11 @@ class FieldMapping(_Strict):
         description="a structured value built from several source fields, each mapped as a"
         " field is (a license's type-specific fields: 坐落, 用途, 面积)",
     )
+    each: str | None = Field(
+        None,
+        description="path to repeated elements (QLRLIST.QLR[*]): a list of structures, one"
+        " per element, its `fields` read relative to the element (a license's holders)",
+    )
 
     @model_validator(mode="after")
     def _source_or_value(self) -> FieldMapping:
@@ -269,6 +275,8 @@ class FieldMapping(_Strict):
             )
         if self.fields is not None and (len(given) > 1 or self.transforms):
             raise ValueError("`fields` builds a structure: give it alone, transforms inside")
+        if self.each is not None and self.fields is None:
+            raise ValueError("`each` builds a list of structures: give their `fields`")
         return self
 
     def parts(self) -> dict[str, FieldMapping]:
@@ -277,6 +285,107 @@ class FieldMapping(_Strict):
             name: FieldMapping.model_validate({"from": m}) if isinstance(m, str) else m
             for name, m in (self.fields or {}).items()
         }
+
+
+class ChildRecords(_Strict):
+    """Records of another entity found inside each source record (the holders of a
+    license as people): one per element at ``each``, mapped relative to the element
+    (``$parent.<path>`` reads the parent record). A child's record id is
+    ``<parent id>/<child id>``; its change time and cursor are its parent's."""
+
+    entity: str
+    each: str = Field(..., description="path to the repeated elements, relative to the record")
+    where: dict[str, str | int] | None = Field(
+        None, description="keep only elements whose field (a path) equals the value"
+    )
+    record_id: str = Field(..., description="path in the element identifying it in its parent")
+    mapping: dict[str, str | FieldMapping]
+
+    @field_validator("entity")
+    @classmethod
+    def _known_entity(cls, value: str) -> str:
+        if value not in ENTITIES:
+            raise ValueError(f"unknown entity {value!r}; expected one of {sorted(ENTITIES)}")
+        return value
+
+    @model_validator(mode="after")
+    def _mapping_fits_entity(self) -> ChildRecords:
+        from connectors.paths import parse_path
+
+        for key, path in (("each", self.each), ("record_id", self.record_id),
+                          *((f"where.{k}", k) for k in self.where or {})):  # fmt: skip
+            try:
+                parse_path(path)
+            except ValueError as exc:
+                raise ValueError(f"{key}: {exc}") from None
+        _check_mapping(self.entity, self.mapping, self.fields())
+        return self
+
+    def fields(self) -> dict[str, FieldMapping]:
+        return _fields(self.mapping)
+
+
+def _fields(mapping: Mapping[str, str | FieldMapping]) -> dict[str, FieldMapping]:
+    return {
+        target: FieldMapping.model_validate({"from": m}) if isinstance(m, str) else m
+        for target, m in mapping.items()
+    }
+
+
+LIST_FIELDS: dict[str, frozenset[str]] = {"license": frozenset({"holders"})}
+"""Targets holding a list, by entity: only these take ``each`` or a ``from`` with [*]."""
+
+
+def _many(path: str | None) -> bool:
+    from connectors.paths import parse_path, selects_many
+
+    if path is None or ("." not in path and "[" not in path):
+        return False
+    try:
+        return selects_many(parse_path(path))
+    except ValueError:
+        return False  # a malformed path: compile_mapping names it
+
+
+def _check_mapping(
+    entity: str, mapping: Mapping[str, Any], fields: Mapping[str, FieldMapping]
+) -> None:
+    """The targets are the entity's fields, and only its list fields read several values;
+    compiling checks transforms and paths."""
+    from connectors.transforms import compile_mapping
+
+    spec = ENTITIES[entity]
+    allowed = {spec.key, *spec.fields}
+    unknown = sorted(set(mapping) - allowed)
+    if unknown:
+        raise ValueError(
+            f"mapping targets {unknown} are not fields of {entity}; fields: {sorted(allowed)}"
+        )
+    lists = LIST_FIELDS.get(entity, frozenset())
+    for target, m in fields.items():
+        if target in lists:
+            if m.fields is not None and m.each is None:
+                raise ValueError(f"{target}: a list: give `each` (the path to its items)")
+            if m.each is None and m.source is not None and not _many(m.source):
+                raise ValueError(f"{target}: a list: `from` needs a path with [*]")
+        elif m.each is not None:
+            raise ValueError(
+                f"{target}: takes one value, not a list (`each`); list fields of {entity}:"
+                f" {sorted(lists) or 'none'}"
+            )
+        elif _many(m.source):
+            raise ValueError(
+                f"{target}: from {m.source!r} selects every item of a list ([*]), but"
+                f" {target} takes one value (name an item, [0]; list fields of {entity}:"
+                f" {sorted(lists) or 'none'})"
+            )
+        for name, part in m.parts().items():
+            if _many(part.source) or part.each is not None:
+                raise ValueError(
+                    f"{target}: {target}.{name}: from {part.source!r} selects every item of"
+                    " a list ([*]), but a structure's field takes one value"
+                )
+    compile_mapping(fields)  # unknown transforms, bad arguments and bad paths fail here
 
 
 class Quality(_Strict):
@@ -305,6 +414,9 @@ class SourceDefinition(_Strict):
         description="parallel partitions of a scheduled run, split by a hash of the key",
     )  # fmt: skip
     quality: Quality = Field(default=Quality())
+    children: list[ChildRecords] = Field(
+        default_factory=list, description="records of other entities inside each record"
+    )
     path: Path | None = Field(None, exclude=True)
 
     @field_validator("entity")
@@ -316,31 +428,21 @@ class SourceDefinition(_Strict):
 
     @model_validator(mode="after")
     def _mapping_fits_entity(self) -> SourceDefinition:
-        from connectors.transforms import compile_mapping
-
         spec = ENTITIES[self.entity]
-        allowed = {spec.key, *spec.fields}
-        unknown = sorted(set(self.mapping) - allowed)
-        if unknown:
-            raise ValueError(
-                f"mapping targets {unknown} are not fields of {self.entity}; "
-                f"fields: {sorted(allowed)}"
-            )
+        _check_mapping(self.entity, self.mapping, self.fields())
         key_sources = {spec.key} | (
             {"license_type_code", "license_number"} if self.entity == "license" else set()
         )
         if not key_sources & set(self.mapping):
             raise ValueError(f"mapping must give the {self.entity} key {spec.key!r}")
-        compile_mapping(self.fields())  # unknown transforms and bad arguments fail here
         if self.record_id is None and self.transport.kind != "files":
             raise ValueError("record_id: give the source field that identifies a record")
+        if self.children and self.partitions > 1:
+            raise ValueError("children: a source with child records syncs in one partition")
         return self
 
     def fields(self) -> dict[str, FieldMapping]:
-        return {
-            target: FieldMapping.model_validate({"from": m}) if isinstance(m, str) else m
-            for target, m in self.mapping.items()
-        }
+        return _fields(self.mapping)
 
     @cached_property
     def key_field(self) -> str:

@@ -87,7 +87,9 @@ def _source_fields(fields: Mapping[str, Any], prefix: str = "") -> dict[str, str
     """Mapping key to the source field it reads, a structure's fields included."""
     found: dict[str, str] = {}
     for target, m in fields.items():
-        if m.fields is not None:
+        if m.each is not None:  # its fields are read in the items, not the record
+            found[f"{prefix}{target}.each"] = m.each
+        elif m.fields is not None:
             found.update(_source_fields(m.parts(), f"{prefix}{target}."))
         elif m.source is not None:
             found[f"{prefix}{target}"] = m.source

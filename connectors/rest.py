@@ -38,6 +38,7 @@ from connectors.paging import (
     PagePagination,
     WindowPagination,
 )
+from connectors.paths import EVERY, get, parse_path, select, selects_many
 from tongban.errors import FatalError, RetriableError
 
 # Pages are decoded by msgspec: the same JSON, parsed about twice as fast as json.loads.
@@ -47,16 +48,12 @@ __all__ = ["RestConnector", "dig"]
 
 
 def dig(document: Any, path: str) -> Any:
-    """The value at a dotted path (``data.items``); None when a step is missing."""
-    value = document
-    for step in path.split(".") if path else ():
-        if isinstance(value, Mapping):
-            value = value.get(step)
-        elif isinstance(value, list) and step.isdigit() and int(step) < len(value):
-            value = value[int(step)]
-        else:
-            return None
-    return value
+    """The value at a path (``data.items``, ``data.groups[*].items[*]``:
+    :mod:`connectors.paths`); None when a step is missing."""
+    if not path:
+        return document
+    steps = parse_path(path)
+    return select(document, steps) if selects_many(steps) else get(document, steps)
 
 
 def _retry_after(response: requests.Response) -> float | None:
@@ -330,13 +327,21 @@ class RestConnector:
 
 
 def _lookup(document: Any, path: str) -> tuple[bool, Any]:
-    """Whether the dotted ``path`` is in ``document``, and its value."""
-    value = document
-    for step in path.split("."):
-        if isinstance(value, Mapping) and step in value:
-            value = value[step]
-        else:
+    """Whether ``path`` (:mod:`connectors.paths`) is in ``document``, and its value; a
+    path with ``[*]`` gathers the items of every list it passes (records grouped in the
+    answer: ``data.groups[*].items[*]``)."""
+    steps = parse_path(path)
+    if selects_many(steps):
+        head = steps[: steps.index(EVERY)]
+        if head and get(document, head) is None:
             return False, None
+        return True, select(document, steps)
+    value = document
+    for step in steps:
+        at_item = isinstance(value, list) and isinstance(step, int) and step < len(value)
+        if not at_item and not (isinstance(value, Mapping) and step in value):
+            return False, None
+        value = value[step]
     return True, value
 
 

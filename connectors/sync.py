@@ -17,13 +17,14 @@ from pathlib import Path
 from connectors._prefetch import prefetch
 from connectors._worker import staged_pages
 from connectors.base import Connector
-from connectors.definition import SourceDefinition
+from connectors.children import FanOut
+from connectors.definition import ChildRecords, SourceDefinition
 from connectors.quality import batch_check
 from connectors.registry import open_connector
 from connectors.transforms import compile_mapping
 from tongban.identifiers.id_number import RegionCheck
 from tongban.pipeline import RunSummary, run_pages
-from tongban.prepare import QUALITY_GROUP
+from tongban.prepare import QUALITY_GROUP, BatchCheck
 from tongban.store import Store
 
 __all__ = ["prefetch", "sync_source"]
@@ -67,6 +68,7 @@ def sync_source(
         check = (
             batch_check(definition, store=store, region_check=region_check) if validate else None
         )
+        fan_out = _fan_out(definition, store, region_check, validate)
         if worker and connector is None:
             pages = staged_pages(
                 definition, env=env, cursor=start, cache_dir=cache_dir,
@@ -74,9 +76,10 @@ def sync_source(
             )  # fmt: skip
             try:
                 return run_pages(
-                    store, definition.entity, pages, source=name, kind=kind, check=check,
-                    group=group, batch_size=batch_size, region_check=region_check,
-                    save_cursor=True, on_batch=on_batch, run_id=run_id,
+                    store, definition.entity, fan_out.tee(pages) if fan_out else pages,
+                    source=name, kind=kind, check=check, group=group, batch_size=batch_size,
+                    region_check=region_check, save_cursor=True, on_batch=on_batch,
+                    run_id=run_id, fan_out=fan_out,
                 )  # fmt: skip
             finally:
                 pages.close()  # type: ignore[attr-defined]
@@ -88,13 +91,34 @@ def sync_source(
             message = f"{type(exc).__name__}: {exc}"
             store.finish_run(run_id, status="failed", counts={}, message=message)
             raise
+        raw = ((p.records, p.cursor) for p in fetched)
         try:
             return run_pages(
-                store, definition.entity, ((p.records, p.cursor) for p in fetched),
+                store, definition.entity, fan_out.tee(raw) if fan_out else raw,
                 source=name, kind=kind, mapper=mapper, group=group, check=check,
                 batch_size=batch_size, region_check=region_check, save_cursor=True,
-                on_batch=on_batch, run_id=run_id,
+                on_batch=on_batch, run_id=run_id, fan_out=fan_out,
             )  # fmt: skip
         finally:
             fetched.close()  # stops the prefetch thread before the connection goes
             connector.close()
+
+
+def _fan_out(
+    definition: SourceDefinition, store: Store, region_check: RegionCheck, validate: bool
+) -> FanOut | None:
+    """The source's child records (``children:``), each entity checked by its own suite
+    at the source's thresholds; None for a source without."""
+    if not definition.children:
+        return None
+    ratio = definition.quality.min_success_ratio
+
+    def check_of(child: ChildRecords) -> BatchCheck | None:
+        if not validate:
+            return None
+        return batch_check(
+            None, entity=child.entity, source=definition.name, store=store,
+            region_check=region_check, min_success_ratio=ratio,
+        )  # fmt: skip
+
+    return FanOut(definition, check_of=check_of, region_check=region_check)

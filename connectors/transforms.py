@@ -15,13 +15,14 @@ record is quarantined under a name a reviewer can look up.
 from __future__ import annotations
 
 import unicodedata
-import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
-from functools import cache, partial
-from operator import itemgetter
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from connectors.mapping import COLUMN_FORMS as _COLUMN_FORMS
+from connectors.mapping import Mapper, Step, each_item, field_path
+from connectors.paths import parse_path, selects_many
 from tongban.errors import RecordError
 from tongban.identifiers import region
 from tongban.identifiers._text import FULL_TO_HALF
@@ -39,7 +40,7 @@ from tongban.normalize import (
 if TYPE_CHECKING:
     from connectors.definition import FieldMapping
 
-__all__ = ["TRANSFORMS", "Mapper", "compile_mapping"]
+__all__ = ["TRANSFORMS", "Mapper", "compile_mapping", "field_path"]
 
 Fn = Callable[[Any], Any]
 
@@ -272,11 +273,6 @@ def _nfkc(target: str, arg: Any) -> Fn:
 
 
 _MISSING = object()
-# Transforms with a whole-column form: it gives the transform of every value, or None
-# when it cannot (the column then goes value by value).
-_COLUMN_FORMS: weakref.WeakKeyDictionary[Fn, Callable[[list[Any]], list[Any] | None]] = (
-    weakref.WeakKeyDictionary()
-)
 
 TRANSFORMS: dict[str, Callable[[str, Any], Fn]] = {
     "trim": _trim,
@@ -314,208 +310,33 @@ def _compile_one(target: str, spec: str | Mapping[str, Any]) -> Fn:
         raise ValueError(f"{target}: transform {name}: {exc}") from None
 
 
-def field_path(source: str) -> tuple[str | int, ...] | None:
-    """The steps of a path into nested records (``QLRLIST.QLR.0.ZJHM``, or
-    ``QLRLIST.QLR[0].ZJHM``), or None for a plain field name. Raises ValueError for a path
-    that selects several values (``[*]``)."""
-    if "." not in source and "[" not in source:
-        return None
-    if "[*]" in source or ".*." in source or source.endswith(".*"):
-        raise ValueError(
-            f"{source!r} selects every item of a list; a mapped field takes one value"
-            " (name an item: [0])"
-        )
-    steps: list[str | int] = []
-    for part in source.replace("[", ".").replace("]", "").split("."):
-        if part == "":
-            raise ValueError(f"{source!r} has an empty step")
-        steps.append(int(part) if part.isdigit() else part)
-    return tuple(steps)
-
-
-def _getter(source: str) -> Callable[[Mapping[str, Any]], Any]:
-    """How to read ``source`` from a record: a plain key, or a path when the record has
-    no key of that very name (a file's column may hold a dot)."""
-    steps = field_path(source)
-    if steps is None:
-        return lambda raw: raw.get(source)
-
-    def dig(raw: Mapping[str, Any]) -> Any:
-        if source in raw:
-            return raw[source]
-        value: Any = raw
-        for step in steps:
-            if isinstance(value, Mapping):
-                value = value.get(str(step))
-            elif isinstance(value, list | tuple) and isinstance(step, int):
-                value = value[step] if step < len(value) else None
-            else:
-                return None
-            if value is None:
-                return None
-        return value
-
-    return dig
-
-
-class Mapper:
-    """Turns a source record into canonical field names and values. A source field may
-    be a path into nested records (:func:`field_path`)."""
-
-    def __init__(
-        self,
-        steps: list[tuple[str, str | None, Any, tuple[Fn, ...]]],
-        structures: dict[str, Mapper] | None = None,
-    ):
-        # targets built from several source fields, each by a mapper of its own
-        self._structures = structures or {}
-        self._paths = {
-            src: _getter(src) for _, src, _, _ in steps if src is not None and field_path(src)
-        }
-        self._steps = steps
-        self.sources = tuple(source for _, source, _, _ in steps if source is not None)
-        # Fields copied as sent (no transform) are looked up together in C; the rest
-        # run their transforms, in the order of the definition.
-        plain = [(t, src) for t, src, _, fns in steps if src is not None and not fns]
-        self._plain_targets = tuple(t for t, _ in plain)
-        self._plain_sources = tuple(src for _, src in plain)
-        self._transformed = [step for step in steps if step[1] is None or step[3]]
-
-    def renamed(self, cut: int) -> Mapper:
-        """This mapper with the first ``cut`` characters of each target dropped (the
-        fields of a structure are compiled as ``target.field``, so that a failing
-        transform names both)."""
-        steps = [(t[cut:], src, const, fns) for t, src, const, fns in self._steps]
-        return Mapper(steps, {t[cut:]: m for t, m in self._structures.items()})
-
-    def _get(self, raw: Mapping[str, Any], source: str) -> Any:
-        path = self._paths.get(source)
-        return raw.get(source) if path is None else path(raw)
-
-    def __call__(self, raw: Mapping[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for target, source, constant, fns in self._steps:
-            value = self._get(raw, source) if source is not None else constant
-            for fn in fns:
-                value = fn(value)
-            out[target] = value
-        for target, part in self._structures.items():
-            out[target] = _structure(part(raw))
-        return out
-
-    def lenient(self, raw: Mapping[str, Any]) -> tuple[dict[str, Any], RecordError | None]:
-        """Map without stopping: a field whose transform fails keeps the value as sent
-        (so validation sees and names it), and the first such error is returned."""
-        if self._paths:
-            get: Callable[[str], Any] = partial(self._get, raw)
-        else:
-            get = raw.get
-        out: dict[str, Any] = dict(
-            zip(self._plain_targets, map(get, self._plain_sources), strict=True)
-        )
-        first: RecordError | None = None
-        for target, source, constant, fns in self._transformed:
-            value, error = _through(fns, get(source) if source is not None else constant)
-            first = first or error
-            out[target] = value
-        for target, part in self._structures.items():
-            value, error = part.lenient(raw)
-            first = first or error
-            out[target] = _structure(value)
-        return out, first
-
-    def columns(
-        self, raws: Sequence[Mapping[str, Any]]
-    ) -> tuple[dict[str, list[Any]], dict[int, RecordError]]:
-        """:meth:`lenient` of a page of records, a field at a time: the mapped columns
-        and, by row, the first error of each record whose transform failed."""
-        n = len(raws)
-        sent = self._sent_columns(raws)
-        out: dict[str, list[Any]] = {}
-        errors: dict[int, RecordError] = {}
-        for target, source, constant, fns in self._steps:
-            values = list(sent[source]) if source is not None else [constant] * n
-            if fns:
-                try:
-                    values = _column(fns, values)
-                except RecordError:
-                    values = self._each(fns, values, errors)
-            out[target] = values
-        for target, part in self._structures.items():
-            built = []
-            for i, raw in enumerate(raws):
-                value, error = part.lenient(raw)
-                if error is not None:
-                    errors.setdefault(i, error)
-                built.append(_structure(value))
-            out[target] = built
-        return out, errors
-
-    def _sent_columns(self, raws: Sequence[Mapping[str, Any]]) -> dict[str, Sequence[Any]]:
-        """The source fields of ``raws``, a column each (None where a record lacks one)."""
-        sources = list(dict.fromkeys(self.sources))
-        if not raws or not sources:
-            return {src: [None] * len(raws) for src in sources}
-        if self._paths:
-            return {src: [self._get(raw, src) for raw in raws] for src in sources}
-        try:  # every record has every field: a tuple a record in C, then turned
-            rows = list(map(itemgetter(*sources, sources[0]), raws))
-            return dict(zip(sources, zip(*rows, strict=True), strict=False))
-        except (KeyError, TypeError):
-            return {src: [raw.get(src) for raw in raws] for src in sources}
-
-    @staticmethod
-    def _each(fns: tuple[Fn, ...], values: list[Any], errors: dict[int, RecordError]) -> list:
-        out = []
-        for i, sent in enumerate(values):
-            value, error = _through(fns, sent)
-            if error is not None:
-                errors.setdefault(i, error)
-            out.append(value)
-        return out
-
-
-def _structure(value: dict[str, Any]) -> dict[str, Any] | None:
-    """A built structure; None when every field of it is empty."""
-    return value if any(v is not None for v in value.values()) else None
-
-
-def _through(fns: tuple[Fn, ...], sent: Any) -> tuple[Any, RecordError | None]:
-    """``sent`` through ``fns`` in order; on a RecordError, the value as sent and the error
-    (lenient mapping: validation sees the value and names the rule)."""
-    value = sent
-    try:
-        for fn in fns:
-            value = fn(value)
-    except RecordError as exc:
-        return sent, exc
-    return value, None
-
-
-def _column(fns: tuple[Fn, ...], values: list[Any]) -> list[Any]:
-    """``values`` through ``fns`` in order; raises the first RecordError."""
-    for fn in fns:
-        whole = _COLUMN_FORMS.get(fn)
-        done = whole(values) if whole is not None else None
-        values = done if done is not None else list(map(fn, values))
-    return values
-
-
 def compile_mapping(fields: Mapping[str, FieldMapping]) -> Mapper:
-    """Check every transform and bind its arguments once; raises ValueError on a bad one."""
-    steps = []
+    """Check every transform and path and bind arguments once; raises ValueError on a bad
+    one. A ``from`` with ``[*]`` reads a list, its transforms applied to every item."""
+    steps: list[Step] = []
     structures: dict[str, Mapper] = {}
+    lists: dict[str, tuple[str, Mapper]] = {}
     for target, m in fields.items():
         if m.fields is not None:
-            structures[target] = compile_mapping(
+            parts = compile_mapping(
                 {f"{target}.{name}": part for name, part in m.parts().items()}
             ).renamed(len(target) + 1)
+            if m.each is not None:
+                try:
+                    parse_path(m.each)
+                except ValueError as exc:
+                    raise ValueError(f"{target}: each: {exc}") from None
+                lists[target] = (m.each, parts)
+            else:
+                structures[target] = parts
             continue
+        many = False
         if m.source is not None:
             try:
-                field_path(m.source)
+                path = field_path(m.source)
             except ValueError as exc:
                 raise ValueError(f"{target}: from: {exc}") from None
+            many = path is not None and selects_many(path)
         fns = tuple(_compile_one(target, t) for t in m.transforms)
-        steps.append((target, m.source, m.value, fns))
-    return Mapper(steps, structures)
+        steps.append((target, m.source, m.value, (each_item(fns),) if many else fns))
+    return Mapper(steps, structures, lists)

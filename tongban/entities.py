@@ -335,21 +335,17 @@ def _clean_license(raw: Mapping[str, Any], region_check: RegionCheck) -> Record:
         ("license_type_code", "license_type_name", "license_number", "holder_name",
          "holder_id_type", "issuer_name", "issuer_code", "jurisdiction_code", "status"),
     )  # fmt: skip
+    if raw.get("holders") and not rec["holder_id_type"]:  # mapped without the mirrors
+        first = raw["holders"][0] if isinstance(raw["holders"], list) else None
+        if isinstance(first, Mapping):
+            rec["holder_name"] = rec["holder_name"] or clean_text(first.get("name"))
+            rec["holder_id_type"] = clean_text(first.get("id_type"))
+            raw = {**raw, "holder_id": raw.get("holder_id") or first.get("id")}
     for required in ("license_type_code", "license_number", "holder_id_type"):
         if not rec[required]:
             raise RecordError(f"license.{required}.missing", f"{required} is empty", field=required)
-    holder = raw.get("holder_id")
-    if rec["holder_id_type"] == HOLDER_CITIZEN:
-        rec["holder_id"] = check_id_number(holder, region_check=region_check)
-    elif rec["holder_id_type"] == HOLDER_ENTERPRISE:
-        rec["holder_id"] = check_credit_code(holder)
-    else:
-        raise RecordError(
-            "license.holder_id_type",
-            f"holder ID type {rec['holder_id_type']!r} is neither 111 (citizen ID) nor 001"
-            " (credit code)",
-            field="holder_id_type",
-        )
+    rec["holder_id"] = _holder_id(rec["holder_id_type"], raw.get("holder_id"), region_check)
+    rec["holders"] = _holders(raw.get("holders"), rec, region_check)
     for name in ("issue_date", "valid_from", "valid_until"):
         rec[name] = parse_date(raw.get(name), field=name)
     if rec["valid_from"] and rec["valid_until"] and rec["valid_until"] < rec["valid_from"]:
@@ -367,6 +363,71 @@ def _clean_license(raw: Mapping[str, Any], region_check: RegionCheck) -> Record:
     rec["fields"] = dict(fields) if fields else None
     rec["license_key"] = f"{rec['license_type_code']}:{rec['license_number']}"
     return rec
+
+
+def _holder_id(id_type: str, holder: Any, region_check: RegionCheck) -> str:
+    """A holder's ID checked by its type: 111 an ID number, 001 a credit code."""
+    if id_type == HOLDER_CITIZEN:
+        return check_id_number(holder, region_check=region_check)
+    if id_type == HOLDER_ENTERPRISE:
+        return check_credit_code(holder)
+    raise RecordError(
+        "license.holder_id_type",
+        f"holder ID type {id_type!r} is neither 111 (citizen ID) nor 001 (credit code)",
+        field="holder_id_type",
+    )
+
+
+_HOLDER_KEYS = ("name", "id_type", "id", "share", "ownership")
+
+
+def _holders(given: Any, rec: Record, region_check: RegionCheck) -> list[Record]:
+    """Every holder of the license (共有), each checked by its ID type; a license given
+    one holder (``holder_*``) has that one. The first holder is ``holder_*``."""
+    first = {"name": rec["holder_name"], "id_type": rec["holder_id_type"], "id": rec["holder_id"]}
+    if given is None or given == []:
+        return [first]
+    number = rec["license_number"]
+    if not isinstance(given, list) or not all(isinstance(h, Mapping) for h in given):
+        raise RecordError(
+            "license.holders", f"holders of license {number} must be a list of objects",
+            field="holders",
+        )  # fmt: skip
+    holders: list[Record] = []
+    for n, holder in enumerate(given, 1):
+        unknown = sorted(set(holder) - set(_HOLDER_KEYS))
+        if unknown:
+            raise RecordError(
+                "license.holders.unknown_field",
+                f"holder {n} of license {number}: fields {unknown} are not holder fields"
+                f" {list(_HOLDER_KEYS)}",
+                field="holders",
+            )  # fmt: skip
+        clean = {k: clean_text(holder.get(k)) for k in _HOLDER_KEYS}
+        if not clean["id_type"]:
+            raise RecordError(
+                "license.holders.id_type.missing",
+                f"holder {n} of license {number} has no ID type", field="holders",
+            )  # fmt: skip
+        try:
+            clean["id"] = _holder_id(clean["id_type"], holder.get("id"), region_check)
+        except RecordError as exc:
+            raise RecordError(
+                f"license.holders.{exc.rule.removeprefix('license.')}",
+                f"holder {n} of license {number}: {exc.message}",
+                value=holder.get("id"),
+                field="holders",
+            ) from None
+        holders.append({k: v for k, v in clean.items() if v is not None or k in first})
+    if (holders[0]["id_type"], holders[0]["id"]) != (first["id_type"], first["id"]):
+        raise RecordError(
+            "license.holders.first",
+            f"license {number}: holder {first['id']} is not the first of its holders"
+            f" ({holders[0]['id']})",
+            field="holder_id",
+        )  # fmt: skip
+    rec["holder_name"] = rec["holder_name"] or holders[0]["name"]
+    return holders
 
 
 def _fields(table: Table, key: str) -> tuple[str, ...]:

@@ -39,7 +39,14 @@ from tongban.prepare import (
     prepare_batch,
     prepare_pages,
 )
-from tongban.store import BatchResult, Incoming, IncomingColumns, QuarantineEntry, Store
+from tongban.store import (
+    BatchResult,
+    ChildBatch,
+    Incoming,
+    IncomingColumns,
+    QuarantineEntry,
+    Store,
+)
 
 __all__ = [
     "Prepared",
@@ -68,6 +75,8 @@ class RunSummary:
     pages: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     message: str | None = None
+    children: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Counts of the records of other entities found in the source's, by entity."""
 
     @property
     def reconciles(self) -> bool:
@@ -88,6 +97,10 @@ class RunSummary:
         self.unchanged += result.unchanged
         self.quarantined += result.quarantined
         self.conflicts += result.conflicts
+        for entity, counts in result.children:
+            mine = self.children.setdefault(entity, {})
+            for k in ("inserted", "updated", "unchanged", "quarantined", "conflicts"):
+                mine[k] = mine.get(k, 0) + getattr(counts, k)
 
 
 @contextmanager
@@ -122,11 +135,14 @@ def run_pages(
     save_cursor: bool = False,
     on_batch: Callable[[RunSummary], None] | None = None,
     run_id: str | None = None,
+    fan_out: Callable[[Prepared], list[ChildBatch]] | None = None,
 ) -> RunSummary:
     """Run pages of one source through the load path and log the run.
 
     With ``save_cursor``, each batch commits the cursor of its last page together with
-    its records. A failure stops the run, marks it failed in the run log with the
+    its records. ``fan_out`` gives the records of other entities found in a prepared
+    page's records (``connectors.children``); they are written with the page's batch.
+    A failure stops the run, marks it failed in the run log with the
     exception's message and re-raises; batches already written stay written.
     """
     spec = entity_spec(entity)
@@ -137,6 +153,7 @@ def run_pages(
     started = time.perf_counter()
     good: list[list[Incoming] | IncomingColumns] = []
     bad: list[QuarantineEntry] = []
+    kids: list[ChildBatch] = []
     read = 0
     cursor: Any = None
     have_cursor = False
@@ -146,6 +163,8 @@ def run_pages(
         if len(page.good):
             good.append(page.good)
         bad.extend(page.bad)
+        if fan_out is not None:
+            kids.extend(fan_out(page))
         read += page.read
         timings["normalize"] += page.seconds
         for result in page.validations:
@@ -157,11 +176,15 @@ def run_pages(
     writer = _Writer(store, entity, run_id, summary, on_batch, depth)
 
     def flush() -> None:
-        nonlocal good, bad, read
+        nonlocal good, bad, read, kids
         writer.submit(
-            _one_batch(good), bad, read, (source, cursor) if save_cursor and have_cursor else None
+            _one_batch(good),
+            bad,
+            read,
+            (source, cursor) if save_cursor and have_cursor else None,
+            _joined(kids),
         )
-        good, bad, read = [], [], 0
+        good, bad, read, kids = [], [], 0, []
 
     try:
         with fewer_collections():
@@ -211,6 +234,17 @@ def _one_batch(parts: list[list[Incoming] | IncomingColumns]) -> list[Incoming] 
     return [item for part in parts for item in part]
 
 
+def _joined(batches: list[ChildBatch]) -> list[ChildBatch]:
+    """Child batches as one per entity, in the order met."""
+    by_entity: dict[str, tuple[list[Incoming], list[QuarantineEntry]]] = {}
+    for batch in batches:
+        good, bad = by_entity.setdefault(batch.entity, ([], []))
+        records = batch.records
+        good.extend(records.incoming() if isinstance(records, IncomingColumns) else records)
+        bad.extend(batch.quarantined)
+    return [ChildBatch(entity, good, bad) for entity, (good, bad) in by_entity.items()]
+
+
 def _hold(store: Store, held: BatchHeld, run_id: str, source: str, entity: str) -> str:
     """Keep the refused batch for review; the store's records are untouched."""
     if held.result is not None:
@@ -258,22 +292,30 @@ class _Writer:
         bad: list[QuarantineEntry],
         read: int,
         cursor: tuple[str, Any] | None,
+        children: list[ChildBatch] | None = None,
     ) -> None:
         self._settle(keep=self.depth - 1)
-        self._pending.append((self._pool.submit(self._write, good, bad, cursor), read))
+        future = self._pool.submit(self._write, good, bad, cursor, children or [])
+        self._pending.append((future, read))
 
     def _write(
         self,
         good: list[Incoming] | IncomingColumns,
         bad: list[QuarantineEntry],
         cursor: tuple[str, Any] | None,
+        children: list[ChildBatch],
     ) -> tuple[BatchResult, float]:
         if self._broken:
             raise _NotWritten("an earlier batch of this run failed to write")
         t0 = time.perf_counter()
         try:
             result = self.store.write_batch(
-                self.entity, good, run_id=self.run_id, quarantined=bad, cursor=cursor
+                self.entity,
+                good,
+                run_id=self.run_id,
+                quarantined=bad,
+                cursor=cursor,
+                children=children,
             )
         except BaseException:
             self._broken = True

@@ -2,6 +2,14 @@
 
 from tongban.store.columns import IncomingColumns
 from tongban.store.merge import Incoming, MergeRules
-from tongban.store.store import BatchResult, QuarantineEntry, Store
+from tongban.store.store import BatchResult, ChildBatch, QuarantineEntry, Store
 
-__all__ = ["BatchResult", "Incoming", "IncomingColumns", "MergeRules", "QuarantineEntry", "Store"]
+__all__ = [
+    "BatchResult",
+    "ChildBatch",
+    "Incoming",
+    "IncomingColumns",
+    "MergeRules",
+    "QuarantineEntry",
+    "Store",
+]

@@ -110,8 +110,30 @@ license = Table(
     Column("jurisdiction_code", String(6)),
     Column("status", String(20)),
     Column("fields", Json, comment="type-specific fields"),
+    Column("holders", Json, comment="every holder (共有): name, id_type, id, share, ownership"),
     *_golden_columns(),
     Index("ix_license_holder_id", "holder_id"),
+)
+
+# Every holder of a license, a row each, kept with the license's current version (its
+# history and provenance are the license's: ``holders`` in its golden row and versions),
+# so that a holder's ID number or credit code finds the licenses they co-hold.
+license_holder = Table(
+    "license_holder",
+    metadata,
+    Column(
+        "license_key",
+        String(120),
+        ForeignKey("license.license_key", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("seq", Integer, primary_key=True, autoincrement=False, comment="0: the first holder"),
+    Column("holder_id_type", String(3), nullable=False, comment="111 citizen ID, 001 credit code"),
+    Column("holder_id", String(18), nullable=False),
+    Column("holder_name", String(200)),
+    Column("share", String(40), comment="份额, of a holder in shares (按份共有)"),
+    Column("ownership", String(40), comment="共有方式"),
+    Index("ix_license_holder_holder_id", "holder_id"),
 )
 
 record_version = Table(

@@ -8,6 +8,7 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import uuid
@@ -52,6 +53,7 @@ from tongban.store._bulk import (
 from tongban.store._locks import source_lock
 from tongban.store.checksum import store_checksum
 from tongban.store.columns import IncomingColumns
+from tongban.store.holders import refresh_holders
 from tongban.store.merge import (
     Incoming,
     MergeRules,
@@ -69,7 +71,7 @@ if TYPE_CHECKING:
 
     from tongban.entities import Entity
 
-__all__ = ["BatchResult", "QuarantineEntry", "Store", "utcnow"]
+__all__ = ["BatchResult", "ChildBatch", "QuarantineEntry", "Store", "utcnow"]
 
 Row = dict[str, Any]
 _IN_CHUNK = 5000
@@ -107,6 +109,17 @@ class BatchResult:
     unchanged: int
     quarantined: int
     conflicts: int
+    children: tuple[tuple[str, BatchResult], ...] = ()  # by entity, written with it
+
+
+@dataclass(frozen=True, slots=True)
+class ChildBatch:
+    """Records of another entity found in a batch's records (the holders of licenses as
+    people), written in the batch's transaction, before it."""
+
+    entity: str
+    records: Sequence[Incoming] | IncomingColumns
+    quarantined: Sequence[QuarantineEntry] = ()
 
 
 class Store(QualityRecords):
@@ -244,9 +257,12 @@ class Store(QualityRecords):
         run_id: str,
         quarantined: Sequence[QuarantineEntry] = (),
         cursor: tuple[str, Any] | None = None,
+        children: Sequence[ChildBatch] = (),
     ) -> BatchResult:
         """Merge a batch, quarantine its bad records and move the source's cursor, in one
-        transaction: either all of it is stored or none of it.
+        transaction: either all of it is stored or none of it. ``children`` (records of
+        other entities found in the batch's) go first, in the same transaction; the run
+        log counts the batch's own records.
 
         Idempotent: writing the same batch again changes nothing.
         """
@@ -254,7 +270,13 @@ class Store(QualityRecords):
         for attempt in (1, 2):
             try:
                 with self.engine.begin() as conn:
-                    return self._write(conn, spec, records, run_id, quarantined, cursor)
+                    kids = tuple(
+                        (c.entity, self._write(conn, self._entity(c.entity), c.records, run_id,
+                                               c.quarantined, None, count=False))
+                        for c in children
+                    )  # fmt: skip
+                    result = self._write(conn, spec, records, run_id, quarantined, cursor)
+                    return dataclasses.replace(result, children=kids) if kids else result
             except Exception as exc:
                 # Another writer inserted one of our new keys first: re-read and re-plan.
                 if attempt == 2 or not _constraint_violation(exc):
@@ -269,6 +291,8 @@ class Store(QualityRecords):
         run_id: str,
         quarantined: Sequence[QuarantineEntry],
         cursor: tuple[str, Any] | None,
+        *,
+        count: bool = True,
     ) -> BatchResult:
         table, key = spec.table, spec.key
         now = utcnow()
@@ -341,7 +365,10 @@ class Store(QualityRecords):
             plan.inserted + len(new) + copied, plan.updated, plan.unchanged + skipped,
             len(quarantined), len(plan.conflicts),
         )  # fmt: skip
-        self._count_in_run(conn, run_id, result)
+        if spec.name == "license" and (result.inserted or result.updated):
+            refresh_holders(conn, list(counts))
+        if count:
+            self._count_in_run(conn, run_id, result)
         return result
 
     @staticmethod
