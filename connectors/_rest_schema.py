@@ -205,7 +205,8 @@ def _fetch(session: requests.Session, url: str, name: str, kind: str, t: RestTra
 def check_rest_mapping(
     name: str, transport: RestTransport, session: requests.Session, wanted: Mapping[str, str]
 ) -> None:
-    """Fetch the system's schema and refuse a mapping path it does not declare."""
+    """Fetch the system's schema and refuse a path it does not declare; ``wanted`` maps
+    each definition key (``mapping.name``, ``children[0].each``) to the path it reads."""
     spec = transport.schema_
     if spec is None or not wanted:
         return
@@ -222,7 +223,7 @@ def check_rest_mapping(
     if record is None:
         return
     problems = [
-        f"mapping.{key}: source field {path!r} is not in the records of {where}"
+        f"{key}: source field {path!r} is not in the records of {where}"
         + (f" (nearest: {near!r})" if near else "")
         for key, path, near in missing_paths(record, wanted, doc)
     ]

@@ -86,6 +86,12 @@ class ChildStream:
         return out
 
 
+def _keys(good: Any, key: str) -> list[str]:
+    columns = getattr(good, "columns", None)
+    values = columns.get(key, []) if columns is not None else [i.record.get(key) for i in good]
+    return [v for v in values if v is not None]
+
+
 def _text(value: Any) -> str | None:
     return None if value is None else str(value).strip()
 
@@ -106,6 +112,10 @@ class FanOut:
         self.checks = [check_of(s.child) for s in self.streams]
         self.region_check = region_check
         self._pending: deque[Sequence[SourceRecord]] = deque()
+        self._parent_key = entity_spec(definition.entity).key
+        self.parent_keys: frozenset[str] = frozenset()
+        """Keys of the parents of the page at hand that pass: written in the same
+        transaction as their children, so a child may name them (a license its holder)."""
 
     def tee(self, pages: Iterable[tuple[Any, Any]]) -> Iterator[tuple[Any, Any]]:
         for page, cursor in pages:
@@ -115,6 +125,7 @@ class FanOut:
     def __call__(self, page: Prepared) -> list[ChildBatch]:
         parents = self._pending.popleft()
         skip = frozenset(q.source_record for q in page.bad)
+        self.parent_keys = frozenset(_keys(page.good, self._parent_key))
         batches = []
         for stream, check in zip(self.streams, self.checks, strict=True):
             records = stream.records(parents, skip)

@@ -119,6 +119,8 @@ def _fan_out(
         return batch_check(
             None, entity=child.entity, source=definition.name, store=store,
             region_check=region_check, min_success_ratio=ratio,
+            also_held=(lambda: fan_out.parent_keys) if definition.entity == "enterprise" else None,
         )  # fmt: skip
 
-    return FanOut(definition, check_of=check_of, region_check=region_check)
+    fan_out = FanOut(definition, check_of=check_of, region_check=region_check)
+    return fan_out
