@@ -2,7 +2,7 @@
 "changed between A and B", pages by ``Link`` header and nests its records.
 
 ``GET /api/v2/qualified-enterprises`` takes ``updated_from`` and ``updated_to`` (both
-required, ISO 8601, ``[from, to)``, at most 31 days apart), ``limit`` (1..200) and
+required, ISO 8601, ``[from, to)``, at most 31 days apart), ``limit`` (1..1000) and
 ``page``; it answers ``{"code": 0, "data": {"total": N, "list": [...]}}`` in
 (updated_at, id) order, with ``Link: <...page=N+1>; rel="next"`` while more follow. Each
 record is an enterprise with its 资质证书 (``qualifications[*]``), its legal
@@ -41,7 +41,7 @@ __all__ = [
 SOURCE = "zjj_qualification"
 QUALIFICATION_TYPE = ("1110000000001316XM001", "建筑业企业资质证书")
 PATH = "/api/v2/qualified-enterprises"
-MAX_LIMIT, MAX_SPAN = 200, timedelta(days=31)
+MAX_LIMIT, MAX_SPAN = 1000, timedelta(days=31)
 KINDS_HERE = (
     "credit_bad_check", "name_missing", "id_bad_check", "id_spaces", "date_impossible",
     "date_format",
