@@ -42,10 +42,9 @@ SOURCE = "zjj_qualification"
 QUALIFICATION_TYPE = ("1110000000001316XM001", "建筑业企业资质证书")
 PATH = "/api/v2/qualified-enterprises"
 MAX_LIMIT, MAX_SPAN = 1000, timedelta(days=31)
-KINDS_HERE = (
-    "credit_bad_check", "name_missing", "id_bad_check", "id_spaces", "date_impossible",
-    "date_format",
-)  # fmt: skip
+PARENT_KINDS = ("credit_bad_check", "name_missing")
+STAFF_KINDS = ("id_bad_check", "id_spaces")
+CERT_KINDS = ("date_impossible", "date_format")
 _CATEGORIES = (
     ("施工总承包", ("建筑工程", "市政公用工程", "公路工程", "水利水电工程")),
     ("专业承包", ("地基基础工程", "建筑装修装饰工程", "钢结构工程", "消防设施工程")),
@@ -102,14 +101,13 @@ def qualified_enterprise(
     world: World, rates: DirtRates, i: int
 ) -> tuple[dict[str, Any], list[ManifestEntry]]:
     """Enterprise ``i`` as the registry serves it, and what the hub must make of its dirt:
-    the record's own (credit code, name) or that of one of its nested children, whose
-    record id is ``<record id>/<child id>``."""
+    the record's own (credit code, name), or, when the record itself is clean, that of
+    its nested children (each drawn on its own), whose record id is
+    ``<record id>/<child id>``."""
     item = _record(world, i)
-    kind = rates.pick(world.seed, SOURCE, i, KINDS_HERE)
-    if kind is None:
-        return item, []
-    d = Draws(world.seed, f"dirt-value:{SOURCE}", i)
     record, code = item["id"], item["uscc"]
+    kind = rates.pick(world.seed, SOURCE, i, PARENT_KINDS)
+    d = Draws(world.seed, f"dirt-value:{SOURCE}", i)
     if kind == "credit_bad_check":
         alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
         item["uscc"] = code[:17] + alphabet[(alphabet.index(code[17]) + d.between(1, 30)) % 31]
@@ -117,23 +115,28 @@ def qualified_enterprise(
     if kind == "name_missing":
         item["name"] = ""
         return item, [_entry(record, kind, "name", "name", code, "enterprise")]
-    if kind in ("id_bad_check", "id_spaces"):
-        if not item["registered_staff"]:
-            return item, []
-        person = item["registered_staff"][0]
+    entries = []
+    for k, person in enumerate(item["registered_staff"]):
+        kind = rates.pick(world.seed, f"{SOURCE}:staff", i * 8 + k, STAFF_KINDS)
+        if kind is None:
+            continue
         number = person["id_number"]
         changed = dk.id_bad_check(number, d) if kind == "id_bad_check" else dk.id_spaces(number, d)
         person["id_number"] = changed
         child = f"{record}/{person['reg_no']}"
-        return item, [_entry(child, kind, "id_number", "id_number", number, "person")]
-    qual = item["qualifications"][0]
-    issued = date.fromisoformat(qual["issued_on"])
-    qual["issued_on"] = (
-        dk.date_variant(issued, d) if kind == "date_format" else dk.impossible_date(issued, d)
-    )
-    key = f"{QUALIFICATION_TYPE[0]}:{qual['cert_no']}"
-    child = f"{record}/{qual['cert_no']}"
-    return item, [_entry(child, kind, "issued_on", "issue_date", key, "license")]
+        entries.append(_entry(child, kind, "id_number", "id_number", number, "person"))
+    for k, qual in enumerate(item["qualifications"]):
+        kind = rates.pick(world.seed, f"{SOURCE}:qualifications", i * 8 + k, CERT_KINDS)
+        if kind is None:
+            continue
+        issued = date.fromisoformat(qual["issued_on"])
+        qual["issued_on"] = (
+            dk.date_variant(issued, d) if kind == "date_format" else dk.impossible_date(issued, d)
+        )
+        key = f"{QUALIFICATION_TYPE[0]}:{qual['cert_no']}"
+        child = f"{record}/{qual['cert_no']}"
+        entries.append(_entry(child, kind, "issued_on", "issue_date", key, "license"))
+    return item, entries
 
 
 def _entry(
