@@ -5,7 +5,7 @@ saved cursor (the very first pass: ``start``) up to the moment the pass began, l
 ``lag``; the last window is cut short there. Each window is read to its end by the
 system's own paging (``within``).
 
-Cursor (stored with each page): ``{"done": D, "to": T, "next": N}`` — every change before
+Cursor (stored with each page): ``{"until": D, "to": T, "next": N}`` — every change before
 ``D`` is stored; ``to`` is the end of the window being read (None between windows) and
 ``next`` the position of its next page by the system's paging. A run cut short resumes
 inside its window with the same ``to``, so the window's own paging stays consistent; the
@@ -60,12 +60,12 @@ def window_pages(connector: RestConnector, pg: WindowPagination, cursor: Any) ->
     first = _time(pg.start, f"{name}: transport.pagination.start", None)
     zone = first.tzinfo
     state = dict(cursor or {})
-    if "done" not in state and state:
+    if "until" not in state and state:
         raise FatalError(
             f"{name}: the saved cursor {state} is not a time-window cursor (the pagination"
             " changed kind); reset the source's cursor to start over"
         )
-    done = _time(state["done"], f"{name}: saved cursor", zone) if state else first
+    done = _time(state["until"], f"{name}: saved cursor", zone) if state else first
     now = datetime.now(zone).replace(microsecond=0) - timedelta(seconds=seconds_of(pg.lag))
     width = timedelta(seconds=seconds_of(pg.window))
     resume_to = state.get("to")
@@ -86,9 +86,9 @@ def _one_window(
     query[pg.to_param] = _text(stop, pg.time_format)
     for records, _, nxt in connector.walk(pg.within, query, position):
         if nxt is None:
-            state = {"done": stop.isoformat(), "to": None, "next": None}
+            state = {"until": stop.isoformat(), "to": None, "next": None}
         else:
-            state = {"done": start.isoformat(), "to": stop.isoformat(), "next": nxt}
+            state = {"until": start.isoformat(), "to": stop.isoformat(), "next": nxt}
         yield Page(records, state)
 
 

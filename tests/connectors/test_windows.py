@@ -90,7 +90,7 @@ def test_a_run_after_a_complete_pass_asks_only_from_where_it_ended(env):
     d = _windowed("7d", 50)
     _, cursor = _read(d, env)
     again, after = _read(d, env, cursor)
-    assert again == [] and after["done"] >= cursor["done"]
+    assert again == [] and after["until"] >= cursor["until"]
 
 
 def test_windows_are_half_open_and_the_last_is_cut_short():

@@ -56,10 +56,36 @@ def test_a_misspelt_nested_field_is_refused_with_the_nearest_before_any_record(s
 
 
 def test_the_bundled_mapping_matches_the_served_document(store):
+    """... and fans out: every certificate a license held by its enterprise (a holder
+    written in the same batch), every staff member a person."""
+    from sandbox.construction import qualified_enterprise
+
     with construction() as (env, proxy):
         summary = sync_source(store, _definition(), env=env)
     assert (summary.status, summary.read) == ("succeeded", WORLD.enterprises)
     assert _schema_fetches(proxy) == 1
+    items = [qualified_enterprise(WORLD, DirtRates.none(), i)[0] for i in range(WORLD.enterprises)]
+    certificates = sum(len(i["qualifications"]) for i in items)
+    staff = {p["id_number"] for i in items for p in i["registered_staff"]}
+    assert (store.count("license"), store.count("person")) == (certificates, len(staff))
+    assert summary.children["license"]["inserted"] == certificates
+    number = items[0]["qualifications"][0]["cert_no"]
+    license = store.get("license", f"1110000000001316XM001:{number}")
+    assert license["holder_id"] == items[0]["uscc"] and license["holder_name"] == items[0]["name"]
+
+
+def test_a_misspelt_path_of_a_child_record_is_refused_naming_the_child_key(store):
+    d = _definition()
+    staff = d.children[1]
+    wrong = staff.model_copy(update={"mapping": {**staff.mapping, "name": "nmae"}})
+    d = d.model_copy(update={"children": [d.children[0], wrong]})
+    with construction() as (env, _), pytest.raises(FatalError) as info:
+        sync_source(store, d, env=env)
+    assert str(info.value) == (
+        f"{SOURCE}: children[1].mapping.name: source field 'registered_staff[*].nmae' is not"
+        f" in the records of the OpenAPI document {env['TONGBAN_ZJJ_URL']}/openapi.json"
+        " (nearest: 'registered_staff[*].name')"
+    )
 
 
 def test_a_schema_fetch_answering_503_is_retried(tmp_path):
