@@ -63,7 +63,9 @@ def _record(world: World, i: int) -> dict[str, Any]:
     for k in range(1 + d.below(3)):
         category, specialties = d.pick(_CATEGORIES)
         grade = "不分等级" if category == "施工劳务" else d.pick(_GRADES[1:])
-        issued = _day_between(d, e.established_on, world.as_of - timedelta(days=31))
+        # a 资质证书 runs five years and is renewed: most in force, some lapsed
+        earliest = max(e.established_on, world.as_of - timedelta(days=5 * 365 + 120))
+        issued = _day_between(d, earliest, world.as_of - timedelta(days=31))
         quals.append({
             "cert_no": f"D{e.region_code}{i:06d}{k}",
             "category": category,
