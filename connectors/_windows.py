@@ -7,10 +7,13 @@ system's own paging (``within``).
 
 Cursor (stored with each page): ``{"until": D, "to": T, "next": N}`` — every change before
 ``D`` is stored; ``to`` is the end of the window being read (None between windows) and
-``next`` the position of its next page by the system's paging. A run cut short resumes
-inside its window with the same ``to``, so the window's own paging stays consistent; the
-cursor moves past a window only with the window's last page. Windows are half-open, so
-a record changed exactly at an edge belongs to the window it opens, read once.
+``next`` the position of its next page by the system's paging. The cursor moves past a
+window only with the last page of a whole window: a run cut short inside one resumes
+there with the same ``to``, so the window's own paging stays consistent, and the last
+window, cut short at now, is read but not passed (the next pass reads it again, its
+records merging as unchanged). So ``until`` is always ``start`` plus whole windows,
+whenever the runs happen. Windows are half-open, so a record changed exactly at an edge
+belongs to the window it opens, read once.
 """
 
 from __future__ import annotations
@@ -69,24 +72,26 @@ def window_pages(connector: RestConnector, pg: WindowPagination, cursor: Any) ->
     now = datetime.now(zone).replace(microsecond=0) - timedelta(seconds=seconds_of(pg.lag))
     width = timedelta(seconds=seconds_of(pg.window))
     resume_to = state.get("to")
-    if resume_to is not None:  # a window cut short: finish it first, as it was asked
+    if resume_to is not None:
         stop = _time(resume_to, f"{name}: saved cursor", zone)
-        yield from _one_window(connector, pg, done, stop, state.get("next"))
-        done = stop
+        if stop - done >= width:  # a whole window cut short: finish it as it was asked
+            yield from _one_window(connector, pg, done, stop, state.get("next"), whole=True)
+            done = stop
+        # else the last window of a pass cut short: read again from its start below
     for start, stop in windows(done, now, width):
-        yield from _one_window(connector, pg, start, stop, None)
+        yield from _one_window(connector, pg, start, stop, None, whole=stop - start >= width)
 
 
 def _one_window(
     connector: RestConnector, pg: WindowPagination, start: datetime, stop: datetime,
-    position: Any,
+    position: Any, *, whole: bool,
 ) -> Iterator[Page]:  # fmt: skip
     query: dict[str, Any] = dict(connector.t.params)
     query[pg.from_param] = _text(start, pg.time_format)
     query[pg.to_param] = _text(stop, pg.time_format)
     for records, _, nxt in connector.walk(pg.within, query, position):
-        if nxt is None:
-            state = {"until": stop.isoformat(), "to": None, "next": None}
+        if nxt is None:  # the window's last page: past it, if it was a whole one
+            state = {"until": (stop if whole else start).isoformat(), "to": None, "next": None}
         else:
             state = {"until": start.isoformat(), "to": stop.isoformat(), "next": nxt}
         yield Page(records, state)

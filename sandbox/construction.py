@@ -145,11 +145,14 @@ def _entry(
     record: str, kind: str, field: str, canonical: str, key: str, entity: str
 ) -> ManifestEntry:
     spec = KINDS[kind]
+    child = entity if "/" in record else None
     if spec.expect == "quarantined":
         assert spec.rule is not None
         rule = spec.rule.format(field=canonical, entity=entity)
-        return ManifestEntry(SOURCE, record, kind, field, "quarantined", rule, None, canonical)
-    return ManifestEntry(SOURCE, record, kind, field, spec.expect, None, key, canonical)
+        return ManifestEntry(
+            SOURCE, record, kind, field, "quarantined", rule, None, canonical, child
+        )
+    return ManifestEntry(SOURCE, record, kind, field, spec.expect, None, key, canonical, child)
 
 
 def construction_dirt(world: World, rates: DirtRates) -> Written:

@@ -10,7 +10,7 @@ from tongban.errors import FatalError
 from tongban.store import Store
 
 SOURCES = ["gongan_population", "scjg_enterprise", "minzheng_marriage", "renshe_insurance",
-           "scjg_license"]  # fmt: skip
+           "scjg_license", "zjj_qualification"]  # fmt: skip
 
 
 def _sync_all(store: Store, sandbox: Sandbox) -> dict:
@@ -31,7 +31,7 @@ def test_every_manifest_entry_meets_its_fate(store, sandbox):
     quarantined = {(q["source"], q["source_record"]): q for q in store.quarantined(limit=None)}
     problems = []
     for entry in manifest.entries:
-        entity = found[entry.source].entity
+        entity = entry.entity or found[entry.source].entity
         held = quarantined.get((entry.source, entry.record))
         if entry.expect == "quarantined":
             if held is None or held["rule"] != entry.rule:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -86,11 +86,18 @@ def test_a_pass_cut_after_any_page_resumes_exactly(env):
         assert first + rest == whole, f"cut after page {stop}: {cursor}"
 
 
-def test_a_run_after_a_complete_pass_asks_only_from_where_it_ended(env):
+def test_the_cursor_passes_whole_windows_only(env):
+    """The last window, cut short at now, is read but not passed: ``until`` is ``start``
+    plus whole windows, the same for every pass in that window, and the next pass asks
+    from there."""
     d = _windowed("7d", 50)
+    start = datetime.fromisoformat("2026-09-01T00:00:00+08:00")  # the bundled default
     _, cursor = _read(d, env)
+    until = datetime.fromisoformat(cursor["until"])
+    assert (until - start) % timedelta(days=7) == timedelta(0)
+    assert timedelta(0) <= datetime.now(until.tzinfo) - until < timedelta(days=7)
     again, after = _read(d, env, cursor)
-    assert again == [] and after["until"] >= cursor["until"]
+    assert again == [] and after == cursor  # the sandbox's changes are all older
 
 
 def test_windows_are_half_open_and_the_last_is_cut_short():
