@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -27,6 +28,7 @@ from sandbox._draw import Draws
 from sandbox._http import BackgroundServer, Handler
 from sandbox.dirt import KINDS, DirtRates
 from sandbox.manifest import ManifestEntry, Written
+from sandbox.sources import SCJG_KINDS
 from sandbox.world import CST, World, _authority_code, _day_between, _years_after
 
 __all__ = [
@@ -36,6 +38,7 @@ __all__ = [
     "ConstructionServer",
     "construction_dirt",
     "qualified_enterprise",
+    "registry_size",
 ]
 
 SOURCE = "zjj_qualification"
@@ -55,7 +58,25 @@ _PROFESSIONS = ("一级注册建造师", "二级注册建造师", "注册结构�
 _JSON = "application/json; charset=utf-8"
 
 
-def _record(world: World, i: int) -> dict[str, Any]:
+@lru_cache(maxsize=8)
+def _members(seed: int, enterprises: int, rates: DirtRates) -> tuple[int, ...]:
+    """The enterprises the registry lists: those the market registry serves in a form
+    the hub keeps (a qualification needs a business license first)."""
+    kept = []
+    for i in range(enterprises):
+        kind = rates.pick(seed, "scjg_enterprise", i, SCJG_KINDS)
+        if kind is None or KINDS[kind].expect != "quarantined":
+            kept.append(i)
+    return tuple(kept)
+
+
+def registry_size(world: World, rates: DirtRates) -> int:
+    """How many enterprises the registry lists (its records are 0 .. size - 1)."""
+    return len(_members(world.seed, world.enterprises, rates))
+
+
+def _record(world: World, rates: DirtRates, j: int) -> dict[str, Any]:
+    i = _members(world.seed, world.enterprises, rates)[j]
     e = world.enterprise(i)
     d = Draws(world.seed, "zjj", i)
     place = e.registration_authority.removesuffix("市场监督管理局")
@@ -87,7 +108,7 @@ def _record(world: World, i: int) -> dict[str, Any]:
             "profession": d.pick(_PROFESSIONS),
         })  # fmt: skip
     return {
-        "id": f"ZJ{i:08d}",
+        "id": f"ZJ{j:08d}",
         "uscc": e.credit_code,
         "name": e.name,
         "region_code": e.region_code,
@@ -95,18 +116,19 @@ def _record(world: World, i: int) -> dict[str, Any]:
         "legal_rep": {"name": e.legal_rep_name, "id_number": e.legal_rep_id_number},
         "qualifications": quals,
         "registered_staff": staff,
-        "updated_at": world.timeline(SOURCE, world.enterprises).iso(i),
+        "updated_at": world.timeline(SOURCE, registry_size(world, rates)).iso(j),
     }
 
 
 def qualified_enterprise(
     world: World, rates: DirtRates, i: int
 ) -> tuple[dict[str, Any], list[ManifestEntry]]:
-    """Enterprise ``i`` as the registry serves it, and what the hub must make of its dirt:
+    """Record ``i`` of the registry (0 .. ``registry_size`` - 1, an enterprise) as it
+    serves it, and what the hub must make of its dirt:
     the record's own (credit code, name), or, when the record itself is clean, that of
     its nested children (each drawn on its own), whose record id is
     ``<record id>/<child id>``."""
-    item = _record(world, i)
+    item = _record(world, rates, i)
     record, code = item["id"], item["uscc"]
     kind = rates.pick(world.seed, SOURCE, i, PARENT_KINDS)
     d = Draws(world.seed, f"dirt-value:{SOURCE}", i)
@@ -157,7 +179,7 @@ def _entry(
 
 def construction_dirt(world: World, rates: DirtRates) -> Written:
     """The registry's record count and its dirt, for the manifest."""
-    n = world.enterprises
+    n = registry_size(world, rates)
     entries = [e for i in range(n) for e in qualified_enterprise(world, rates, i)[1]]
     return Written(SOURCE, n, entries)
 
@@ -235,7 +257,7 @@ def _when(params: dict[str, str], name: str) -> datetime:
 class _Registry:
     def __init__(self, world: World, dirt: DirtRates, api_key: str) -> None:
         self.world, self.dirt, self.api_key = world, dirt, api_key
-        self.timeline = world.timeline(SOURCE, world.enterprises)
+        self.timeline = world.timeline(SOURCE, registry_size(world, dirt))
         self.calls = 0  # API requests answered, for tests that count them
 
     def page(self, base: str, query: str) -> tuple[bytes, str | None]:

@@ -8,7 +8,7 @@ import pytest
 
 from sandbox import KINDS, DirtRates, Manifest, Sandbox, World
 from sandbox.construction import SOURCE as ZJJ
-from sandbox.construction import qualified_enterprise
+from sandbox.construction import qualified_enterprise, registry_size
 from sandbox.sources import enterprise_item, license_item, population_person
 from tongban.identifiers import id_check_char, is_known_region
 
@@ -40,7 +40,7 @@ def _rows(sb: Sandbox) -> dict[tuple[str, str], dict[str, str]]:
                 rows["renshe_insurance", f"{path.name}:{number}"] = dict(
                     zip(header, line.split(","), strict=True)
                 )
-    for i in range(w.enterprises):
+    for i in range(registry_size(w, rates)):
         item, _ = qualified_enterprise(w, rates, i)
         rows[ZJJ, item["id"]] = item
     return rows
@@ -49,7 +49,7 @@ def _rows(sb: Sandbox) -> dict[tuple[str, str], dict[str, str]]:
 def _children(sb: Sandbox) -> dict[tuple[str, str], dict[str, str]]:
     """The nested records of the 住建 registry, by their child record id."""
     found = {}
-    for i in range(sb.world.enterprises):
+    for i in range(registry_size(sb.world, sb.config.dirt)):
         item, _ = qualified_enterprise(sb.world, sb.config.dirt, i)
         for q in item["qualifications"]:
             found[ZJJ, f"{item['id']}/{q['cert_no']}"] = q
