@@ -19,7 +19,14 @@ from typing import Any, Protocol, TypeVar
 from connectors.definition import Retry
 from tongban.errors import FatalError, RetriableError
 
-__all__ = ["Connector", "Page", "RawRecord", "call_with_retries", "check_source_fields"]
+__all__ = [
+    "Connector",
+    "Page",
+    "RawRecord",
+    "call_with_retries",
+    "check_source_fields",
+    "check_source_paths",
+]
 
 log = logging.getLogger(__name__)
 
@@ -92,5 +99,42 @@ def check_source_fields(
         near = difflib.get_close_matches(field, names, n=1, cutoff=0.3)
         hint = f" (nearest: {near[0]!r})" if near else ""
         problems.append(f"mapping.{target}: source field {field!r} is not in {where}{hint}")
+    if problems:
+        raise FatalError(f"{source}: {'; '.join(problems)}")
+
+
+SchemaTree = Mapping[str, "SchemaTree | None"]
+"""A record type's fields, each with the fields of its nested type (None: a plain value)."""
+
+
+def check_source_paths(
+    source: str, wanted: Mapping[str, str], tree: SchemaTree, where: str
+) -> None:
+    """:func:`check_source_fields` through nested types: each named step of a path must
+    be a field of the type the path has reached (list steps, ``[n]`` and ``[*]``, stay on
+    it). The problem names the mapping key, the missing step and the nearest real field
+    at that level."""
+    from connectors.paths import parse_path
+
+    problems = []
+    for target, field in wanted.items():
+        level: SchemaTree | None = tree
+        try:
+            steps = [s for s in parse_path(field) if isinstance(s, str)] if field else []
+        except ValueError:
+            continue  # a malformed path is the definition's to refuse
+        if field in tree:
+            continue  # a field whose own name holds a dot
+        for step in steps:
+            if level is None or step not in level:
+                names = list(level or ())
+                near = difflib.get_close_matches(step, names, n=1, cutoff=0.3)
+                hint = f" (nearest: {near[0]!r})" if near else ""
+                whose = "" if step == steps[0] else f" (step {step!r})"
+                problems.append(
+                    f"mapping.{target}: source field {field!r}{whose} is not in {where}{hint}"
+                )
+                break
+            level = level[step]
     if problems:
         raise FatalError(f"{source}: {'; '.join(problems)}")

@@ -10,28 +10,30 @@ parent quarantined does not emit its children.
 
     >>> fan_out = FanOut(definition, check_of=lambda child: None)  # doctest: +SKIP
     >>> pages = fan_out.tee(pages)  # remembers each page's raw records, in order
-    >>> batches = fan_out(prepared_page)  # its children, prepared, as ChildBatch
+    >>> found = fan_out(prepared_page)  # its children, as raw records
+    >>> batches = fan_out.batches(found)  # prepared, as ChildBatch, a batch at a time
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from connectors.definition import ChildRecords, SourceDefinition
 from connectors.mapping import Mapper
 from connectors.paths import PathSteps, get, parse_path, select
+from connectors.quality import batch_check
 from connectors.transforms import compile_mapping
 from tongban.entities import Entity
 from tongban.entities import entity as entity_spec
 from tongban.errors import BatchHeld, FatalError
 from tongban.identifiers.id_number import RegionCheck
-from tongban.prepare import BatchCheck, Prepared, SourceRecord, Staged, prepare_batch
-from tongban.store import ChildBatch
+from tongban.prepare import BatchCheck, Prepared, SourceRecord, Staged, prepare_outcomes
+from tongban.store import ChildBatch, Incoming, QuarantineEntry, Store
 
-__all__ = ["PARENT", "ChildStream", "FanOut"]
+__all__ = ["PARENT", "ChildStream", "FanOut", "fan_out_of"]
 
 PARENT = "$parent"
 """The key under which a child record carries its parent (read as ``$parent.<path>``)."""
@@ -86,10 +88,14 @@ class ChildStream:
         return out
 
 
-def _keys(good: Any, key: str) -> list[str]:
+def _keys(good: Any, key: str, only: Collection[str | None] | None) -> list[str]:
     columns = getattr(good, "columns", None)
-    values = columns.get(key, []) if columns is not None else [i.record.get(key) for i in good]
-    return [v for v in values if v is not None]
+    pairs: Iterable[tuple[Any, Any]]
+    if columns is not None:
+        pairs = zip(columns.get(key, []), good.source_records, strict=False)
+    else:
+        pairs = ((i.record.get(key), i.source_record) for i in good)
+    return [k for k, record in pairs if k is not None and (only is None or record in only)]
 
 
 def _text(value: Any) -> str | None:
@@ -106,15 +112,18 @@ class FanOut:
         *,
         check_of: Callable[[ChildRecords], BatchCheck | None],
         region_check: RegionCheck = "historical",
+        on_validation: Callable[[dict[str, Any]], None] | None = None,
     ):
         self.source = definition.name
         self.streams = [ChildStream.compile(c) for c in definition.children]
         self.checks = [check_of(s.child) for s in self.streams]
         self.region_check = region_check
+        self.on_validation = on_validation  # each gate's result, to record
         self._pending: deque[Sequence[SourceRecord]] = deque()
         self._parent_key = entity_spec(definition.entity).key
+        self._held: set[str] = set()  # keys of the batch's parents that pass, so far
         self.parent_keys: frozenset[str] = frozenset()
-        """Keys of the parents of the page at hand that pass: written in the same
+        """Keys of the parents of the batch at hand that pass: written in the same
         transaction as their children, so a child may name them (a license its holder)."""
 
     def tee(self, pages: Iterable[tuple[Any, Any]]) -> Iterator[tuple[Any, Any]]:
@@ -122,24 +131,73 @@ class FanOut:
             self._pending.append(page.records if isinstance(page, Staged) else page)
             yield page, cursor
 
-    def __call__(self, page: Prepared) -> list[ChildBatch]:
+    def __call__(
+        self, page: Prepared, only: Collection[str | None] | None = None
+    ) -> list[tuple[int, list[SourceRecord]]]:
+        """The child records of a prepared page (but of its quarantined records; with
+        ``only``, of those parent record ids alone), by stream: prepared later, a batch
+        at a time (:meth:`batches`)."""
         parents = self._pending.popleft()
+        if only is not None:
+            parents = [p for p in parents if p[0] in only]
         skip = frozenset(q.source_record for q in page.bad)
-        self.parent_keys = frozenset(_keys(page.good, self._parent_key))
-        batches = []
-        for stream, check in zip(self.streams, self.checks, strict=True):
-            records = stream.records(parents, skip)
-            if not records:
-                continue
+        self._held.update(_keys(page.good, self._parent_key, only))
+        found = [(n, s.records(parents, skip)) for n, s in enumerate(self.streams)]
+        return [(n, records) for n, records in found if records]
+
+    def batches(self, found: list[tuple[int, list[SourceRecord]]]) -> list[ChildBatch]:
+        """The child records found in a batch's pages, mapped, normalized and through
+        their entity's gate, one batch a stream."""
+        self.parent_keys, self._held = frozenset(self._held), set()
+        by_stream: dict[int, list[SourceRecord]] = {}
+        for n, records in found:
+            by_stream.setdefault(n, []).extend(records)
+        out = []
+        for n, records in sorted(by_stream.items()):
+            stream = self.streams[n]
             try:
-                good, bad = prepare_batch(
-                    stream.spec, self.source, records, mapper=stream.mapper, check=check,
-                    region_check=self.region_check,
+                outcomes, result = prepare_outcomes(
+                    stream.spec, self.source, records, mapper=stream.mapper,
+                    check=self.checks[n], region_check=self.region_check,
                 )  # fmt: skip
             except BatchHeld as held:
                 raise FatalError(
                     f"{self.source}: the data-quality gate refused the {stream.spec.name}"
                     f" records found in its records ({stream.child.each}): {held.reason}"
                 ) from None
-            batches.append(ChildBatch(stream.spec.name, good, bad))
-        return batches
+            if result is not None and self.on_validation is not None:
+                self.on_validation(result)
+            good = [o for o in outcomes if isinstance(o, Incoming)]
+            bad = [o for o in outcomes if isinstance(o, QuarantineEntry)]
+            out.append(ChildBatch(stream.spec.name, good, bad))
+        return out
+
+
+def fan_out_of(
+    definition: SourceDefinition,
+    store: Store,
+    region_check: RegionCheck,
+    validate: bool,
+    run_id: str,
+) -> FanOut | None:
+    """The fan-out of a source's ``children:``, each entity checked by its own suite at
+    the source's thresholds and its results recorded with ``run_id``; None for a source
+    without children."""
+    if not definition.children:
+        return None
+    ratio = definition.quality.min_success_ratio
+
+    def check_of(child: ChildRecords) -> BatchCheck | None:
+        if not validate:
+            return None
+        held = (lambda: fan_out.parent_keys) if definition.entity == "enterprise" else None
+        return batch_check(
+            None, entity=child.entity, source=definition.name, store=store,
+            region_check=region_check, min_success_ratio=ratio, also_held=held,
+        )  # fmt: skip
+
+    def record(result: dict[str, Any]) -> None:
+        store.record_validation({**result, "run_id": run_id, "source": definition.name})
+
+    fan_out = FanOut(definition, check_of=check_of, region_check=region_check, on_validation=record)
+    return fan_out

@@ -437,12 +437,18 @@ class SourceDefinition(_Strict):
             raise ValueError(f"mapping must give the {self.entity} key {spec.key!r}")
         if self.record_id is None and self.transport.kind != "files":
             raise ValueError("record_id: give the source field that identifies a record")
-        if self.children and self.partitions > 1:
-            raise ValueError("children: a source with child records syncs in one partition")
         return self
 
     def fields(self) -> dict[str, FieldMapping]:
         return _fields(self.mapping)
+
+    def fields_of(self, entity: str) -> dict[str, FieldMapping] | None:
+        """The mapping of this source's records of ``entity``: its own, or that of the
+        first of its ``children`` of that entity (None: it has none)."""
+        if entity == self.entity:
+            return self.fields()
+        child = next((c for c in self.children if c.entity == entity), None)
+        return child.fields() if child is not None else None
 
     @cached_property
     def key_field(self) -> str:

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from connectors.children import fan_out_of
 from connectors.definition import SourceDefinition
 from connectors.quality import batch_check
 from connectors.registry import open_connector
@@ -82,6 +83,12 @@ def _take(page: Prepared, key: str, part: int, of: int) -> tuple[Any, list[Quara
         mine = [r for r in good if _share(r.record[key], of) == part]
     bad = [q for q in page.bad if _share(q.source_record, of) == part]
     return mine, bad
+
+
+def _record_ids(good: Any) -> set[str | None]:
+    if isinstance(good, IncomingColumns):
+        return set(good.source_records)
+    return {r.source_record for r in good}
 
 
 def _join(parts: list[Any]) -> list[Incoming] | IncomingColumns:
@@ -146,14 +153,16 @@ def sync_partition(
         try:
             connector = open_connector(definition, env=env)
             fetched = prefetch(connector.pages(cursor), 2)
+            fan_out = fan_out_of(definition, store, region_check, True, run_id)
+            raw = ((p.records, p.cursor) for p in fetched)
             try:
                 prepared = prepare_pages(
-                    ENTITIES[entity], name, ((p.records, p.cursor) for p in fetched),
+                    ENTITIES[entity], name, fan_out.tee(raw) if fan_out else raw,
                     mapper=compile_mapping(definition.fields()), check=check,
                     region_check=region_check, group=group,
                 )  # fmt: skip
                 for pages, end in _batches(prepared, batch_size):
-                    goods, bads = [], []
+                    goods, bads, found = [], [], []
                     for page in pages:
                         if part == 0:  # one record of each validation, not one per partition
                             for result in page.validations:
@@ -162,10 +171,13 @@ def sync_partition(
                         mine, bad = _take(page, key, part, of)
                         goods.append(mine)
                         bads.extend(bad)
+                        if fan_out is not None:  # the children of this partition's records
+                            found += fan_out(page, only=_record_ids(mine))
                     good = _join(goods)
                     written = store.write_batch(
                         entity, good, run_id=run_id, quarantined=bads,
                         cursor=(progress, {"cursor": end}),
+                        children=fan_out.batches(found) if fan_out and found else (),
                     )  # fmt: skip
                     summary.add(len(good) + len(bads), written)
                     summary.pages += len(pages)

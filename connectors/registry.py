@@ -87,8 +87,11 @@ def _source_fields(fields: Mapping[str, Any], prefix: str = "") -> dict[str, str
     """Mapping key to the source field it reads, a structure's fields included."""
     found: dict[str, str] = {}
     for target, m in fields.items():
-        if m.each is not None:  # its fields are read in the items, not the record
+        if m.each is not None:  # its fields are read in each item: a path from the record
             found[f"{prefix}{target}.each"] = m.each
+            for name, part in m.parts().items():
+                if part.source is not None:
+                    found[f"{prefix}{target}.{name}"] = f"{m.each}.{part.source}"
         elif m.fields is not None:
             found.update(_source_fields(m.parts(), f"{prefix}{target}."))
         elif m.source is not None:

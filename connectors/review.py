@@ -77,10 +77,16 @@ def reprocess(
         groups[entry["source"], entry["entity"]].append(entry)
     for (source, entity), group in groups.items():
         definition = definitions.get(source)
-        mapper = compile_mapping(definition.fields()) if definition else None
-        check = (
-            batch_check(definition, store=store, region_check=region_check) if definition else None
-        )
+        fields = definition.fields_of(entity) if definition else None  # a child's, maybe
+        mapper = compile_mapping(fields) if fields is not None else None
+        check = None
+        if definition is not None and entity == definition.entity:
+            check = batch_check(definition, store=store, region_check=region_check)
+        elif definition is not None:
+            check = batch_check(
+                None, entity=entity, source=source, store=store, region_check=region_check,
+                min_success_ratio=definition.quality.min_success_ratio,
+            )  # fmt: skip
         records = [(e["source_record"], corrected(e)) for e in group]
         outcomes, _ = prepare_outcomes(
             entity_spec(entity), source, records, mapper=mapper, check=check,

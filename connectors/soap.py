@@ -33,8 +33,9 @@ from zeep.exceptions import Fault, TransportError
 from zeep.helpers import serialize_object
 from zeep.wsse.username import UsernameToken
 
-from connectors.base import Page, call_with_retries, check_source_fields
+from connectors.base import Page, call_with_retries, check_source_paths
 from connectors.definition import SoapTransport
+from connectors.paths import parse_path
 from connectors.rest import dig
 from tongban.errors import FatalError, RetriableError
 
@@ -242,22 +243,26 @@ class SoapConnector:
         return service
 
     def _check_mapping(self, client: Any) -> None:
-        """Refuse a mapping that reads a field the WSDL's record type does not have, naming
-        the nearest real one. Types zeep cannot walk (xsd:any, choices) are not checked."""
+        """Refuse a mapping that reads a field the WSDL's record type does not have, along
+        nested types too (``QLRLIST.QLR[*].ZJHM``), naming the nearest real one. Types
+        zeep cannot walk (xsd:any, choices) are not checked."""
         if not self.source_fields:
             return
         try:
             binding = client.service._binding
             element = binding._operations[self.t.operation].output.body
             kind = element.type
-            for step in self.t.records_path.split("."):
-                kind = dict(kind.elements)[step].type
-            names = [name for name, _ in kind.elements]
+            for step in parse_path(self.t.records_path):
+                if isinstance(step, str):
+                    kind = dict(kind.elements)[step].type
+            tree = _schema_tree(kind)
         except (AttributeError, KeyError, TypeError, ValueError):
             return
-        check_source_fields(
-            self.name, self.source_fields, names,
-            f"the WSDL's {self.t.records_path.split('.')[-1]} records",
+        if tree is None:
+            return
+        record = [s for s in parse_path(self.t.records_path) if isinstance(s, str)][-1]
+        check_source_paths(
+            self.name, self.source_fields, tree, f"the WSDL's {record} records"
         )  # fmt: skip
 
     def _call(self, params: dict[str, Any]) -> Any:
@@ -374,6 +379,14 @@ class SoapConnector:
             if changed and (high is None or _later(changed, high)):
                 high = changed
         return records, high, len(items)
+
+
+def _schema_tree(kind: Any, depth: int = 8) -> dict[str, Any] | None:
+    """A zeep complex type's fields, nested (None: a plain value, or past ``depth``)."""
+    elements = getattr(kind, "elements", None)
+    if not elements or depth == 0:
+        return None
+    return {name: _schema_tree(element.type, depth - 1) for name, element in elements}
 
 
 def _later(a: str, b: str) -> bool:

@@ -17,14 +17,14 @@ from pathlib import Path
 from connectors._prefetch import prefetch
 from connectors._worker import staged_pages
 from connectors.base import Connector
-from connectors.children import FanOut
-from connectors.definition import ChildRecords, SourceDefinition
+from connectors.children import fan_out_of
+from connectors.definition import SourceDefinition
 from connectors.quality import batch_check
 from connectors.registry import open_connector
 from connectors.transforms import compile_mapping
 from tongban.identifiers.id_number import RegionCheck
 from tongban.pipeline import RunSummary, run_pages
-from tongban.prepare import QUALITY_GROUP, BatchCheck
+from tongban.prepare import QUALITY_GROUP
 from tongban.store import Store
 
 __all__ = ["prefetch", "sync_source"]
@@ -68,7 +68,7 @@ def sync_source(
         check = (
             batch_check(definition, store=store, region_check=region_check) if validate else None
         )
-        fan_out = _fan_out(definition, store, region_check, validate)
+        fan_out = fan_out_of(definition, store, region_check, validate, run_id)
         if worker and connector is None:
             pages = staged_pages(
                 definition, env=env, cursor=start, cache_dir=cache_dir,
@@ -102,25 +102,3 @@ def sync_source(
         finally:
             fetched.close()  # stops the prefetch thread before the connection goes
             connector.close()
-
-
-def _fan_out(
-    definition: SourceDefinition, store: Store, region_check: RegionCheck, validate: bool
-) -> FanOut | None:
-    """The source's child records (``children:``), each entity checked by its own suite
-    at the source's thresholds; None for a source without."""
-    if not definition.children:
-        return None
-    ratio = definition.quality.min_success_ratio
-
-    def check_of(child: ChildRecords) -> BatchCheck | None:
-        if not validate:
-            return None
-        return batch_check(
-            None, entity=child.entity, source=definition.name, store=store,
-            region_check=region_check, min_success_ratio=ratio,
-            also_held=(lambda: fan_out.parent_keys) if definition.entity == "enterprise" else None,
-        )  # fmt: skip
-
-    fan_out = FanOut(definition, check_of=check_of, region_check=region_check)
-    return fan_out

@@ -37,7 +37,8 @@ def landed_key(console: Console, entry: dict[str, Any]) -> str | None:
     spec = entity_spec(entry["entity"])
     record = corrected(entry)
     try:
-        mapped = compile_mapping(definition.fields())(record) if definition else record
+        fields = definition.fields_of(entry["entity"]) if definition else None
+        mapped = compile_mapping(fields)(record) if fields is not None else record
     except Exception:
         return None
     key = mapped.get(spec.key)

@@ -49,7 +49,7 @@ CATEGORIES = (
     "其他权力",
     "公共服务",
 )
-MASKS = ("id_number", "phone")
+MASKS = ("id_number", "phone", "holders")
 
 
 @dataclass(frozen=True, slots=True)

@@ -77,7 +77,15 @@ def decide(resource: Resource, grants: Sequence[Grant], service_item: str) -> Vi
 
 
 def mask(kind: str, value: Any) -> Any:
-    """Show the ends of an identifier or phone number, hide the middle."""
+    """Show the ends of an identifier or phone number, hide the middle; of a license's
+    holders, each citizen's ID number (a credit code is public)."""
+    if kind == "holders" and isinstance(value, list):
+        return [
+            {**h, "id": mask("id_number", h.get("id"))}
+            if isinstance(h, Mapping) and h.get("id_type") != "001"
+            else h
+            for h in value
+        ]
     if not isinstance(value, str) or not value:
         return value
     if kind == "id_number":

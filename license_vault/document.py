@@ -41,6 +41,17 @@ def canonical_json(value: Any) -> bytes:
     ).encode("utf-8")
 
 
+def _several(holders: Any) -> list[dict[str, Any]]:
+    """The holders of a license held by several (共有); none for one holder."""
+    if not isinstance(holders, list) or len(holders) < 2:
+        return []
+    return [
+        {str(k): _plain(v) for k, v in h.items() if v is not None}
+        for h in holders
+        if isinstance(h, dict)
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class LicenseData:
     """Metadata of one e-license version (证照元数据) plus its type-specific fields."""
@@ -63,6 +74,9 @@ class LicenseData:
     verify_url: str
     supersedes: str | None = None
     fields: dict[str, Any] = field(default_factory=dict)
+    # Every holder (共有: name, id_type, id, share, ownership) when there are several; a
+    # license of one holder has it in holder_* alone, as before.
+    holders: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def from_record(
@@ -89,10 +103,14 @@ class LicenseData:
             jurisdiction_code=text("jurisdiction_code"),
             issued_at=issued_at.isoformat(timespec="seconds"), verify_url=verify_url,
             supersedes=supersedes, fields=_plain(dict(record.get("fields") or {})),
+            holders=_several(record.get("holders")),
         )  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if not self.holders:  # one holder: the payload it always had
+            del data["holders"]
+        return data
 
     def to_json(self) -> bytes:
         """The JWS payload: our fields, and the same under GB/T 36903's element names."""

@@ -31,6 +31,7 @@ GBT36903: tuple[tuple[str, str], ...] = (
     ("valid_until", "证照有效期截止日期"),
     ("jurisdiction_code", "证照所属行政区划代码"),
     ("fields", "证照照面信息"),
+    ("holders", "持证主体列表"),  # several holders (共有), each with its ID type
 )
 """(the vault's field, the GB/T 36903 metadata element)."""
 

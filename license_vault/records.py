@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tongban.errors import RecordError
@@ -88,7 +88,10 @@ class ElicenseTable:
         return self._rows(schema.elicense.c.license_key == license_key)
 
     def for_holder(self, holder_id: str) -> list[ElicenseRow]:
-        return self._rows(schema.elicense.c.holder_id == holder_id)
+        """The e-licenses ``holder_id`` holds, alone or with others (共有)."""
+        t, held = schema.elicense, schema.license_holder
+        co_held = select(held.c.license_key).where(held.c.holder_id == holder_id)
+        return self._rows(or_(t.c.holder_id == holder_id, t.c.license_key.in_(co_held)))
 
     def add(self, row: ElicenseRow, *, supersedes: str | None) -> None:
         """Insert a new version and supersede the previous one, in one transaction."""

@@ -125,11 +125,15 @@ class Renderer:
     def _rows(self, c: Canvas, data: LicenseData, license_type: LicenseType, y: float) -> float:
         holder_label = HOLDER_ID_LABELS.get(data.holder_id_type or "", "持证主体代码")
         validity = f"{data.valid_from or '—'} 至 {data.valid_until or '长期'}"
-        rows: list[tuple[str, str]] = [
-            ("证照编号", data.license_number),
-            ("持证主体", data.holder_name or "—"),
-            (holder_label, data.holder_id or "—"),
-        ]
+        rows: list[tuple[str, str]] = [("证照编号", data.license_number)]
+        if data.holders:  # 共有: every holder, with the kind of ID and the share
+            for n, holder in enumerate(data.holders, 1):
+                label = HOLDER_ID_LABELS.get(str(holder.get("id_type")), "持证主体代码")
+                share = f" 份额 {holder['share']}" if holder.get("share") else ""
+                text = f"{holder.get('name') or '—'}（{label} {holder.get('id') or '—'}）{share}"
+                rows.append((f"持证主体 {n}", text))
+        else:
+            rows += [("持证主体", data.holder_name or "—"), (holder_label, data.holder_id or "—")]
         named = set()
         for spec in license_type.fields:
             named.add(spec.name)

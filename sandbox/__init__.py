@@ -6,7 +6,8 @@ realistic, dirty data and a manifest of what the hub must make of it.
     ...     sb.env["TONGBAN_GONGAN_WSDL"], sb.manifest.invalid_count()
 
 Systems: 公安 population registry (SOAP, GBK), 市场监管 enterprise registry (signed REST),
-民政 marriage front-end DB (SQL), 人社 insurance file drop (GBK CSV).
+民政 marriage front-end DB (SQL), 人社 insurance file drop (GBK CSV), 自然资源 real-estate
+registry (SOAP, GB18030, continuation tokens, titles with several holders).
 """
 
 from sandbox.box import DEFAULT_PORTS, Sandbox, SandboxConfig, serve

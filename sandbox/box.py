@@ -1,11 +1,12 @@
-"""The whole sandbox: four department systems started together, plus the manifest.
+"""The whole sandbox: the department systems started together, plus the manifest.
 
     >>> with Sandbox(tmp_path, SandboxConfig(people=200, enterprises=50)) as sb:  # doctest: +SKIP
     ...     sb.env["TONGBAN_SCJG_URL"], sb.manifest.invalid_count("gongan_population")
 
 Starts the SOAP population registry and the REST enterprise registry on loopback ports
 (0: free ones), writes the marriage front-end DB (default ``<dir>/frontdb.sqlite``) and the
-insurance file drop (``<dir>/drop/``), and writes ``<dir>/manifest.json``. Credentials are
+insurance file drop (``<dir>/drop/``), starts the SOAP real-estate registry
+(:mod:`sandbox.realestate`), and writes ``<dir>/manifest.json``. Credentials are
 fixed per seed (``World.secret``), so a restarted sandbox accepts the same ones.
 """
 
@@ -27,13 +28,16 @@ from sandbox.filedrop import write_drop
 from sandbox.frontdb import write_frontdb
 from sandbox.manifest import Manifest, ManifestEntry, Written
 from sandbox.population import PopulationServer
+from sandbox.realestate import RealEstateServer
 from sandbox.sources import enterprise_item, license_item, population_person
+from sandbox.titles import written as titles_written
 from sandbox.world import World
 
 __all__ = ["DEFAULT_PORTS", "Sandbox", "SandboxConfig", "serve"]
 
 DEFAULT_PORTS = (8711, 8712)  # SOAP, REST for `tongban sandbox up`
 SOAP_USERNAME, REST_APP_KEY = "tongban_gongan", "tongban_scjg"
+ZRZY_USERNAME = "tongban_zrzy"
 _Render = Callable[[World, DirtRates, int], tuple[Mapping[str, object], ManifestEntry | None]]
 
 
@@ -74,6 +78,7 @@ class Sandbox:
         self._manifest: Manifest | None = None
         self._construction: ConstructionServer | None = None
         self.zjj_api_key = self.world.secret("zjj")
+        self._realestate: RealEstateServer | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> Sandbox:
@@ -85,6 +90,7 @@ class Sandbox:
             write_frontdb(self.frontdb_url, w, c.dirt),
             write_drop(self.drop_dir, w, c.dirt, c.drop_days, c.drop_start),
             construction_dirt(w, c.dirt),
+            titles_written(w, c.dirt),
         ]
         for part in parts:
             manifest.add_source(part.source, part.records, part.entries)
@@ -104,6 +110,9 @@ class Sandbox:
             self._construction = ConstructionServer(
                 w, c.dirt, api_key=self.zjj_api_key, host=c.host
             ).start()
+            self._realestate = RealEstateServer(
+                w, c.dirt, username=ZRZY_USERNAME, password=w.secret("zrzy"), host=c.host,
+            ).start()  # fmt: skip
         except BaseException:
             self.stop()
             raise
@@ -125,10 +134,11 @@ class Sandbox:
         ]
 
     def stop(self) -> None:
-        for server in (self._population, self._enterprise, self._construction):
+        servers = (self._population, self._enterprise, self._construction, self._realestate)
+        for server in servers:
             if server is not None:
                 server.stop()
-        self._population = self._enterprise = self._construction = None
+        self._population = self._enterprise = self._construction = self._realestate = None
 
     def __enter__(self) -> Sandbox:
         return self.start()
@@ -185,6 +195,17 @@ class Sandbox:
             "TONGBAN_MINZHENG_DB_URL": self.frontdb_url,
             "TONGBAN_RENSHE_DROP_DIR": str(self.drop_dir),
             **self._construction_env(),
+            **self._realestate_env(),
+        }
+
+    def _realestate_env(self) -> dict[str, str]:
+        if self._realestate is None:
+            raise RuntimeError("the sandbox is not running; use `with Sandbox(...)` or start()")
+        return {
+            "TONGBAN_ZRZY_WSDL": self._realestate.wsdl_url,
+            "TONGBAN_ZRZY_ENDPOINT": self._realestate.endpoint,
+            "TONGBAN_ZRZY_USERNAME": ZRZY_USERNAME,
+            "TONGBAN_ZRZY_PASSWORD": self.world.secret("zrzy"),
         }
 
     def _construction_env(self) -> dict[str, str]:

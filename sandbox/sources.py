@@ -34,6 +34,7 @@ SOURCES = (
     "minzheng_marriage",
     "renshe_insurance",
     "zjj_qualification",
+    "zrzy_realestate",  # sandbox.titles
 )
 _ID_KINDS = ("id_15", "id_lower_x", "id_fullwidth", "id_spaces")
 _BAD_ID_KINDS = ("id_bad_check", "id_unknown_region", "id_impossible_date")

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from tongban.entities import entity as entity_spec
 from tongban.errors import BatchHeld
@@ -58,6 +58,16 @@ __all__ = [
 ]
 
 PageLike = tuple[Sequence[SourceRecord] | Staged | Prepared, Any]  # records, cursor after them
+
+
+class FanOutLike(Protocol):
+    """Records of other entities inside a source's records (``connectors.children``):
+    called with each prepared page, in order, it gives what it found there; ``batches``
+    prepares what a batch's pages found, to be written with the batch."""
+
+    def __call__(self, page: Prepared) -> list[Any]: ...
+
+    def batches(self, found: list[Any]) -> list[ChildBatch]: ...
 
 
 @dataclass
@@ -135,7 +145,7 @@ def run_pages(
     save_cursor: bool = False,
     on_batch: Callable[[RunSummary], None] | None = None,
     run_id: str | None = None,
-    fan_out: Callable[[Prepared], list[ChildBatch]] | None = None,
+    fan_out: FanOutLike | None = None,
 ) -> RunSummary:
     """Run pages of one source through the load path and log the run.
 
@@ -153,7 +163,7 @@ def run_pages(
     started = time.perf_counter()
     good: list[list[Incoming] | IncomingColumns] = []
     bad: list[QuarantineEntry] = []
-    kids: list[ChildBatch] = []
+    kids: list[Any] = []
     read = 0
     cursor: Any = None
     have_cursor = False
@@ -182,7 +192,7 @@ def run_pages(
             bad,
             read,
             (source, cursor) if save_cursor and have_cursor else None,
-            _joined(kids),
+            fan_out.batches(kids) if fan_out is not None and kids else [],
         )
         good, bad, read, kids = [], [], 0, []
 
@@ -232,17 +242,6 @@ def _one_batch(parts: list[list[Incoming] | IncomingColumns]) -> list[Incoming] 
     if parts and all(isinstance(p, IncomingColumns) for p in parts):
         return IncomingColumns.concat(parts)  # type: ignore[arg-type]
     return [item for part in parts for item in part]
-
-
-def _joined(batches: list[ChildBatch]) -> list[ChildBatch]:
-    """Child batches as one per entity, in the order met."""
-    by_entity: dict[str, tuple[list[Incoming], list[QuarantineEntry]]] = {}
-    for batch in batches:
-        good, bad = by_entity.setdefault(batch.entity, ([], []))
-        records = batch.records
-        good.extend(records.incoming() if isinstance(records, IncomingColumns) else records)
-        bad.extend(batch.quarantined)
-    return [ChildBatch(entity, good, bad) for entity, (good, bad) in by_entity.items()]
 
 
 def _hold(store: Store, held: BatchHeld, run_id: str, source: str, entity: str) -> str:

@@ -85,8 +85,10 @@ def _links(identifier: str) -> dict[str, str]:
 
 
 def license_entry(hub: Hub, row: Any) -> dict[str, Any]:
+    """One e-license in a list: with every holder (共有), a citizen's ID number masked."""
     types = hub.vault.catalog
     name = types.get(row.license_type_code).name if row.license_type_code in types else None
+    held = hub.store.get("license", row.license_key) or {}
     return {
         "identifier": row.identifier,
         "license_type_code": row.license_type_code,
@@ -96,6 +98,7 @@ def license_entry(hub: Hub, row: Any) -> dict[str, Any]:
         "issuer_code": row.issuer_code,
         "valid_until": row.valid_until,
         "issued_at": row.issued_at,
+        "holders": mask("holders", held.get("holders")),
         "links": _links(row.identifier),
     }
 
@@ -172,7 +175,9 @@ def one_license(
     row = _row(hub, identifier)
     access.subject = row.holder_id or row.identifier
     record = dict(hub.store.get("license", row.license_key) or {})
-    record.update(license_entry(hub, row))
+    entry = license_entry(hub, row)
+    del entry["holders"]  # the policy masks the record's own, as the view says
+    record.update(entry)
     data = shape(record, view, hub.share.resource("license"))
     payload = {
         "resource": "license",

@@ -168,8 +168,15 @@ def test_children_fan_out_to_people_and_licenses_keep_every_holder(
         definition = load_definition(_write(tmp_path, "bdc_titles", text))
         summary = sync_source(store, definition, env={}, worker=worker)
         assert (summary.read, summary.inserted, summary.quarantined) == (4, 3, 1)
-        assert summary.children == {"person": {
-            "inserted": 3, "updated": 2, "unchanged": 0, "quarantined": 0, "conflicts": 0}}
+        assert summary.children == {
+            "person": {
+                "inserted": 3,
+                "updated": 2,
+                "unchanged": 0,
+                "quarantined": 0,
+                "conflicts": 0,
+            }
+        }
         again = sync_source(store, definition, env={}, full=True)
     assert again.children["person"]["inserted"] == 0 and again.inserted == 0
     key = f"{TITLE}:浙(2024)杭州市不动产权第0000003号"
@@ -196,3 +203,5 @@ def test_children_fan_out_to_people_and_licenses_keep_every_holder(
     assert bad["source_record"] == "浙(2024)杭州市不动产权第0000004号"
     assert store.get("person", BAD_ID) is None
     assert store.runs(source="bdc_titles", limit=1)[0]["read"] == 4  # parents only
+    suites = {r["suite"] for r in store.validation_results(source="bdc_titles")}
+    assert suites == {"license", "person"}  # the children pass their own entity's gate

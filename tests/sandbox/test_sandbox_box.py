@@ -29,7 +29,10 @@ def test_env_points_at_running_systems(sandbox: Sandbox) -> None:
         "TONGBAN_GONGAN_PASSWORD", "TONGBAN_SCJG_URL", "TONGBAN_SCJG_APP_KEY",
         "TONGBAN_SCJG_APP_SECRET", "TONGBAN_MINZHENG_DB_URL", "TONGBAN_RENSHE_DROP_DIR",
         "TONGBAN_ZJJ_URL", "TONGBAN_ZJJ_API_KEY",
+        "TONGBAN_ZRZY_WSDL", "TONGBAN_ZRZY_ENDPOINT", "TONGBAN_ZRZY_USERNAME",
+        "TONGBAN_ZRZY_PASSWORD",
     }  # fmt: skip
+    assert requests.get(env["TONGBAN_ZRZY_WSDL"], timeout=5).status_code == 200
     assert env["TONGBAN_GONGAN_WSDL"].endswith("/population?wsdl")
     assert requests.get(env["TONGBAN_GONGAN_WSDL"], timeout=5).status_code == 200
     path = "/api/v1/enterprises"

@@ -91,6 +91,14 @@ def print_summary(summaries: list[RunSummary], title: str = "load summary") -> N
             s.source, s.entity, *(str(v) for v in s.counts().values()),
             f"{s.timings.get('total', 0):.2f}", Text.assemble(f"{s.status} ", ok),
         )  # fmt: skip
+        for entity, counts in s.children.items():  # records found inside its records
+            read = sum(counts[k] for k in ("inserted", "updated", "unchanged", "quarantined"))
+            table.add_row(
+                f"{s.source} ↳", entity, str(read),
+                *(str(counts[k]) for k in ("inserted", "updated", "unchanged", "quarantined",
+                                           "conflicts")),
+                "", "",
+            )  # fmt: skip
     console.print(table)
 
 

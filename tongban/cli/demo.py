@@ -106,10 +106,10 @@ def _quality(store: Store) -> None:
     for col in ("source", "suite", "evaluated", "passed", "failed", "success", "gate"):
         table.add_column(col)
     seen = set()
-    for row in latest:
-        if row["source"] in seen:
+    for row in latest:  # a source's children have a suite of their own
+        if (row["source"], row["suite"]) in seen:
             continue
-        seen.add(row["source"])
+        seen.add((row["source"], row["suite"]))
         table.add_row(
             row["source"], row["suite"], str(row["evaluated"]), str(row["passed"]),
             str(row["failed"]), f"{row['success_ratio']:.1%}",
