@@ -123,7 +123,7 @@ def kill_mid_sync(
     assert not finished_first, "the sync finished before it could be killed"
     [killed] = store.runs(source=name)
     assert killed["status"] == "running"  # it never got to say anything
-    resumed = sync_source(store, load_definition(paged), env=env, batch_size=page)
+    resumed = sync_source(store, load_definition(paged), env=env)
     assert resumed.status == "succeeded", resumed
     assert store.runs(source=name)[1]["status"] == "interrupted"
     return store
