@@ -74,6 +74,7 @@ class SourceSchedule:
     retries: int
     timeout: int
     partitions: int
+    entities: tuple[str, ...] = ()  # the entity, and those of its child records
 
 
 def sync_schedule(source: SourceSchedule) -> str | None:
@@ -112,6 +113,10 @@ def source_schedules() -> list[SourceSchedule]:
                 schedule=raw.get("schedule"), owner=str(raw.get("owner", "data-engineering")),
                 retries=int(raw.get("retries", 2)), timeout=int(raw.get("timeout", 3600)),
                 partitions=int(raw.get("partitions", 1)),
+                entities=tuple(dict.fromkeys([str(raw.get("entity")), *(
+                    str(c.get("entity")) for c in raw.get("children") or ()
+                    if isinstance(c, dict)
+                )])),
             )  # fmt: skip
     return list(found.values())
 

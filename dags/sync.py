@@ -35,7 +35,7 @@ def _definition(name: str) -> Any:
 
 
 def _single(source: SourceSchedule) -> None:
-    @task(task_id="sync", outlets=[entity_asset(source.entity)])
+    @task(task_id="sync", outlets=[entity_asset(e) for e in source.entities])
     def sync() -> dict[str, int]:
         """Pull what changed since the saved cursor, exactly as ``tongban sync <source>``."""
         from connectors import sync_source
@@ -76,7 +76,7 @@ def _partitioned(source: SourceSchedule) -> None:
             )  # fmt: skip
         return end.as_dict()
 
-    @task(task_id="finish", outlets=[entity_asset(source.entity)])
+    @task(task_id="finish", outlets=[entity_asset(e) for e in source.entities])
     def finish(ends: list[dict[str, Any]]) -> dict[str, int]:
         """Move the source's cursor once every partition reached the same end."""
         from connectors import finish_partitions
