@@ -88,6 +88,16 @@ class ChildStream:
         return out
 
 
+def _keys(good: Any, key: str, only: Collection[str | None] | None) -> list[str]:
+    columns = getattr(good, "columns", None)
+    pairs: Iterable[tuple[Any, Any]]
+    if columns is not None:
+        pairs = zip(columns.get(key, []), good.source_records, strict=False)
+    else:
+        pairs = ((i.record.get(key), i.source_record) for i in good)
+    return [k for k, record in pairs if k is not None and (only is None or record in only)]
+
+
 def _text(value: Any) -> str | None:
     return None if value is None else str(value).strip()
 
@@ -110,6 +120,11 @@ class FanOut:
         self.region_check = region_check
         self.on_validation = on_validation  # each gate's result, to record
         self._pending: deque[Sequence[SourceRecord]] = deque()
+        self._parent_key = entity_spec(definition.entity).key
+        self._held: set[str] = set()  # keys of the batch's parents that pass, so far
+        self.parent_keys: frozenset[str] = frozenset()
+        """Keys of the parents of the batch at hand that pass: written in the same
+        transaction as their children, so a child may name them (a license its holder)."""
 
     def tee(self, pages: Iterable[tuple[Any, Any]]) -> Iterator[tuple[Any, Any]]:
         for page, cursor in pages:
@@ -126,12 +141,14 @@ class FanOut:
         if only is not None:
             parents = [p for p in parents if p[0] in only]
         skip = frozenset(q.source_record for q in page.bad)
+        self._held.update(_keys(page.good, self._parent_key, only))
         found = [(n, s.records(parents, skip)) for n, s in enumerate(self.streams)]
         return [(n, records) for n, records in found if records]
 
     def batches(self, found: list[tuple[int, list[SourceRecord]]]) -> list[ChildBatch]:
         """The child records found in a batch's pages, mapped, normalized and through
         their entity's gate, one batch a stream."""
+        self.parent_keys, self._held = frozenset(self._held), set()
         by_stream: dict[int, list[SourceRecord]] = {}
         for n, records in found:
             by_stream.setdefault(n, []).extend(records)
@@ -173,12 +190,14 @@ def fan_out_of(
     def check_of(child: ChildRecords) -> BatchCheck | None:
         if not validate:
             return None
+        held = (lambda: fan_out.parent_keys) if definition.entity == "enterprise" else None
         return batch_check(
             None, entity=child.entity, source=definition.name, store=store,
-            region_check=region_check, min_success_ratio=ratio,
+            region_check=region_check, min_success_ratio=ratio, also_held=held,
         )  # fmt: skip
 
     def record(result: dict[str, Any]) -> None:
         store.record_validation({**result, "run_id": run_id, "source": definition.name})
 
-    return FanOut(definition, check_of=check_of, region_check=region_check, on_validation=record)
+    fan_out = FanOut(definition, check_of=check_of, region_check=region_check, on_validation=record)
+    return fan_out

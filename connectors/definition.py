@@ -24,6 +24,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from connectors.paging import Pagination, WindowPagination
 from tongban.entities import ENTITIES
 from tongban.errors import FatalError
 
@@ -103,61 +104,31 @@ RestAuth = Annotated[NoAuth | BearerAuth | ApiKeyAuth | HmacAuth, Field(discrimi
 # -- transports --------------------------------------------------------------------------
 
 
-class CursorPagination(_Strict):
-    """Each page names the cursor of the next (at ``next_cursor_path``).
-
-    A page without it ends the pass only when it is the last page by ``last_page``:
-    ``null_cursor`` (the page gives the cursor field as null or empty), ``empty`` (the page
-    has no records), ``short`` (fewer records than ``limit``) or ``has_more`` (the value at
-    ``has_more_path`` is false). Any other page without a cursor, or a cursor the pass has
-    seen before, stops the run with an error instead of ending it early or looping."""
-
-    kind: Literal["cursor"]
-    cursor_param: str = "cursor"
-    next_cursor_path: str = "next_cursor"
-    limit_param: str = "limit"
-    limit: int = Field(500, ge=1)
-    last_page: Literal["null_cursor", "empty", "short", "has_more"] = "null_cursor"
-    has_more_path: str = "has_more"
-
-
-class PagePagination(_Strict):
-    kind: Literal["page"]
-    page_param: str = "page"
-    size_param: str = "size"
-    size: int = Field(500, ge=1)
-    first_page: int = 1
-
-
-class OffsetPagination(_Strict):
-    kind: Literal["offset"]
-    offset_param: str = "offset"
-    limit_param: str = "limit"
-    limit: int = Field(500, ge=1)
-
-
-class LinkPagination(_Strict):
-    """Each page names the URL of the next in an HTTP ``Link`` header (``<url>;
-    rel="next"``, RFC 8288); the page without one is the last. The first request sends
-    ``limit``; the next URLs carry every parameter themselves."""
-
-    kind: Literal["link"]
-    limit_param: str = "limit"
-    limit: int = Field(500, ge=1)
-
-
-Pagination = Annotated[
-    CursorPagination | PagePagination | OffsetPagination | LinkPagination,
-    Field(discriminator="kind"),
-]
-
-
 class Incremental(_Strict):
     """Ask only for what changed since the last run: ``param`` carries the high-water mark
     of ``field`` (the records' change time) from the previous run, inclusive."""
 
     param: str
     field: str
+
+
+class RestSchema(_Strict):
+    """Where the system describes its answers, to check the mapping against before any
+    record is read: an OpenAPI document (3.x or Swagger 2, JSON or YAML) and the operation
+    whose 200 response holds the records (default ``GET <transport.path>``), or a JSON
+    Schema of the response body. A URL, or a path on ``base_url``."""
+
+    openapi: str | None = None
+    response: str | None = Field(None, description="the operation: 'GET /api/v1/items'")
+    json_schema: str | None = None
+
+    @model_validator(mode="after")
+    def _one_document(self) -> RestSchema:
+        if (self.openapi is None) == (self.json_schema is None):
+            raise ValueError("give openapi (a document and its response) or json_schema")
+        if self.response is not None and self.openapi is None:
+            raise ValueError("response names an operation of an OpenAPI document")
+        return self
 
 
 class RestTransport(_Strict):
@@ -169,8 +140,18 @@ class RestTransport(_Strict):
     auth: RestAuth = Field(default=NoAuth())
     pagination: Pagination
     incremental: Incremental | None = None
+    schema_: RestSchema | None = Field(None, alias="schema")
     timeout: Timeouts = Field(default=Timeouts())
     retry: Retry = Field(default=Retry())
+
+    @model_validator(mode="after")
+    def _windows_ask_by_time(self) -> RestTransport:
+        if isinstance(self.pagination, WindowPagination) and self.incremental is not None:
+            raise ValueError(
+                "time windows ask by change time themselves (from_param, to_param):"
+                " drop incremental"
+            )
+        return self
 
 
 class SoapContinuation(_Strict):

@@ -8,7 +8,7 @@ from the source's ``quality:`` section, and the store's keys for holder checks.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from connectors.definition import SourceDefinition
@@ -33,10 +33,12 @@ def batch_check(
     store: Store | None = None,
     region_check: RegionCheck = "historical",
     min_success_ratio: float | None = None,
+    also_held: Callable[[], Collection[str]] | None = None,
 ) -> BatchCheck:
     """A check for :func:`tongban.pipeline.run_pages` validating with the entity's suite,
     at the thresholds of the source's ``quality:`` section (defaults for a file loaded by
-    hand, which has no definition: give ``entity`` and ``source`` instead).
+    hand, which has no definition: give ``entity`` and ``source`` instead). ``also_held``:
+    enterprise keys written with the batch (a license's holder among its parents).
 
     Great Expectations is imported by the first batch checked, not here: a run that
     reads nothing (a source with nothing new) never pays for it."""
@@ -49,7 +51,11 @@ def batch_check(
         raise ValueError("give a source definition, or the entity of the records")
     known_keys: Any = None
     if entity == "license" and store is not None:
-        known_keys = lambda codes: store.existing_keys("enterprise", codes)  # noqa: E731
+
+        def known_keys(codes: Collection[str]) -> Collection[str]:
+            held = set(store.existing_keys("enterprise", codes))
+            return held | (set(codes) & set(also_held())) if also_held is not None else held
+
     gate: list[BatchCheck] = []  # built once, by the first batch
 
     def build() -> BatchCheck:

@@ -77,6 +77,8 @@ def open_connector(
         kwargs["cache_dir"] = cache_dir
     if cls in (SqlConnector, FilesConnector, SoapConnector):  # schemas we can read
         kwargs["source_fields"] = _source_fields(definition.fields())
+    if cls is RestConnector and transport.schema_ is not None:  # checked to the leaves
+        kwargs["source_fields"] = _record_paths(definition)
     connector: Connector = cls(definition.name, transport, **kwargs)
     return connector
 
@@ -94,4 +96,34 @@ def _source_fields(fields: Mapping[str, Any], prefix: str = "") -> dict[str, str
             found.update(_source_fields(m.parts(), f"{prefix}{target}."))
         elif m.source is not None:
             found[f"{prefix}{target}"] = m.source
+    return found
+
+
+def _record_paths(definition: SourceDefinition) -> dict[str, str]:
+    """Mapping key to the whole path it reads from a source record: a structure's
+    fields, a list's items under its ``each``, and each child stream's paths under its
+    own ``each`` (``$parent.`` paths read the record itself)."""
+
+    def under(each: str, path: str) -> str:
+        return path.removeprefix("$parent.") if path.startswith("$parent.") else f"{each}.{path}"
+
+    def of(fields: Mapping[str, Any], prefix: str, each: str | None) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for target, m in fields.items():
+            if m.each is not None:
+                path = m.each if each is None else under(each, m.each)
+                found[f"{prefix}{target}.each"] = path
+                found.update(of(m.parts(), f"{prefix}{target}.fields.", path))
+            elif m.fields is not None:
+                found.update(of(m.parts(), f"{prefix}{target}.", each))
+            elif m.source is not None:
+                found[f"{prefix}{target}"] = m.source if each is None else under(each, m.source)
+        return found
+
+    found = of(definition.fields(), "mapping.", None)
+    for i, child in enumerate(definition.children):
+        key = f"children[{i}]"
+        found[f"{key}.each"] = child.each
+        found[f"{key}.record_id"] = under(child.each, child.record_id)
+        found.update(of(child.fields(), f"{key}.mapping.", child.each))
     return found

@@ -1,5 +1,6 @@
-"""REST connector: a requests session, pluggable auth, cursor/page/offset pagination,
-retries that honour ``Retry-After``, and incremental pulls by a change-time field.
+"""REST connector: a requests session, pluggable auth, cursor/page/offset/Link paging
+(each also inside time windows, ``connectors._windows``), retries that honour
+``Retry-After``, and incremental pulls by a change-time field.
 
 Errors are classified here: connection failures, timeouts, 429 and 5xx are retriable;
 401/403 (wrong key or signature) and other 4xx are fatal, with the system's own message.
@@ -26,17 +27,16 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
+from connectors._rest_schema import check_rest_mapping
 from connectors.auth import ApiKey, Bearer, HmacSigner
 from connectors.base import Page, call_with_retries
-from connectors.definition import (
-    ApiKeyAuth,
-    BearerAuth,
+from connectors.definition import ApiKeyAuth, BearerAuth, HmacAuth, RestTransport
+from connectors.paging import (
     CursorPagination,
-    HmacAuth,
     LinkPagination,
     OffsetPagination,
     PagePagination,
-    RestTransport,
+    WindowPagination,
 )
 from connectors.paths import EVERY, get, parse_path, select, selects_many
 from tongban.errors import FatalError, RetriableError
@@ -92,8 +92,10 @@ class RestConnector:
         record_id: str | None,
         secrets: Mapping[str, str],
         session: requests.Session | None = None,
+        source_fields: Mapping[str, str] | None = None,
     ):
         self.name, self.t, self.record_id = name, transport, record_id
+        self.source_fields = dict(source_fields or {})
         self.session = session or requests.Session()
         adapter = HTTPAdapter(pool_connections=2, pool_maxsize=4, max_retries=0)
         self.session.mount("http://", adapter)
@@ -166,22 +168,43 @@ class RestConnector:
     # -- pages ------------------------------------------------------------------------
 
     def pages(self, cursor: Any) -> Iterator[Page]:
+        if self.source_fields:  # checked once, before any record is read
+            check_rest_mapping(self.name, self.t, self.session, self.source_fields)
+            self.source_fields = {}
+        pg = self.t.pagination
+        if isinstance(pg, WindowPagination):
+            from connectors._windows import window_pages
+
+            yield from window_pages(self, pg, cursor)
+            return
         state = dict(cursor or {})
         if state.get("next") is None:  # a new pass from the last high-water mark
             state = {"since": state.get("high_water"), "next": None,
                      "high_water": state.get("high_water")}  # fmt: skip
-            first = True
-        else:
-            first = False
-        t, pg = self.t, self.t.pagination
+        t = self.t
+        params: dict[str, Any] = dict(t.params)
+        if t.incremental and state["since"]:
+            params[t.incremental.param] = state["since"]
+        for records, items, nxt in self.walk(pg, params, state["next"]):
+            high = state["high_water"]
+            if t.incremental:
+                high = _latest(high, {item.get(t.incremental.field) for item in items})
+            state = {"since": state["since"], "next": nxt, "high_water": high}
+            yield Page(records, dict(state))
+
+    def walk(
+        self, pg: Any, query: Mapping[str, Any], position: Any
+    ) -> Iterator[tuple[list[tuple[str | None, Mapping[str, Any]]], list[Any], Any]]:
+        """The pages of one query (``query``: its parameters) by the system's own paging,
+        from ``position`` (None: the first page): each page's records with their ids, its
+        raw items, and the position of the next page (None after the last)."""
+        first = position is None
         seen: set[str] = set()  # cursors this pass was given, to stop a loop
         if not first:
-            seen.add(_cursor_key(state["next"]))
+            seen.add(_cursor_key(position))
+        rid = self.record_id or ""
         while True:
-            params: dict[str, Any] = dict(t.params)
-            if t.incremental and state["since"]:
-                params[t.incremental.param] = state["since"]
-            position = state["next"]
+            params: dict[str, Any] = dict(query)
             url = None
             if isinstance(pg, LinkPagination):
                 if first:
@@ -200,20 +223,14 @@ class RestConnector:
                 params[pg.limit_param] = pg.limit
             document = self.fetch(params, url)
             items = self._items(document)
-            rid = self.record_id or ""
             records = [
                 (None if (ident := item.get(rid)) is None else str(ident), item) for item in items
             ]
-            high = state["high_water"]
-            if t.incremental:
-                change = t.incremental.field
-                high = _latest(high, {item.get(change) for item in items})
             nxt = self._next(pg, document, position, first, len(items), seen)
-            state = {"since": state["since"], "next": nxt, "high_water": high}
-            yield Page(records, dict(state))
+            yield records, items, nxt
             if nxt is None:
                 return
-            first = False
+            position, first = nxt, False
 
     def _items(self, document: Any) -> list[Mapping[str, Any]]:
         """The page's records, or :class:`FatalError` naming the URL and what came."""

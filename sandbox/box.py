@@ -21,6 +21,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TextIO
 
+from sandbox.construction import ConstructionServer, construction_dirt
 from sandbox.dirt import DirtRates
 from sandbox.enterprise import EnterpriseServer
 from sandbox.filedrop import write_drop
@@ -75,6 +76,8 @@ class Sandbox:
         self._population: PopulationServer | None = None
         self._enterprise: EnterpriseServer | None = None
         self._manifest: Manifest | None = None
+        self._construction: ConstructionServer | None = None
+        self.zjj_api_key = self.world.secret("zjj")
         self._realestate: RealEstateServer | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -86,6 +89,7 @@ class Sandbox:
             *self._registry_dirt(),
             write_frontdb(self.frontdb_url, w, c.dirt),
             write_drop(self.drop_dir, w, c.dirt, c.drop_days, c.drop_start),
+            construction_dirt(w, c.dirt),
             titles_written(w, c.dirt),
         ]
         for part in parts:
@@ -103,6 +107,9 @@ class Sandbox:
                 fail_after_pages=c.rest_fail_after_pages, prerender=c.rest_prerender,
                 host=c.host, port=c.rest_port,
             ).start()  # fmt: skip
+            self._construction = ConstructionServer(
+                w, c.dirt, api_key=self.zjj_api_key, host=c.host
+            ).start()
             self._realestate = RealEstateServer(
                 w, c.dirt, username=ZRZY_USERNAME, password=w.secret("zrzy"), host=c.host,
             ).start()  # fmt: skip
@@ -127,10 +134,11 @@ class Sandbox:
         ]
 
     def stop(self) -> None:
-        for server in (self._population, self._enterprise, self._realestate):
+        servers = (self._population, self._enterprise, self._construction, self._realestate)
+        for server in servers:
             if server is not None:
                 server.stop()
-        self._population = self._enterprise = self._realestate = None
+        self._population = self._enterprise = self._construction = self._realestate = None
 
     def __enter__(self) -> Sandbox:
         return self.start()
@@ -186,6 +194,7 @@ class Sandbox:
             "TONGBAN_SCJG_APP_SECRET": self.app_secret,
             "TONGBAN_MINZHENG_DB_URL": self.frontdb_url,
             "TONGBAN_RENSHE_DROP_DIR": str(self.drop_dir),
+            **self._construction_env(),
             **self._realestate_env(),
         }
 
@@ -198,6 +207,11 @@ class Sandbox:
             "TONGBAN_ZRZY_USERNAME": ZRZY_USERNAME,
             "TONGBAN_ZRZY_PASSWORD": self.world.secret("zrzy"),
         }
+
+    def _construction_env(self) -> dict[str, str]:
+        if self._construction is None:
+            raise RuntimeError("the sandbox is not running; use `with Sandbox(...)` or start()")
+        return {"TONGBAN_ZJJ_URL": self._construction.url, "TONGBAN_ZJJ_API_KEY": self.zjj_api_key}
 
 
 def _orphans(

@@ -33,6 +33,7 @@ class ManifestEntry:
     rule: str | None = None
     key: str | None = None
     canonical_field: str | None = None
+    entity: str | None = None  # of a child record (``<parent>/<child>``); else the source's
 
     def to_json(self) -> dict[str, str]:
         return {k: v for k, v in asdict(self).items() if v is not None}

@@ -33,6 +33,7 @@ SOURCES = (
     "scjg_license",
     "minzheng_marriage",
     "renshe_insurance",
+    "zjj_qualification",
     "zrzy_realestate",  # sandbox.titles
 )
 _ID_KINDS = ("id_15", "id_lower_x", "id_fullwidth", "id_spaces")

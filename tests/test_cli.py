@@ -69,14 +69,15 @@ def test_demo_syncs_every_sandbox_system_and_is_repeatable(cli):
     assert first.exit_code == 0, first.output
     assert "matches the" in first.output
     for source in ("gongan_population", "scjg_enterprise", "minzheng_marriage",
-                   "renshe_insurance", "scjg_license", "zrzy_realestate"):  # fmt: skip
+                   "renshe_insurance", "scjg_license", "zjj_qualification",
+                   "zrzy_realestate"):  # fmt: skip
         assert source in first.output
     second = cli("demo", "--people", "120", "--enterprises", "30")
     assert second.exit_code == 0, second.output
     assert "matches the" in second.output
     assert " 0 new, 0 updated" in second.output
     sources = cli("sources")
-    assert sources.output.count("succeeded") == 6
+    assert sources.output.count("succeeded") == 7
 
 
 def test_enterprise_lookup_shows_sources_and_conflicts(cli, tmp_path):

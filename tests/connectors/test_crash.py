@@ -6,12 +6,12 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 import yaml
+from source_kit import tongban_command
 
 from connectors import load_definitions, sync_source
 from connectors.definition import bundled_sources_dir
@@ -22,10 +22,6 @@ from tongban.store import Store
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 ENTERPRISES = 3000
-
-
-def _tongban(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from tongban.cli import main; main()", *args]
 
 
 def test_sigkill_mid_sync_then_rerun_matches_an_uninterrupted_sync(tmp_path, new_pg_database):
@@ -48,10 +44,10 @@ def test_sigkill_mid_sync_then_rerun_matches_an_uninterrupted_sync(tmp_path, new
             "TONGBAN_SCJG_APP_KEY": "k",
             "TONGBAN_SCJG_APP_SECRET": "s",
         }
-        subprocess.run(_tongban("init"), env=env, check=True, capture_output=True)
+        subprocess.run(tongban_command("init"), env=env, check=True, capture_output=True)
         store = Store(new_pg_database)
         sync = subprocess.Popen(
-            _tongban("sync", "scjg_enterprise"), env=env,
+            tongban_command("sync", "scjg_enterprise"), env=env,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         deadline = time.monotonic() + 180  # a wait limit: a loaded machine starts slowly
@@ -72,7 +68,7 @@ def test_sigkill_mid_sync_then_rerun_matches_an_uninterrupted_sync(tmp_path, new
         )
 
         rerun = subprocess.run(
-            _tongban("sync", "scjg_enterprise"), env=env, capture_output=True, text=True
+            tongban_command("sync", "scjg_enterprise"), env=env, capture_output=True, text=True
         )
         assert rerun.returncode == 0, rerun.stdout + rerun.stderr
         runs = {r["run_id"]: r for r in store.runs(source="scjg_enterprise")}

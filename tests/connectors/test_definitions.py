@@ -43,6 +43,7 @@ class TestEveryDefinition:
                 "app_key",
                 "digest",
                 "algorithm",
+                "header",
             ) and not key.endswith(("_env", "_header")):
                 pytest.fail(f"{path.name}: auth.{key} looks like an inline secret: {value}")
 

@@ -80,10 +80,8 @@ def test_every_source_has_its_sync_dag(dagbag):
         dag = dagbag.dags[f"sync_{name}"]
         assert dag.timetable.expression == definition.schedule, name
         assert dag.catchup is False and dag.max_active_runs == 1
-        asset = {
-            f"tongban://store/{e}"
-            for e in (definition.entity, *(c.entity for c in definition.children))
-        }
+        written = {definition.entity, *(c.entity for c in definition.children)}
+        asset = {f"tongban://store/{entity}" for entity in written}
         for t in dag.tasks:
             assert t.owner == definition.owner, (name, t.task_id)
             assert t.retries == definition.retries
@@ -115,7 +113,7 @@ def test_license_issuance_follows_the_license_asset(dagbag):
     assert _uris(dag.timetable.asset_condition.objects) == {"tongban://store/license"}
     producers = {d.dag_id for d in dagbag.dags.values()
                  for t in d.tasks if "tongban://store/license" in _uris(t.outlets)}  # fmt: skip
-    assert producers == {"sync_scjg_license", "sync_zrzy_realestate"}
+    assert producers == {"sync_scjg_license", "sync_zrzy_realestate", "sync_zjj_qualification"}
 
 
 def test_the_cases_dags_run_the_commands_code_on_their_schedules(dagbag):

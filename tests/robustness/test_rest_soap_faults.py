@@ -11,7 +11,7 @@ from fault_proxy import Hit, Reply
 from kit import QUICK, definition, population, registry, stored_state
 
 from connectors import sync_source
-from connectors.definition import LinkPagination
+from connectors.paging import LinkPagination
 from tongban.errors import FatalError
 
 

@@ -28,6 +28,7 @@ def test_env_points_at_running_systems(sandbox: Sandbox) -> None:
         "TONGBAN_GONGAN_WSDL", "TONGBAN_GONGAN_ENDPOINT", "TONGBAN_GONGAN_USERNAME",
         "TONGBAN_GONGAN_PASSWORD", "TONGBAN_SCJG_URL", "TONGBAN_SCJG_APP_KEY",
         "TONGBAN_SCJG_APP_SECRET", "TONGBAN_MINZHENG_DB_URL", "TONGBAN_RENSHE_DROP_DIR",
+        "TONGBAN_ZJJ_URL", "TONGBAN_ZJJ_API_KEY",
         "TONGBAN_ZRZY_WSDL", "TONGBAN_ZRZY_ENDPOINT", "TONGBAN_ZRZY_USERNAME",
         "TONGBAN_ZRZY_PASSWORD",
     }  # fmt: skip
@@ -43,6 +44,8 @@ def test_env_points_at_running_systems(sandbox: Sandbox) -> None:
     assert Path(env["TONGBAN_RENSHE_DROP_DIR"]).is_dir()
     assert env["TONGBAN_MINZHENG_DB_URL"].startswith("sqlite:///")
     assert (sandbox.directory / "manifest.json").is_file()
+    openapi = requests.get(env["TONGBAN_ZJJ_URL"] + "/openapi.json", timeout=5)
+    assert openapi.status_code == 200 and openapi.json()["openapi"].startswith("3.")
 
 
 def test_servers_stop_on_exit(tmp_path: Path) -> None:
