@@ -125,7 +125,17 @@ class ChildBatch:
 class Store(QualityRecords):
     """Golden records with provenance and history, quarantine, sync state and the run log."""
 
-    def __init__(self, url: str, *, rules: MergeRules | None = None, echo: bool = False):
+    def __init__(
+        self,
+        url: str,
+        *,
+        rules: MergeRules | None = None,
+        echo: bool = False,
+        pool_size: int | None = None,
+    ):
+        """``pool_size``: at most this many connections, kept open, for threads that use
+        the store at once (a thread beyond waits for one); by default SQLAlchemy's 5
+        kept open and 10 more opened and closed as needed."""
         self.url = url
         self.rules = rules or MergeRules.load()
         # Per entity: whether its last columnar batch found none of its keys stored.
@@ -136,6 +146,8 @@ class Store(QualityRecords):
         }
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"timeout": 60}
+        elif pool_size is not None:
+            kwargs.update(pool_size=pool_size, max_overflow=0)
         self.engine: Engine = create_engine(url, **kwargs)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
