@@ -20,6 +20,8 @@ Prints, one figure a line:
     server_cpu_ms_per_request, postgres_cpu_ms_per_request, loadgen_cpu_ms_per_request
                                              where the CPU of the evidence phase went
     bare_server_cpu_ms_per_request           the API processes' CPU for a bare lookup
+    audit_append_*, store_pool_wait_*, sign_*   p50, p99 and total per request of those
+                                             steps in the evidence phase (wall clock)
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
+import json  # noqa: E402
 import multiprocessing as mp  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
@@ -238,6 +241,7 @@ def main() -> None:
         from exchange import ClientRegistry, ExchangeSettings, Hub
 
         settings = Settings(data_dir=Path(tmp), database_url=url)
+        timings = tempfile.mkdtemp(dir=tmp)
         Hub(settings, store=store).signer.chain()  # the answer seal, made once
         _, key = ClientRegistry(store, ExchangeSettings()).add(
             "bench", "压测审批系统", rate_limit=100_000_000
@@ -247,6 +251,7 @@ def main() -> None:
             "TONGBAN_DATABASE_URL": url,
             "TONGBAN_DATA_DIR": tmp,
             "PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp(dir=tmp),
+            "TONGBAN_BENCH_TIMINGS": timings,
         }
         port = free_port()
         server = subprocess.Popen(
@@ -278,15 +283,18 @@ def main() -> None:
             )
             bare_cpu = cpu_s(api) - bare_before
             before = (cpu_s(api), postgres_cpu())
+            full_from = time.time()
             full = run_load(
                 port,
                 requests_for(keys, args.requests, "/v1/people/", full_headers, 4),
                 args.concurrency,
             )
             after = (cpu_s(api), postgres_cpu())
+            full_to = time.time()
         finally:
             server.terminate()
             server.wait(30)
+        steps = _steps(Path(timings), full_from, full_to)
         n = args.requests
         print(f"requests_per_s: {full['rps']:.0f}")
         print(f"p50_ms: {full['p50']:.1f}")
@@ -301,9 +309,24 @@ def main() -> None:
         print(f"bare_server_cpu_ms_per_request: {bare_cpu / n * 1000:.2f}")
         print(f"postgres_cpu_ms_per_request: {(after[1] - before[1]) / n * 1000:.2f}")
         print(f"loadgen_cpu_ms_per_request: {full['loadgen_cpu'] / n * 1000:.2f}")
+        for step, took in sorted(steps.items()):
+            took.sort()
+            print(f"{step}_p50_ms: {statistics.median(took) * 1000:.2f}")
+            print(f"{step}_p99_ms: {took[int(len(took) * 0.99) - 1] * 1000:.2f}")
+            print(f"{step}_ms_per_request: {sum(took) / n * 1000:.2f}")
         audit = store.engine.connect().exec_driver_sql("SELECT count(*) FROM audit_log").scalar()
         print(f"audit_entries: {audit}")
         store.dispose()
+
+
+def _steps(folder: Path, start: float, end: float) -> dict[str, list[float]]:
+    """The workers' step timings that ended within the evidence phase."""
+    found: dict[str, list[float]] = {}
+    for path in folder.glob("*.json"):
+        for at, step, took in json.loads(path.read_text()):
+            if start <= at <= end:
+                found.setdefault(step, []).append(took)
+    return found
 
 
 def _wait(port: int, server: subprocess.Popen[bytes]) -> None:
