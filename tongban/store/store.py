@@ -153,6 +153,11 @@ class Store(QualityRecords):
             event.listen(self.engine, "connect", _sqlite_pragmas)
         elif self.engine.dialect.name == "postgresql":
             event.listen(self.engine, "connect", _psycopg_json)
+        # For one-statement reads, on the same connections: on PostgreSQL in autocommit,
+        # so the query goes alone, without a BEGIN and a ROLLBACK round trip around it.
+        self.reads: Engine = self.engine
+        if self.engine.dialect.name == "postgresql":
+            self.reads = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     # -- schema ---------------------------------------------------------------------
 
@@ -626,7 +631,7 @@ class Store(QualityRecords):
 
     def _rows(self, query: Any, fields: Sequence[str] = ()) -> list[Row]:
         """Rows as dicts, times aware, provenance expanded (golden rows: give ``fields``)."""
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             rows = [dict(r) for r in conn.execute(query).mappings()]
         for row in rows:
             for k, v in row.items():
