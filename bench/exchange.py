@@ -3,8 +3,8 @@
     .venv/bin/python bench/exchange.py [--people 1000000] [--requests 20000] [--concurrency 32]
 
 Loads --people people into a fresh PostgreSQL database (COPY, with provenance as the
-store keeps it), starts the API with two worker processes (uvicorn, as `tongban serve
---workers 2` does) and drives it from a separate load-generating process over
+store keeps it), starts the API with two worker processes (each its own uvicorn, as
+`tongban serve --workers 2` runs them) and drives it from a separate load-generating process over
 keep-alive connections. Each request is an evidence lookup of a random person
 (`GET /v1/people/{id}`): API key, rate limit, stated purpose, share-catalog policy,
 masking, the hub's detached JWS over the answer, and its hash-chained audit entry
@@ -14,9 +14,14 @@ Prints, one figure a line:
     requests_per_s, p50_ms, p99_ms           the evidence lookups
     bare_requests_per_s, bare_p50_ms, bare_p99_ms
     ratio_vs_bare                            requests_per_s / bare_requests_per_s
+    busiest_worker_share, bare_busiest_worker_share
+                                             the share of the requests one worker answered
+                                             (0.50: evenly spread over two)
     server_cpu_ms_per_request, postgres_cpu_ms_per_request, loadgen_cpu_ms_per_request
                                              where the CPU of the evidence phase went
     bare_server_cpu_ms_per_request           the API processes' CPU for a bare lookup
+    audit_append_*, store_pool_wait_*, sign_*   p50, p99 and total per request of those
+                                             steps in the evidence phase (wall clock)
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
+import json  # noqa: E402
 import multiprocessing as mp  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
@@ -59,6 +65,7 @@ from tongban.store import Store  # noqa: E402
 ITEM = "11110000RS0201"
 REGIONS = ("110105", "310104", "440305", "510107", "330106", "420102", "610113", "210102")
 _LENGTH = re.compile(rb"content-length: *(\d+)", re.IGNORECASE)
+_WORKER = re.compile(rb"x-worker: *(\d+)", re.IGNORECASE)
 
 
 def people(n: int, seed: int = 16) -> list[str]:
@@ -145,9 +152,12 @@ def free_port() -> int:
 # -- the load generator (its own process) -----------------------------------------------
 
 
-async def _drive(port: int, requests: list[bytes], concurrency: int) -> tuple[list[float], int]:
+async def _drive(
+    port: int, requests: list[bytes], concurrency: int
+) -> tuple[list[float], int, dict[bytes, int]]:
     latencies: list[float] = []
     failures = 0
+    served: dict[bytes, int] = {}  # requests answered by each worker process
     share = [requests[i::concurrency] for i in range(concurrency)]
 
     async def connection(batch: list[bytes]) -> None:
@@ -161,18 +171,21 @@ async def _drive(port: int, requests: list[bytes], concurrency: int) -> tuple[li
             await reader.readexactly(int(m.group(1)) if m else 0)
             latencies.append(time.perf_counter() - t0)
             failures += head[9:12] != b"200"
+            w = _WORKER.search(head)
+            worker = w.group(1) if w else b"?"
+            served[worker] = served.get(worker, 0) + 1
         writer.close()
 
     await asyncio.gather(*(connection(b) for b in share))
-    return latencies, failures
+    return latencies, failures, served
 
 
 def _loadgen(port: int, requests: list[bytes], concurrency: int, out: mp.Queue) -> None:
     t0 = time.perf_counter()
-    latencies, failures = asyncio.run(_drive(port, requests, concurrency))
+    latencies, failures, served = asyncio.run(_drive(port, requests, concurrency))
     wall = time.perf_counter() - t0
     times = psutil.Process().cpu_times()
-    out.put((wall, latencies, failures, times.user + times.system))
+    out.put((wall, latencies, failures, times.user + times.system, served))
 
 
 def run_load(port: int, requests: list[bytes], concurrency: int) -> dict[str, float]:
@@ -180,7 +193,7 @@ def run_load(port: int, requests: list[bytes], concurrency: int) -> dict[str, fl
     out: mp.Queue = ctx.Queue()
     proc = ctx.Process(target=_loadgen, args=(port, requests, concurrency, out))
     proc.start()
-    wall, latencies, failures, cpu = out.get()
+    wall, latencies, failures, cpu, served = out.get()
     proc.join()
     if failures:
         raise SystemExit(f"{failures} of {len(requests)} requests were not answered 200")
@@ -191,6 +204,7 @@ def run_load(port: int, requests: list[bytes], concurrency: int) -> dict[str, fl
         "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000,
         "loadgen_cpu": cpu,
         "wall": wall,
+        "busiest_worker_share": max(served.values()) / len(requests),
     }
 
 
@@ -227,6 +241,7 @@ def main() -> None:
         from exchange import ClientRegistry, ExchangeSettings, Hub
 
         settings = Settings(data_dir=Path(tmp), database_url=url)
+        timings = tempfile.mkdtemp(dir=tmp)
         Hub(settings, store=store).signer.chain()  # the answer seal, made once
         _, key = ClientRegistry(store, ExchangeSettings()).add(
             "bench", "压测审批系统", rate_limit=100_000_000
@@ -236,26 +251,19 @@ def main() -> None:
             "TONGBAN_DATABASE_URL": url,
             "TONGBAN_DATA_DIR": tmp,
             "PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp(dir=tmp),
+            "TONGBAN_BENCH_TIMINGS": timings,
         }
         port = free_port()
         server = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
-                "uvicorn",
+                "tongban.cli.workers",
                 "bench._exchange_app:make",
-                "--factory",
                 "--workers",
                 str(args.workers),
-                "--host",
-                "127.0.0.1",
                 "--port",
                 str(port),
-                "--app-dir",
-                str(ROOT),
-                "--log-level",
-                "warning",
-                "--no-access-log",
             ],
             env=env,
             cwd=ROOT,
@@ -275,15 +283,18 @@ def main() -> None:
             )
             bare_cpu = cpu_s(api) - bare_before
             before = (cpu_s(api), postgres_cpu())
+            full_from = time.time()
             full = run_load(
                 port,
                 requests_for(keys, args.requests, "/v1/people/", full_headers, 4),
                 args.concurrency,
             )
             after = (cpu_s(api), postgres_cpu())
+            full_to = time.time()
         finally:
             server.terminate()
             server.wait(30)
+        steps = _steps(Path(timings), full_from, full_to)
         n = args.requests
         print(f"requests_per_s: {full['rps']:.0f}")
         print(f"p50_ms: {full['p50']:.1f}")
@@ -292,13 +303,30 @@ def main() -> None:
         print(f"bare_p50_ms: {bare['p50']:.1f}")
         print(f"bare_p99_ms: {bare['p99']:.1f}")
         print(f"ratio_vs_bare: {full['rps'] / bare['rps']:.2f}")
+        print(f"busiest_worker_share: {full['busiest_worker_share']:.2f}")
+        print(f"bare_busiest_worker_share: {bare['busiest_worker_share']:.2f}")
         print(f"server_cpu_ms_per_request: {(after[0] - before[0]) / n * 1000:.2f}")
         print(f"bare_server_cpu_ms_per_request: {bare_cpu / n * 1000:.2f}")
         print(f"postgres_cpu_ms_per_request: {(after[1] - before[1]) / n * 1000:.2f}")
         print(f"loadgen_cpu_ms_per_request: {full['loadgen_cpu'] / n * 1000:.2f}")
+        for step, took in sorted(steps.items()):
+            took.sort()
+            print(f"{step}_p50_ms: {statistics.median(took) * 1000:.2f}")
+            print(f"{step}_p99_ms: {took[int(len(took) * 0.99) - 1] * 1000:.2f}")
+            print(f"{step}_ms_per_request: {sum(took) / n * 1000:.2f}")
         audit = store.engine.connect().exec_driver_sql("SELECT count(*) FROM audit_log").scalar()
         print(f"audit_entries: {audit}")
         store.dispose()
+
+
+def _steps(folder: Path, start: float, end: float) -> dict[str, list[float]]:
+    """The workers' step timings that ended within the evidence phase."""
+    found: dict[str, list[float]] = {}
+    for path in folder.glob("*.json"):
+        for at, step, took in json.loads(path.read_text()):
+            if start <= at <= end:
+                found.setdefault(step, []).append(took)
+    return found
 
 
 def _wait(port: int, server: subprocess.Popen[bytes]) -> None:

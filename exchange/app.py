@@ -74,7 +74,9 @@ def create_app(
     # The vault's public side (verify page, RFC 3161 TSA, CRL, OCSP): anyone may ask, with
     # no client credentials, so it is not under /v1. It uses this process's vault.
     app.include_router(vault_http.router)
-    app.dependency_overrides[vault_http.current_vault] = lambda: hub.vault
+    # Not a dependency override: any override makes FastAPI analyse every dependency of
+    # every route again on each request.
+    app.state.current_vault = lambda: hub.vault
     _handlers(app)
     mount_federation(app, hub)  # peers answer; what a peer offers is asked of it
     app.add_middleware(_Metrics)

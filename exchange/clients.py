@@ -176,7 +176,7 @@ class ClientRegistry:
         credential = credential.strip()
         if credential.count(".") == 2 and not credential.startswith(_KEY_PREFIX):
             return self._assertion(credential)
-        with self.store.engine.connect() as conn:
+        with self.store.reads.connect() as conn:
             row = conn.execute(select(*_COLUMNS).where(_T.c.key_hash == hash_key(credential)))
             found = row.first()
         if found is None:

@@ -147,7 +147,7 @@ class GrantRegistry:
         q = select(_T).where(
             _T.c.client_id == client_id, _T.c.resource == resource, _T.c.status == "active"
         )
-        with self.store.engine.connect() as conn:
+        with self.store.reads.connect() as conn:
             return [Grant.from_row(r) for r in conn.execute(q)]
 
     def revoke(self, grant_id: int, *, reason: str) -> Grant:

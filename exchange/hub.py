@@ -28,7 +28,12 @@ if TYPE_CHECKING:
     from exchange.federation import Federation
     from license_vault import SealRegistry, Vault
 
-__all__ = ["Hub"]
+__all__ = ["POOL_SIZE", "Hub"]
+
+# Store connections of an API process, all kept open: no more than SQLAlchemy's default
+# allows (5 kept, 10 more opened and closed as needed), but none opened per request (a
+# PostgreSQL backend started each time). A request holds one for part of its work.
+POOL_SIZE = 15
 
 
 class Hub:
@@ -45,7 +50,7 @@ class Hub:
         self.config = config or ExchangeSettings()
         if store is None:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
-            store = Store(settings.store_url, rules=MergeRules.load())
+            store = Store(settings.store_url, rules=MergeRules.load(), pool_size=POOL_SIZE)
         self.store = store
         self.share = share or load_share_catalog()
         self.items = items or load_items(self.share)

@@ -40,6 +40,7 @@ class RateLimiter:
                 isolation_level="AUTOCOMMIT",
                 connect_args={"options": "-c synchronous_commit=off"},
                 pool_size=10,
+                max_overflow=0,  # kept open: none opened and closed per request
             )
 
     def dispose(self) -> None:

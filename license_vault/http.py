@@ -14,8 +14,11 @@ every path starts with ``/licenses``:
 ``POST /licenses/pki/ocsp``, ``GET /licenses/pki/ocsp/<base64 request>``  OCSP (RFC 6960)
 ``GET  /licenses/pki/root.crt``  the current hub root certificate (DER)
 
-The vault comes from :func:`current_vault` (settings from the environment, built once);
-an app or a test provides its own with ``app.dependency_overrides[current_vault]``.
+The vault comes from :func:`current_vault`: the app's own when it sets
+``app.state.current_vault`` (a callable returning it, as the exchange does), else one from
+the environment's settings, built once. A test may still use
+``app.dependency_overrides[current_vault]``; an app should not, since any override makes
+FastAPI re-read every route's dependencies on every request.
 """
 
 from __future__ import annotations
@@ -56,8 +59,17 @@ _PAGE = ("text/html", "application/json")  # a person's phone, or a program
 _VERIFY = _answers({200: _PAGE, 400: _PAGE, 413: _PAGE})
 
 
+def current_vault(request: Request) -> Vault:
+    """The app's vault (``app.state.current_vault``), else the one of the environment."""
+    provide = getattr(request.app.state, "current_vault", None)
+    if provide is not None:
+        vault: Vault = provide()
+        return vault
+    return _environment_vault()
+
+
 @lru_cache(maxsize=1)
-def current_vault() -> Vault:
+def _environment_vault() -> Vault:
     """The vault of the hub this process serves (``TONGBAN_*`` settings)."""
     from license_vault.settings import load_vault_settings
     from tongban.settings import load_settings

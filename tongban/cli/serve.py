@@ -41,7 +41,7 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="API worker processes.")] = 1,
 ) -> None:
     """Run the exchange API (OpenAPI at /openapi.json, paths under /v1)."""
-    import uvicorn
+    from tongban.cli.workers import run_workers
 
     store = ready_store()
     from exchange import Hub
@@ -56,9 +56,8 @@ def serve(
     console.print(
         f"exchange API on http://{host}:{port} ({workers} worker(s)), store {redact(store.url)}"
     )
-    uvicorn.run(
+    run_workers(
         "tongban.cli.serve:compose",
-        factory=True,
         host=host,
         port=port,
         workers=workers,

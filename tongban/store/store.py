@@ -125,7 +125,17 @@ class ChildBatch:
 class Store(QualityRecords):
     """Golden records with provenance and history, quarantine, sync state and the run log."""
 
-    def __init__(self, url: str, *, rules: MergeRules | None = None, echo: bool = False):
+    def __init__(
+        self,
+        url: str,
+        *,
+        rules: MergeRules | None = None,
+        echo: bool = False,
+        pool_size: int | None = None,
+    ):
+        """``pool_size``: at most this many connections, kept open, for threads that use
+        the store at once (a thread beyond waits for one); by default SQLAlchemy's 5
+        kept open and 10 more opened and closed as needed."""
         self.url = url
         self.rules = rules or MergeRules.load()
         # Per entity: whether its last columnar batch found none of its keys stored.
@@ -136,11 +146,18 @@ class Store(QualityRecords):
         }
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"timeout": 60}
+        elif pool_size is not None:
+            kwargs.update(pool_size=pool_size, max_overflow=0)
         self.engine: Engine = create_engine(url, **kwargs)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         elif self.engine.dialect.name == "postgresql":
             event.listen(self.engine, "connect", _psycopg_json)
+        # For one-statement reads, on the same connections: on PostgreSQL in autocommit,
+        # so the query goes alone, without a BEGIN and a ROLLBACK round trip around it.
+        self.reads: Engine = self.engine
+        if self.engine.dialect.name == "postgresql":
+            self.reads = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     # -- schema ---------------------------------------------------------------------
 
@@ -614,7 +631,7 @@ class Store(QualityRecords):
 
     def _rows(self, query: Any, fields: Sequence[str] = ()) -> list[Row]:
         """Rows as dicts, times aware, provenance expanded (golden rows: give ``fields``)."""
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             rows = [dict(r) for r in conn.execute(query).mappings()]
         for row in rows:
             for k, v in row.items():
