@@ -135,7 +135,8 @@ SURFACES = {
         "read_records", "run_pages",
     ],
     "tongban.store": [
-        "BatchResult", "Incoming", "IncomingColumns", "MergeRules", "QuarantineEntry", "Store",
+        "BatchResult", "ChildBatch", "Incoming", "IncomingColumns", "MergeRules",
+        "QuarantineEntry", "Store",
     ],
     "tongban.cli": ["LAZY", "app", "main"],
     "connectors": [
