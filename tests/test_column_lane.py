@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-import tongban.store.store as store_module
+import tongban.store.writer as store_module
 from connectors.definition import FieldMapping
 from connectors.quality import batch_check
 from connectors.transforms import Mapper, compile_mapping

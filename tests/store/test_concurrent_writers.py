@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 
 from tongban.entities import PERSON
 from tongban.store import Incoming, IncomingColumns, Store
+from tongban.store.golden import golden_table
 
 pytestmark = pytest.mark.postgres
 
@@ -76,9 +77,10 @@ def test_a_key_inserted_by_another_writer_meanwhile_is_merged(form, store):
 
         with other.engine.begin() as conn:
             other_run = other.start_run("gongan_population", entity="person")
-            other._write(  # the same write path, inside a transaction we hold open
-                conn, PERSON, [Incoming(first, "gongan_population", "p1")], other_run, (), None
-            )
+            other._writer._write(  # the same write path, inside a transaction we hold open
+                conn, golden_table("person"), [Incoming(first, "gongan_population", "p1")],
+                other_run, (), None,
+            )  # fmt: skip
             writer = threading.Thread(target=ours)
             writer.start()
             _wait_for_lock(conninfo)

@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from sqlalchemy import select, text
 
 from tongban.store import Store, schema
+from tongban.store.dialect import SOLE_SOURCE, SOLE_SOURCE_SQL
+from tongban.store.golden import utcnow
 from tongban.store.merge import sole_source
-from tongban.store.store import _SOLE_SOURCE, _SOLE_SOURCE_SQL, utcnow
 
 pytestmark = pytest.mark.postgres
 
@@ -48,7 +49,7 @@ json_values = st.recursive(
 def _in_sql(store: Store, provenance: Any) -> Any:
     with store.engine.connect() as conn:
         return conn.execute(
-            text(f"SELECT {_SOLE_SOURCE_SQL} FROM (SELECT CAST(:doc AS jsonb) AS provenance) d"),
+            text(f"SELECT {SOLE_SOURCE_SQL} FROM (SELECT CAST(:doc AS jsonb) AS provenance) d"),
             {"doc": json.dumps(provenance)},
         ).scalar()
 
@@ -78,6 +79,6 @@ def test_the_store_reads_it_from_the_enterprise_table(new_pg_store: Store) -> No
              "created_at": now, "updated_at": now},
         ])  # fmt: skip
         found = dict(
-            conn.execute(select(schema.enterprise.c.credit_code, _SOLE_SOURCE)).all()  # type: ignore[arg-type]
+            conn.execute(select(schema.enterprise.c.credit_code, SOLE_SOURCE)).all()  # type: ignore[arg-type]
         )
     assert found == {"A": "scjg_enterprise", "B": None}

@@ -1,4 +1,4 @@
-"""Bulk writes: COPY on PostgreSQL, executemany elsewhere.
+"""Bulk writes: COPY where the dialect has it (PostgreSQL), executemany elsewhere.
 
 Row-by-row ``executemany`` costs a round of statement processing per row on PostgreSQL;
 COPY streams rows in one statement and is the baseline ``bench/identifiers.py`` compares
@@ -20,6 +20,7 @@ from sqlalchemy import JSON, Connection, DateTime, Table, bindparam, update
 from sqlalchemy import insert as sa_insert
 
 from tongban.store.columns import IncomingColumns
+from tongban.store.dialect import dialect_of
 from tongban.store.merge import jsonable
 
 Row = dict[str, Any]
@@ -115,7 +116,7 @@ def insert_rows(
 ) -> None:
     if not rows:
         return
-    if conn.dialect.name != "postgresql":
+    if not dialect_of(conn).copies:
         conn.execute(sa_insert(table), list(rows))
         return
     _copy(conn, table.name, list(rows[0]), rows, table, cache or JsonCache())
@@ -195,7 +196,7 @@ def update_rows(
     """Set ``cols`` of the rows matching ``keys``, from ``rows``."""
     if not rows:
         return
-    if conn.dialect.name != "postgresql":
+    if not dialect_of(conn).copies:
         match = [table.c[k] == bindparam(f"_k_{k}") for k in keys]
         stmt = update(table).where(*match).values({c: bindparam(c) for c in cols})
         params = [{**{f"_k_{k}": r[k] for k in keys}, **{c: r[c] for c in cols}} for r in rows]

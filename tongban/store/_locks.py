@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 
 from tongban.errors import FatalError
+from tongban.store.dialect import dialect_of
 
 
 def _lock_id(source: str) -> int:
@@ -21,7 +22,7 @@ def _lock_id(source: str) -> int:
 @contextmanager
 def source_lock(engine: Engine, source: str) -> Iterator[None]:
     busy = FatalError(f"another sync of {source} is running; try again when it has finished")
-    if engine.dialect.name == "postgresql":
+    if dialect_of(engine).advisory_locks:
         with engine.connect() as conn:
             got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": _lock_id(source)})
             if not got.scalar():

@@ -1,5 +1,5 @@
-"""What data-quality review needs from the store: validation results, batches held at
-the gate, and the quarantine's review workflow (correct, reject, mark landed).
+"""Quarantine and quality records: the records held back and the review workflow over
+them (correct, reject, mark landed), validation results, and batches held at the gate.
 
 Nothing here deletes: a rejected record stays, marked, with who rejected it and why; a
 corrected one keeps its raw record as received plus the list of corrections.
@@ -7,7 +7,10 @@ corrected one keeps its raw record as received plus the list of corrections.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,7 +21,7 @@ from tongban.store import schema
 from tongban.store.merge import jsonable
 from tongban.text import storable
 
-__all__ = ["QualityRecords"]
+__all__ = ["QualityRecords", "QuarantineEntry", "quarantine_row"]
 
 Row = dict[str, Any]
 
@@ -27,11 +30,82 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class QualityRecords:
-    """Part of :class:`~tongban.store.Store`, which provides ``engine`` and ``_rows``."""
+@dataclass(frozen=True, slots=True)
+class QuarantineEntry:
+    """A record held back: what came in, from where, and the rule it broke."""
 
-    engine: Engine
-    _rows: Callable[[Any], list[Row]]
+    entity: str
+    source: str
+    source_record: str | None
+    raw: Mapping[str, Any]
+    rule: str
+    message: str
+    field: str | None = None
+    expectation: str | None = None
+
+
+def quarantine_row(q: QuarantineEntry, run_id: str, now: datetime) -> Row:
+    """The quarantine table's row for ``q``; its fingerprint makes a second write of the
+    same record (a batch written again) a no-op."""
+    # Kept as received, but with what neither store can hold written as \uXXXX.
+    raw = storable({k: jsonable(v) for k, v in q.raw.items()})
+    fingerprint_text = json.dumps(
+        [q.entity, q.source, q.source_record, raw, q.rule], ensure_ascii=False, sort_keys=True
+    )
+    return {
+        "fingerprint": hashlib.sha256(fingerprint_text.encode("utf-8")).hexdigest(),
+        "entity": q.entity,
+        "source": q.source,
+        "source_record": storable(q.source_record),
+        "raw": raw,
+        "rule": q.rule,
+        "expectation": q.expectation,
+        "field": storable(q.field),
+        "message": storable(q.message),
+        "status": "open",
+        "corrections": [],
+        "run_id": run_id,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+class QualityRecords:
+    """Quarantine and quality records over ``engine``; ``rows`` reads a query as the
+    store's rows."""
+
+    def __init__(self, engine: Engine, rows: Callable[[Any], list[Row]]):
+        self.engine = engine
+        self._rows = rows
+
+    # -- the quarantine -----------------------------------------------------------------
+
+    def quarantined(
+        self,
+        *,
+        status: str | None = "open",
+        source: str | None = None,
+        rule: str | None = None,
+        limit: int | None = 100,
+    ) -> list[Row]:
+        q = select(schema.quarantine).order_by(schema.quarantine.c.id)
+        for col, value in (("status", status), ("source", source), ("rule", rule)):
+            if value:
+                q = q.where(schema.quarantine.c[col] == value)
+        if limit:
+            q = q.limit(limit)
+        return self._rows(q)
+
+    def quarantine_counts(self, *, status: str = "open") -> list[Row]:
+        """Open quarantine entries per source and rule, largest first."""
+        qt = schema.quarantine
+        q = (
+            select(qt.c.source, qt.c.rule, func.count().label("n"))
+            .where(qt.c.status == status)
+            .group_by(qt.c.source, qt.c.rule)
+            .order_by(func.count().desc())
+        )
+        return self._rows(q)
 
     # -- validation results -------------------------------------------------------------
 

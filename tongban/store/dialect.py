@@ -1,0 +1,171 @@
+"""What differs between SQLite and PostgreSQL, decided here and nowhere else.
+
+The store's parts ask the dialect of their connection (:func:`dialect_of`) rather than
+test its name: whether bulk writes go by COPY, how an upsert is spelled, how a list of
+keys is matched, how a sync holds its source, and what the unchanged test reads back.
+
+    >>> from sqlalchemy import create_engine
+    >>> dialect_of(create_engine("sqlite://")).copies
+    False
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+from sqlalchemy import (
+    Connection,
+    Engine,
+    String,
+    any_,
+    bindparam,
+    create_engine,
+    event,
+    literal_column,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+
+from tongban.store.merge import sole_source
+
+if TYPE_CHECKING:
+    from sqlalchemy.sql.elements import Label
+
+__all__ = ["POSTGRESQL", "SQLITE", "Dialect", "constraint_violation", "dialect_of", "open_engine"]
+
+_IN_CHUNK = 5000
+
+
+class Dialect:
+    """SQLite's way; :class:`_PostgreSQL` overrides where the server does better."""
+
+    name = "sqlite"
+    copies = False  # bulk writes by COPY (else executemany)
+    advisory_locks = False  # one sync per source by a server lock (else a lock file)
+
+    def upsert(self, table: Any) -> Any:
+        """An INSERT that takes ``on_conflict_do_nothing`` / ``on_conflict_do_update``."""
+        return sqlite_insert(table)
+
+    def key_matches(self, column: Any, keys: Sequence[str]) -> Iterator[Any]:
+        """``column`` matching ``keys``, a condition per chunk of them."""
+        for i in range(0, len(keys), _IN_CHUNK):
+            yield column.in_(list(keys[i : i + _IN_CHUNK]))
+
+    def held_source(self, table: Any) -> Any:
+        """The last column the unchanged test reads of a golden row: what gives its
+        :func:`~tongban.store.merge.sole_source`."""
+        return table.c.provenance
+
+    def held_row(self, row: Sequence[Any]) -> Sequence[Any]:
+        """A row read with :meth:`held_source` last, as ``(key, *fields, sole_source)``."""
+        return (*row[:-1], sole_source(row[-1]))
+
+    def engine_options(self) -> dict[str, Any]:
+        return {"connect_args": {"timeout": 60}}
+
+    def on_connect(self, dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+
+class _PostgreSQL(Dialect):
+    name = "postgresql"
+    copies = True
+    advisory_locks = True
+
+    def upsert(self, table: Any) -> Any:
+        return pg_insert(table)
+
+    def key_matches(self, column: Any, keys: Sequence[str]) -> Iterator[Any]:
+        for i in range(0, len(keys), _IN_CHUNK):
+            chunk = list(keys[i : i + _IN_CHUNK])
+            # One array parameter instead of thousands of bound values.
+            yield column == any_(bindparam("keys", chunk, type_=ARRAY(String)))
+
+    def held_source(self, table: Any) -> Any:
+        # The server works the source out of the stored JSONB itself, so neither the
+        # provenance nor the bookkeeping columns are sent and parsed.
+        return SOLE_SOURCE
+
+    def held_row(self, row: Sequence[Any]) -> Sequence[Any]:
+        return row
+
+    def on_connect(self, dbapi_conn: Any, _record: Any) -> None:
+        """JSON and JSONB values read with msgspec: a merge reads the provenance of every
+        stored record it meets, and Python's own parser costs several times as much."""
+        from psycopg.types.json import set_json_loads
+
+        set_json_loads(_json_loads, dbapi_conn)
+
+
+SQLITE = Dialect()
+POSTGRESQL = _PostgreSQL()
+_BY_NAME = {d.name: d for d in (SQLITE, POSTGRESQL)}
+
+
+def dialect_of(bind: Connection | Engine) -> Dialect:
+    """The dialect of a connection or engine (any other database goes SQLite's way)."""
+    return _BY_NAME.get(bind.dialect.name, SQLITE)
+
+
+def open_engine(
+    url: str, *, json_serializer: Any, echo: bool = False, pool_size: int | None = None
+) -> Engine:
+    """An engine for the store at ``url``, each new connection set up for its dialect.
+    ``pool_size``: at most this many connections, kept open, for threads that use the
+    store at once (a thread beyond waits for one); by default SQLAlchemy's 5 kept open
+    and 10 more opened and closed as needed. SQLite ignores it."""
+    options: dict[str, Any] = {}
+    if url.startswith("sqlite"):
+        options = SQLITE.engine_options()
+    elif pool_size is not None:
+        options = {"pool_size": pool_size, "max_overflow": 0}
+    engine = create_engine(url, json_serializer=json_serializer, echo=echo, **options)
+    dialect = _BY_NAME.get(engine.dialect.name)
+    if dialect is not None:
+        event.listen(engine, "connect", dialect.on_connect)
+    return engine
+
+
+def read_engine(engine: Engine) -> Engine:
+    """The engine for one-statement reads, on the same connections: on PostgreSQL in
+    autocommit, so the query goes alone, without a BEGIN and a ROLLBACK round trip."""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine
+
+
+def constraint_violation(exc: BaseException) -> bool:
+    """An integrity constraint broken (SQLSTATE class 23), whether SQLAlchemy raised it or
+    the driver did on a COPY, which goes around SQLAlchemy."""
+    return isinstance(exc, IntegrityError) or str(getattr(exc, "sqlstate", None)).startswith("23")
+
+
+# merge.sole_source in SQL: the source of the one origin of a short-form provenance
+# (an object holding only "origins", a list of one object whose source is a string).
+# Nested CASEs: the conditions of one AND may be evaluated in any order.
+SOLE_SOURCE_SQL = (
+    "CASE WHEN jsonb_typeof(provenance) = 'object'"
+    " THEN CASE WHEN provenance - 'origins' = '{}'::jsonb"
+    " AND jsonb_typeof(provenance -> 'origins') = 'array'"
+    " THEN CASE WHEN jsonb_array_length(provenance -> 'origins') = 1"
+    " AND jsonb_typeof(provenance -> 'origins' -> 0 -> 'source') = 'string'"
+    " THEN provenance -> 'origins' -> 0 ->> 'source' END END END"
+)
+SOLE_SOURCE: Label[Any] = literal_column(SOLE_SOURCE_SQL).label("sole_source")
+
+
+def _json_loads(data: str | bytes) -> Any:
+    try:
+        return msgspec.json.decode(data)
+    except msgspec.DecodeError:  # what only Python's parser reads (say, 1e400 as inf)
+        return json.loads(data)
