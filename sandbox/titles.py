@@ -40,7 +40,10 @@ _CITIZEN, _ENTERPRISE = "1", "8"  # the registry's kinds of ID (证件种类)
 
 
 def title_count(world: World) -> int:
-    return max(1, world.people // 2)
+    """One title for every two residents, at most 200: enough for every paging and dirt
+    case the registry shows, while a large population (the scale runs) does not make
+    every title a license to seal."""
+    return max(1, min(world.people // 2, 200))
 
 
 def _kinds(rates: DirtRates) -> tuple[tuple[str, float], ...]:
