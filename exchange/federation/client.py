@@ -16,7 +16,8 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -132,6 +133,23 @@ class PeerClient:
                 headers["X-Operator"] = quote(purpose.operator)
         return headers
 
+    @contextmanager
+    def _reaching(self, peer: Peer) -> Iterator[None]:
+        """A call to ``peer``: a transport failure becomes :class:`PeerUnavailable`, a
+        timeout naming the time limit, anything else that the peer cannot be reached."""
+        try:
+            yield
+        except httpx.TimeoutException:
+            raise PeerUnavailable(
+                peer,
+                "peer.timeout",
+                f"peer {peer.label} did not answer within {self.settings.timeout_s:g} s",
+            ) from None
+        except httpx.HTTPError as exc:
+            raise PeerUnavailable(
+                peer, "peer.unavailable", f"peer {peer.label} cannot be reached: {exc}"
+            ) from None
+
     async def ask(
         self,
         peer: Peer,
@@ -146,18 +164,8 @@ class PeerClient:
             await run_in_threadpool(self.sealer)
         headers = self.headers(peer, method, target, _identity(client), purpose, request_id)
         start = time.perf_counter()
-        try:
+        with self._reaching(peer):
             r = await self._client().request(method, peer.url + target, headers=headers)
-        except httpx.TimeoutException:
-            raise PeerUnavailable(
-                peer,
-                "peer.timeout",
-                f"peer {peer.label} did not answer within {self.settings.timeout_s:g} s",
-            ) from None
-        except httpx.HTTPError as exc:
-            raise PeerUnavailable(
-                peer, "peer.unavailable", f"peer {peer.label} cannot be reached: {exc}"
-            ) from None
         return _answer(peer, r, start)
 
     def _catalog_headers(self, peer: Peer) -> dict[str, str]:
@@ -168,40 +176,23 @@ class PeerClient:
         """The resources the peer's signed catalog offers (fetched now, in this thread)."""
         headers = self._catalog_headers(peer)
         start = time.perf_counter()
-        try:
+        with self._reaching(peer):
             r = httpx.get(peer.url + _CATALOG, headers=headers, timeout=self.timeout)
-        except httpx.HTTPError as exc:
-            raise PeerUnavailable(
-                peer, "peer.unavailable", f"peer {peer.label} cannot be reached: {exc}"
-            ) from None
         return _offers(_answer(peer, r, start))
 
     async def acatalog(self, peer: Peer) -> list[str]:
         """The same, on the app's event loop (the catalog refresher)."""
         headers = await run_in_threadpool(self._catalog_headers, peer)
         start = time.perf_counter()
-        try:
+        with self._reaching(peer):
             r = await self._client().get(peer.url + _CATALOG, headers=headers)
-        except httpx.HTTPError as exc:
-            raise PeerUnavailable(
-                peer, "peer.unavailable", f"peer {peer.label} cannot be reached: {exc}"
-            ) from None
         return _offers(_answer(peer, r, start))
 
     async def fetch(self, peer: Peer, path: str) -> httpx.Response:
         """A public resource of the peer (its CRL), unsigned, within the same time limits."""
-        try:
-            return await self._client().get(peer.url + path)
-        except httpx.TimeoutException:
-            raise PeerUnavailable(
-                peer,
-                "peer.timeout",
-                f"peer {peer.label} did not answer within {self.settings.timeout_s:g} s",
-            ) from None
-        except httpx.HTTPError as exc:
-            raise PeerUnavailable(
-                peer, "peer.unavailable", f"peer {peer.label} cannot be reached: {exc}"
-            ) from None
+        with self._reaching(peer):
+            r = await self._client().get(peer.url + path)
+        return r
 
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
