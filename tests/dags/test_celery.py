@@ -274,12 +274,21 @@ def test_every_source_syncs_through_celery_and_licenses_follow(stack, tmp_path):
 
     # The license syncs updated the license asset, which started the issuance DAG (a
     # wait bound, not a timing: three sources' licenses are sealed B-LTA).
+    # Settled: every run ended, and no new one started over the last 15 s (each license
+    # source's sync queues its own asset event, and the last may start a run late).
     deadline = time.monotonic() + 600
     issued: list[dict] = []
+    settled: tuple[str, ...] = ()
     while time.monotonic() < deadline:
         issued = stack.call("GET", "/dags/issue_licenses/dagRuns")["dag_runs"]
         if issued and all(r["state"] in ("success", "failed") for r in issued):
-            break
+            seen = tuple(sorted(r["dag_run_id"] for r in issued))
+            if seen == settled:
+                break
+            settled = seen
+            time.sleep(15)
+            continue
+        settled = ()
         time.sleep(2)
     assert issued and {r["state"] for r in issued} == {"success"}, issued
     assert all(r["run_type"] == "asset_triggered" for r in issued)
