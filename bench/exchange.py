@@ -48,16 +48,14 @@ import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
-import uuid  # noqa: E402
-from collections.abc import Iterable, Iterator  # noqa: E402
-from contextlib import contextmanager, suppress  # noqa: E402
+from collections.abc import Iterable  # noqa: E402
+from contextlib import suppress  # noqa: E402
 from datetime import UTC, date, datetime  # noqa: E402
 
 import httpx  # noqa: E402
 import psutil  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench._pg import throwaway_database  # noqa: E402
 from tongban.identifiers import id_check_char  # noqa: E402
 from tongban.settings import Settings  # noqa: E402
 from tongban.store import Store  # noqa: E402
@@ -112,20 +110,6 @@ def load(store: Store, keys: list[str]) -> float:
                 )
         cur.execute("ANALYZE person")
     return time.perf_counter() - t0
-
-
-@contextmanager
-def throwaway_database(admin_url: str) -> Iterator[str]:
-    name = f"tongban_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def cpu_s(procs: Iterable[psutil.Process]) -> float:

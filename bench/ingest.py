@@ -48,19 +48,17 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterable
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import psutil
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._pg import throwaway_database  # noqa: E402
 from bench._whole import Whole, dlt_whole, tongban_whole  # noqa: E402
 from connectors import load_definitions, open_connector, sync_source  # noqa: E402
 from connectors._worker import warm_up  # noqa: E402
@@ -73,20 +71,6 @@ COLUMNS = [
     "registered_capital", "established_on", "region_code", "address", "business_scope",
     "status", "registration_authority",
 ]  # fmt: skip
-
-
-@contextmanager
-def throwaway_database(admin_url: str):
-    name = f"tongban_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 class RssSampler:
