@@ -20,7 +20,7 @@ import msgspec
 from fastapi import FastAPI, Request, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tongban.cli.serve import compose
+from cli.serve import compose
 
 
 def make() -> FastAPI:

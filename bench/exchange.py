@@ -242,7 +242,7 @@ def main() -> None:
             [
                 sys.executable,
                 "-m",
-                "tongban.cli.workers",
+                "cli.workers",
                 "bench._exchange_app:make",
                 "--workers",
                 str(args.workers),

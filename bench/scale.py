@@ -14,7 +14,7 @@ each repetition prints a line, and the figures printed last are medians.
     .venv/bin/python bench/scale.py                  # --people 20000 --repeat 3
     .venv/bin/python bench/scale.py --no-preload     # workers import nothing ahead
 
-The workers use ``tongban.airflow_celery`` (Great Expectations and the connectors
+The workers use ``dags.celery_config`` (Great Expectations and the connectors
 imported once per worker, not once per task) unless ``--no-preload``.
 
 Then where each run's wall time went, from Airflow's task instances and the store's run
@@ -207,7 +207,7 @@ def _airflow_env(
             AIRFLOW__OPERATORS__DEFAULT_QUEUE=f"tongban_bench_{uuid.uuid4().hex[:10]}",
         )
         if args.preload:
-            env["AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS"] = "tongban.airflow_celery.CELERY_CONFIG"
+            env["AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS"] = "dags.celery_config.CELERY_CONFIG"
     return env
 
 

@@ -60,7 +60,7 @@ def main() -> None:
         env = {**os.environ, "TONGBAN_DATA_DIR": str(cwd / "data"),
                "TONGBAN_RENSHE_DROP_DIR": str(cwd / "drop")}  # fmt: skip
         timed([TONGBAN, "init"], env, cwd)
-        compose = "from tongban.cli.serve import compose; compose()"
+        compose = "from cli.serve import compose; compose()"
         commands = {
             "python_s": [sys.executable, "-c", "pass"],
             "help_s": [TONGBAN, "--help"],

@@ -23,7 +23,9 @@ from connectors.partition import (
     plan_partitions,
     sync_partition,
 )
+from connectors.quality import batch_check
 from connectors.registry import CONNECTORS, open_connector
+from connectors.review import ReprocessReport, corrected, reprocess
 from connectors.sync import sync_source
 from connectors.transforms import TRANSFORMS, compile_mapping
 
@@ -34,16 +36,20 @@ __all__ = [
     "DefinitionError",
     "Page",
     "PartitionEnd",
+    "ReprocessReport",
     "SourceDefinition",
     "SourceSet",
+    "batch_check",
     "call_with_retries",
     "compile_mapping",
+    "corrected",
     "finish_partitions",
     "load_definition",
     "load_definitions",
     "load_sources",
     "open_connector",
     "plan_partitions",
+    "reprocess",
     "sync_partition",
     "sync_source",
 ]

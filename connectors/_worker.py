@@ -29,7 +29,7 @@ from connectors.registry import open_connector
 from connectors.transforms import compile_mapping
 from tongban.entities import entity as entity_spec
 from tongban.errors import FatalError
-from tongban.identifiers.id_number import RegionCheck
+from tongban.identifiers import RegionCheck
 from tongban.pipeline import fewer_collections
 from tongban.prepare import Staged
 

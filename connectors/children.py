@@ -29,7 +29,7 @@ from connectors.transforms import compile_mapping
 from tongban.entities import Entity
 from tongban.entities import entity as entity_spec
 from tongban.errors import BatchHeld, FatalError
-from tongban.identifiers.id_number import RegionCheck
+from tongban.identifiers import RegionCheck
 from tongban.prepare import BatchCheck, Prepared, SourceRecord, Staged, prepare_outcomes
 from tongban.store import ChildBatch, Incoming, QuarantineEntry, Store
 

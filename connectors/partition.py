@@ -37,7 +37,7 @@ from connectors.sync import prefetch
 from connectors.transforms import compile_mapping
 from tongban.entities import ENTITIES
 from tongban.errors import BatchHeld, FatalError
-from tongban.identifiers.id_number import RegionCheck
+from tongban.identifiers import RegionCheck
 from tongban.pipeline import RunSummary
 from tongban.prepare import QUALITY_GROUP, Prepared, prepare_pages
 from tongban.store import Incoming, IncomingColumns, QuarantineEntry, Store

@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from connectors.definition import SourceDefinition
-from tongban.identifiers.id_number import RegionCheck
+from tongban.identifiers import RegionCheck
 from tongban.prepare import BatchCheck, VerdictLike
 from tongban.store import Store
 

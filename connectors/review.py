@@ -22,7 +22,7 @@ from connectors.quality import batch_check
 from connectors.transforms import compile_mapping
 from tongban.entities import entity as entity_spec
 from tongban.errors import FatalError
-from tongban.identifiers.id_number import RegionCheck
+from tongban.identifiers import RegionCheck
 from tongban.pipeline import run_pages
 from tongban.prepare import Prepared, prepare_outcomes
 from tongban.store import Incoming, QuarantineEntry, Store

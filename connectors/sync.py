@@ -22,7 +22,7 @@ from connectors.definition import SourceDefinition
 from connectors.quality import batch_check
 from connectors.registry import open_connector
 from connectors.transforms import compile_mapping
-from tongban.identifiers.id_number import RegionCheck
+from tongban.identifiers import RegionCheck
 from tongban.pipeline import RunSummary, run_pages
 from tongban.prepare import QUALITY_GROUP
 from tongban.store import Store

@@ -24,8 +24,7 @@ from connectors.mapping import COLUMN_FORMS as _COLUMN_FORMS
 from connectors.mapping import Mapper, Step, each_item, field_path
 from connectors.paths import parse_path, selects_many
 from tongban.errors import RecordError
-from tongban.identifiers import FULL_TO_HALF, region
-from tongban.identifiers.regions import region_codes
+from tongban.identifiers import FULL_TO_HALF, region, region_codes
 from tongban.normalize import (
     clean_text,
     clean_text_column,

@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING, Any
 from tongban.errors import TongbanError
 
 if TYPE_CHECKING:
-    from connectors import SourceDefinition
-    from connectors.review import ReprocessReport
+    from connectors import ReprocessReport, SourceDefinition
     from tongban.settings import Settings
     from tongban.store import MergeRules, Store
 
@@ -102,7 +101,7 @@ def _reprocess(
     region_check: str,
 ) -> ReprocessReport | str:
     """In the child: the report, or a failure as one line."""
-    from connectors.review import reprocess
+    from connectors import reprocess
 
     store = _open(where)
     try:

@@ -18,7 +18,7 @@ from tongban.store import schema
 
 if TYPE_CHECKING:
     from console.app import Console
-    from exchange.audit import ChainReport
+    from exchange import ChainReport
 
 ADMIN = ("admin",)
 
@@ -190,8 +190,7 @@ def router(console: Console) -> APIRouter:
 def _verify_chain(console: Console) -> ChainReport:
     """The chain checked as `tongban audit verify` checks it: every anchor under the hub
     root pinned on disk. Anchors with no pinned root are a broken chain, not a pass."""
-    from exchange.anchor import verify_pinned
-    from exchange.audit import Broken, ChainReport
+    from exchange import Broken, ChainReport, verify_pinned
 
     log = console.exchange.audit
     path = console.exchange.config.anchor_root_path(console.hub.data_dir)

@@ -29,8 +29,7 @@ STATUSES = ("open", "fixed", "rejected", "all")
 
 def landed_key(console: Console, entry: dict[str, Any]) -> str | None:
     """The golden record a corrected entry became: its source's mapping of the record."""
-    from connectors.review import corrected
-    from connectors.transforms import compile_mapping
+    from connectors import compile_mapping, corrected
     from tongban.entities import entity as entity_spec
 
     definition = console.definitions().get(entry["source"])

@@ -10,8 +10,9 @@
 ``authenticated_client`` and ``stated_purpose`` are the dependencies every route uses;
 ``answer`` signs the body and writes the audit entry before the response leaves;
 ``Refusal`` is how a route says no (status and rule). ``AuditLog`` is the hash-chained
-log (``append``, ``verify``, ``for_subject``), ``Hub`` what a process holds
-(``request.app.state.hub``).
+log (``append``, ``verify``, ``for_subject``; ``verify_pinned`` checks it under the
+pinned hub root, ``Broken`` names the first broken entry), ``Hub`` what a process holds
+(``request.app.state.hub``), ``load_share_catalog`` the share catalog of resources.
 """
 
 import importlib
@@ -20,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 # The public names load on first use (PEP 562): FastAPI takes a second to import, and
 # `tongban` mounts this package's CLI for every command.
 _WHERE = {
-    "create_app": "app", "AuditEntry": "audit", "AuditLog": "audit", "ChainReport": "audit",
+    "create_app": "app", "verify_pinned": "anchor", "AuditEntry": "audit", "AuditLog": "audit",
+    "Broken": "audit", "ChainReport": "audit", "load_share_catalog": "catalog",
     "Client": "clients", "ClientRegistry": "clients", "Access": "deps", "Purpose": "deps",
     "answer": "deps", "authenticated_client": "deps", "get_hub": "deps",
     "request_access": "deps", "stated_purpose": "deps", "Problem": "errors",
@@ -29,8 +31,10 @@ _WHERE = {
 }  # fmt: skip
 
 if TYPE_CHECKING:
+    from exchange.anchor import verify_pinned
     from exchange.app import create_app
-    from exchange.audit import AuditEntry, AuditLog, ChainReport
+    from exchange.audit import AuditEntry, AuditLog, Broken, ChainReport
+    from exchange.catalog import load_share_catalog
     from exchange.clients import Client, ClientRegistry
     from exchange.deps import (
         Access,
@@ -60,6 +64,7 @@ __all__ = [
     "Access",
     "AuditEntry",
     "AuditLog",
+    "Broken",
     "ChainReport",
     "Client",
     "ClientRegistry",
@@ -75,6 +80,8 @@ __all__ = [
     "create_app",
     "get_hub",
     "load_exchange_settings",
+    "load_share_catalog",
     "request_access",
     "stated_purpose",
+    "verify_pinned",
 ]

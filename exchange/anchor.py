@@ -39,8 +39,7 @@ from tongban.store import Store, schema
 
 if TYPE_CHECKING:
     from exchange.audit import AuditLog, ChainReport
-    from license_vault.seals import SealRegistry
-    from license_vault.tsa import HubTsa
+    from license_vault import HubTsa, SealRegistry
 
 __all__ = [
     "Anchor",
@@ -85,7 +84,7 @@ def anchor_head(store: Store, tsa: HubTsa) -> Anchor | None:
     """Time-stamp the chain's head and keep the token; None while the chain is empty.
 
     A head anchored already (by another process, say) keeps its first anchor."""
-    from license_vault.tsa import timestamp_digest
+    from license_vault import timestamp_digest
 
     with store.engine.connect() as conn:
         head = conn.execute(select(_HEAD.c.seq, _HEAD.c.entry_hash)).first()
@@ -134,7 +133,7 @@ def _last_anchored(store: Store) -> datetime | None:
 
 def check_anchor(anchor: Anchor, roots: Sequence[x509.Certificate]) -> str | None:
     """Why the anchor's token does not prove its (seq, hash), or None when it does."""
-    from license_vault.tsa import verify_token
+    from license_vault import verify_token
 
     try:
         verify_token(anchor.token, anchor_digest(anchor.seq, anchor.entry_hash), roots)

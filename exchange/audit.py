@@ -34,8 +34,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from exchange.anchor import Anchor, check_anchor, load_anchors
-from tongban.store import Store, schema
-from tongban.store.store import utcnow
+from tongban.store import Store, schema, utcnow
 
 if TYPE_CHECKING:
     from cryptography import x509

@@ -33,8 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from exchange.errors import Refusal
 from exchange.settings import ExchangeSettings
 from tongban.errors import RecordError
-from tongban.store import Store, schema
-from tongban.store.store import utcnow
+from tongban.store import Store, schema, utcnow
 
 __all__ = ["Client", "ClientRegistry", "hash_key"]
 

@@ -21,8 +21,7 @@ from sqlalchemy import Row, insert, select, update
 
 from exchange.catalog import ShareCatalog
 from tongban.errors import RecordError
-from tongban.store import Store, schema
-from tongban.store.store import utcnow
+from tongban.store import Store, schema, utcnow
 
 __all__ = ["Grant", "GrantRegistry"]
 

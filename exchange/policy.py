@@ -21,7 +21,7 @@ from typing import Any
 from exchange.catalog import Resource
 from exchange.errors import Refusal
 from exchange.grants import Grant
-from tongban.store.store import utcnow
+from tongban.store import utcnow
 
 __all__ = ["View", "decide", "mask", "shape"]
 

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from expectations.custom._base import per_distinct
+from expectations.custom import per_distinct
 from expectations.suites import model_columns
 from tongban.errors import RecordError
 from tongban.normalize import clean_text, gender_code

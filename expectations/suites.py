@@ -41,7 +41,7 @@ from expectations.custom import (
 )
 from tongban.entities import HOLDER_CITIZEN, HOLDER_ENTERPRISE
 from tongban.entities import entity as entity_spec
-from tongban.identifiers.id_number import RegionCheck
+from tongban.identifiers import RegionCheck
 
 __all__ = [
     "ENTITY_NAMES",

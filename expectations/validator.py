@@ -27,7 +27,7 @@ from expectations._results import batch_failure, record_failure, trimmed_json
 from expectations.custom import Explains, KnownKeys, batch_scope
 from expectations.suites import Thresholds, build_suite
 from tongban.errors import FatalError
-from tongban.identifiers.id_number import RegionCheck
+from tongban.identifiers import RegionCheck
 
 __all__ = ["BatchVerdict", "Failure", "SuiteStatistics", "validate_batch"]
 

@@ -47,8 +47,7 @@ from license_vault.storage import ObjectStorage, open_storage
 from license_vault.verify import Verdict, Verifier
 from tongban.errors import RecordError
 from tongban.identifiers import check_credit_code
-from tongban.store import Store, schema
-from tongban.store.store import utcnow
+from tongban.store import Store, schema, utcnow
 
 __all__ = ["IssueReport", "Issued", "NotInForce", "Vault", "issue_all", "one_line"]
 

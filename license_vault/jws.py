@@ -42,7 +42,15 @@ from license_vault.keys import Signer
 from license_vault.tsa import HubTsa
 from tongban.errors import FatalError
 
-__all__ = ["CompactJws", "JwsError", "JwsSealer", "parse_compact", "verify_signature"]
+__all__ = [
+    "CompactJws",
+    "JwsError",
+    "JwsSealer",
+    "b64url",
+    "b64url_decode",
+    "parse_compact",
+    "verify_signature",
+]
 
 _SIZES = {"ES256": 32}
 
@@ -52,6 +60,7 @@ class JwsError(ValueError):
 
 
 def b64url(data: bytes) -> bytes:
+    """Base64url without padding (RFC 7515), as every part of a compact JWS is written."""
     return base64.urlsafe_b64encode(data).rstrip(b"=")
 
 

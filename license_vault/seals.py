@@ -41,8 +41,7 @@ from license_vault.settings import VaultSettings, key_encryption_key
 from license_vault.storage import ObjectStorage
 from license_vault.tsa import HubTsa
 from tongban.errors import FatalError, RecordError
-from tongban.store import Store, schema
-from tongban.store.store import utcnow
+from tongban.store import Store, schema, utcnow
 
 __all__ = ["Seal", "SealRegistry"]
 

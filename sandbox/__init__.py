@@ -17,6 +17,7 @@ from sandbox.filedrop import write_drop
 from sandbox.frontdb import append_changes, write_frontdb
 from sandbox.manifest import Manifest, ManifestEntry
 from sandbox.population import PopulationServer
+from sandbox.receivers import CaseReceiver
 from sandbox.sources import SOURCES
 from sandbox.world import Enterprise, License, Marriage, Person, World
 
@@ -24,6 +25,7 @@ __all__ = [
     "DEFAULT_PORTS",
     "KINDS",
     "SOURCES",
+    "CaseReceiver",
     "DirtRates",
     "Enterprise",
     "EnterpriseServer",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import cache
 from itertools import accumulate
 
-from tongban.identifiers.regions import PROVINCES, region, region_codes
+from tongban.identifiers import PROVINCES, region, region_codes
 
 # Common surnames, most frequent first (weights roughly follow the 2020 census ranking);
 # a few two-character ones (复姓) at the end.

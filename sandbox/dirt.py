@@ -17,8 +17,7 @@ from datetime import date
 from typing import Literal
 
 from sandbox._draw import Draws
-from tongban.identifiers import id_check_char
-from tongban.identifiers.regions import region_codes
+from tongban.identifiers import id_check_char, region_codes
 
 __all__ = ["KINDS", "DirtKind", "DirtRates", "Expect"]
 

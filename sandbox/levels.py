@@ -133,7 +133,7 @@ class LevelHub:
     def tongban(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         """Run a ``tongban`` command against this hub's store and settings."""
         return subprocess.run(
-            [sys.executable, "-c", "from tongban.cli import main; main()", *args],
+            [sys.executable, "-c", "from cli import main; main()", *args],
             env=self.env(), cwd=self.data_dir, capture_output=True, text=True,
             timeout=timeout, check=False,
         )  # fmt: skip
@@ -141,7 +141,7 @@ class LevelHub:
     def start(self) -> None:
         self._log = (self.data_dir / "serve.log").open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-c", "from tongban.cli import main; main()", "serve",
+            [sys.executable, "-c", "from cli import main; main()", "serve",
              "--port", str(self.port)],
             env=self.env(), cwd=self.data_dir, stdout=self._log, stderr=subprocess.STDOUT,
         )  # fmt: skip

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from tongban.cli import app
-from tongban.cli._common import state
+from cli import app
+from cli._common import state
 
 
 @pytest.fixture

@@ -33,14 +33,14 @@ def imported_after(code: str, tmp_path: Path, **env: str) -> set[str]:
 def run_cli(*args: str) -> str:
     """Python that runs ``tongban *args`` in the same interpreter (exit status 0 kept)."""
     return (
-        "import sys\nfrom tongban.cli import main\n"
+        "import sys\nfrom cli import main\n"
         f"sys.argv = ['tongban', *{list(args)!r}]\n"
         "try:\n    main()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
     )
 
 
 def test_the_command_and_its_help_import_no_validation(tmp_path: Path) -> None:
-    assert imported_after("import tongban.cli", tmp_path) == set()
+    assert imported_after("import cli", tmp_path) == set()
     assert imported_after(run_cli("--help"), tmp_path) == set()
 
 
@@ -56,7 +56,7 @@ def test_listing_and_syncing_an_empty_source_import_no_validation(tmp_path: Path
 def test_the_exchange_api_process_never_imports_validation(tmp_path: Path) -> None:
     """The app every API process serves (the uvicorn factory), console mounted."""
     env = {"TONGBAN_DATA_DIR": str(tmp_path / "data")}
-    compose = run_cli("init") + "from tongban.cli.serve import compose\ncompose()\n"
+    compose = run_cli("init") + "from cli.serve import compose\ncompose()\n"
     assert imported_after(compose, tmp_path, **env) == set()
 
 
@@ -111,7 +111,7 @@ def test_sub_command_groups_load_when_they_run(tmp_path: Path) -> None:
 
 def test_each_lazy_group_shows_the_help_it_has() -> None:
     """The help ``tongban --help`` shows without importing a group is the group's own."""
-    from tongban.cli import LAZY
+    from cli import LAZY
 
     assert LAZY, "no lazily loaded command groups"
     for name, lazy in LAZY.items():

@@ -1,4 +1,4 @@
-"""API worker processes (``tongban.cli.workers``): connections spread over the workers."""
+"""API worker processes (``cli.workers``): connections spread over the workers."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def test_a_burst_of_connections_reaches_every_worker(tmp_path: Path) -> None:
     (tmp_path / "pid_app.py").write_text(APP)
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "tongban.cli.workers", "pid_app:make", "--port", str(port)],
+        [sys.executable, "-m", "cli.workers", "pid_app:make", "--port", str(port)],
         cwd=tmp_path,
         env={"PYTHONPATH": str(Path(__file__).resolve().parents[1]), "PATH": "/usr/bin:/bin"},
         stderr=subprocess.PIPE,

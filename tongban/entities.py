@@ -19,8 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Table
 
 from tongban.errors import RecordError
-from tongban.identifiers import check_credit_code, check_id_number
-from tongban.identifiers._text import ascii_matrix, written_upper
+from tongban.identifiers import ascii_matrix, check_credit_code, check_id_number, written_upper
 from tongban.identifiers.credit_code import well_formed_credit_codes
 from tongban.identifiers.id_number import RegionCheck, well_formed_id_numbers
 from tongban.normalize import (
@@ -39,7 +38,16 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-__all__ = ["ENTERPRISE", "ENTITIES", "LICENSE", "PERSON", "Entity", "entity"]
+__all__ = [
+    "ENTERPRISE",
+    "ENTITIES",
+    "HOLDER_CITIZEN",
+    "HOLDER_ENTERPRISE",
+    "LICENSE",
+    "PERSON",
+    "Entity",
+    "entity",
+]
 
 Record = dict[str, Any]
 # Normalizes columns of n records, adding to the first set the rows it cannot decide and

@@ -20,14 +20,16 @@ from importlib import resources
 from typing import Any
 
 from tongban.errors import RecordError
-from tongban.identifiers._text import FULL_TO_HALF
+from tongban.identifiers import FULL_TO_HALF
 
 __all__ = [
     "ETHNICITIES",
     "clean_text",
+    "clean_text_column",
     "clean_texts",
     "ethnicity_code",
     "gender_code",
+    "iso_date_column",
     "parse_date",
     "parse_decimal",
 ]

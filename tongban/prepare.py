@@ -30,8 +30,11 @@ __all__ = [
     "BatchCheck",
     "MappedRows",
     "Prepared",
+    "SourceRecord",
     "Staged",
+    "VerdictLike",
     "prepare_batch",
+    "prepare_outcomes",
     "prepare_pages",
 ]
 

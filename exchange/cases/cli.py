@@ -1,6 +1,6 @@
 """``tongban cases``, ``tongban outbox``, ``tongban supervision`` and ``tongban report``.
 
-The hub mounts these apps (``tongban/cli/__init__.py``). The store comes from the hub
+The hub mounts these apps (``cli/__init__.py``). The store comes from the hub
 settings (``TONGBAN_*``); the receivers and dispatch options from ``TONGBAN_OUTBOX_*``;
 the holiday calendar file and thresholds from ``TONGBAN_SUPERVISION_*``.
 """
@@ -23,7 +23,7 @@ from tongban.settings import load_settings
 from tongban.store import Store
 from tongban.terminal import fail, initialised_store, plain_console
 
-__all__ = ["cases_app", "outbox_app", "report", "supervision_app"]
+__all__ = ["cases_app", "outbox_app", "print_report_summary", "report", "supervision_app"]
 
 cases_app = typer.Typer(help="Cases from approval systems: intake, progress.", no_args_is_help=True)
 outbox_app = typer.Typer(help="The outbox to the province and e-supervision.", no_args_is_help=True)
@@ -239,6 +239,7 @@ def report(
 
 
 def print_report_summary(result: Any) -> None:
+    """The month's report as a table on the terminal (``tongban report``, the demo)."""
     table = Table(title=f"cases {result.period}")
     cols = (
         "department",

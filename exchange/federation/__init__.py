@@ -8,12 +8,13 @@ A hub knows its peers (:class:`PeerRegistry`: address, hub root, regions, publis
 catalog). What the local store lacks and a peer offers is asked of that peer on the
 client's behalf, with the same purpose, in a request sealed under this hub's root; the
 peer answers under its own rules and grants, and its signed answer is passed on intact.
-Both ends log the exchange in their own audit chain.
+Both ends log the exchange in their own audit chain; ``check_answer`` is how a caller
+checks a peer's sealed answer itself.
 """
 
 from exchange.federation.api import mount, router
 from exchange.federation.client import PeerAnswer, PeerClient, PeerUnavailable
-from exchange.federation.credentials import PEER_HEADER, PeerCredentialError
+from exchange.federation.credentials import PEER_HEADER, PeerCredentialError, check_answer
 from exchange.federation.peers import LEVELS, Peer, PeerRegistry
 from exchange.federation.relay import through, via
 from exchange.federation.routing import (
@@ -38,6 +39,7 @@ __all__ = [
     "PeerCredentialError",
     "PeerRegistry",
     "PeerUnavailable",
+    "check_answer",
     "enrol",
     "federated_client_id",
     "load_federation_settings",

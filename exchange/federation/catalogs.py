@@ -20,7 +20,7 @@ from exchange.federation.client import PeerUnavailable
 from exchange.federation.credentials import PeerCredentialError
 from exchange.federation.peers import Peer
 from exchange.federation.routing import Federation
-from tongban.store.store import utcnow
+from tongban.store import utcnow
 
 __all__ = ["CatalogRefresher"]
 

@@ -25,8 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from exchange.federation.settings import HUB_ID
 from tongban.errors import RecordError
-from tongban.store import Store, schema
-from tongban.store.store import utcnow
+from tongban.store import Store, schema, utcnow
 
 __all__ = ["LEVELS", "Peer", "PeerRegistry", "load_root"]
 

@@ -31,8 +31,7 @@ from exchange.hub import Hub
 from exchange.metrics import REFUSALS
 from exchange.signing import SIGNATURE_HEADER
 from tongban.errors import TongbanError
-from tongban.store import schema
-from tongban.store.store import utcnow
+from tongban.store import schema, utcnow
 
 __all__ = ["log_exchange", "refuse", "relay", "through", "via"]
 

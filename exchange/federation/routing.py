@@ -41,8 +41,7 @@ from exchange.federation.credentials import (
 )
 from exchange.federation.peers import Peer, PeerRegistry
 from exchange.federation.settings import FederationSettings
-from tongban.store import Store, schema
-from tongban.store.store import utcnow
+from tongban.store import Store, schema, utcnow
 
 if TYPE_CHECKING:
     from exchange.hub import Hub

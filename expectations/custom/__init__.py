@@ -3,7 +3,7 @@
 Importing this package registers every expectation and its pandas metric with GX.
 """
 
-from expectations.custom._base import Explains, KnownKeys, batch_scope
+from expectations.custom._base import Explains, KnownKeys, batch_scope, per_distinct
 from expectations.custom.identifiers import (
     ExpectColumnValuesToBeInLicenseCatalog,
     ExpectColumnValuesToBeInStore,
@@ -39,4 +39,5 @@ __all__ = [
     "Explains",
     "KnownKeys",
     "batch_scope",
+    "per_distinct",
 ]

@@ -36,9 +36,14 @@ from great_expectations.render.renderer_configuration import (
 )
 
 from tongban.errors import RecordError
-from tongban.identifiers import check_credit_code, check_id_number, written_upper
-from tongban.identifiers.credit_code import well_formed_credit_codes
-from tongban.identifiers.id_number import RegionCheck, well_formed_id_numbers
+from tongban.identifiers import (
+    RegionCheck,
+    check_credit_code,
+    check_id_number,
+    well_formed_credit_codes,
+    well_formed_id_numbers,
+    written_upper,
+)
 from tongban.normalize import gender_code, parse_date
 
 if TYPE_CHECKING:

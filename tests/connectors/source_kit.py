@@ -51,7 +51,7 @@ def _paged(definition: SourceDefinition, size: int) -> SourceDefinition:
 
 def tongban_command(*args: str) -> list[str]:
     """The ``tongban`` command as a child process runs it."""
-    return [sys.executable, "-c", "from tongban.cli import main; main()", *args]
+    return [sys.executable, "-c", "from cli import main; main()", *args]
 
 
 def _paged_file(definition: SourceDefinition, size: int, directory: Path) -> Path:

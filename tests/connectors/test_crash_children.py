@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 
 def _tongban(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from tongban.cli import main; main()", *args]
+    return [sys.executable, "-c", "from cli import main; main()", *args]
 
 
 def test_sigkill_mid_sync_with_children_then_rerun_is_exact(tmp_path, new_pg_database):

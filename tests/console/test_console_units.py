@@ -11,10 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 import console
+from cli import app
+from cli._common import state
 from console.i18n import LABELS
 from console.users import UserError, Users
-from tongban.cli import app
-from tongban.cli._common import state
 from tongban.store import Store, schema
 
 TEMPLATES = Path(console.__file__).parent / "templates"

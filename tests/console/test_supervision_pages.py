@@ -19,9 +19,9 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def cases(hub: Hub) -> int:
     """November 2026's cases as the demo reports them, swept for cards."""
+    from cli.demo_cases import CLIENT, NOW, _month
     from exchange.cases import record_events
     from exchange.supervision import supervise
-    from tongban.cli.demo_cases import CLIENT, NOW, _month
 
     people = hub.store.keys("person", limit=20)
     companies = hub.store.keys("enterprise", limit=10)

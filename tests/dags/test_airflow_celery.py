@@ -14,7 +14,7 @@ _READ = textwrap.dedent(
     """
     import importlib, json, sys
     from airflow.providers.celery.executors.default_celery import DEFAULT_CELERY_CONFIG
-    from tongban.airflow_celery import CELERY_CONFIG, PRELOADED
+    from dags.celery_config import CELERY_CONFIG, PRELOADED
     for name in PRELOADED:
         importlib.import_module(name)
     print(json.dumps({

@@ -1,6 +1,6 @@
 """The scaled deployment on this machine's real services: Airflow with CeleryExecutor
 (scheduler, DAG processor, API server, two Celery workers with the hub's Celery settings,
-``tongban.airflow_celery``), its metadata in a throwaway PostgreSQL database, the broker
+``dags.celery_config``), its metadata in a throwaway PostgreSQL database, the broker
 in Redis, the hub's store in PostgreSQL and the e-licenses in a real S3 server
 (SeaweedFS).
 
@@ -209,7 +209,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, pg_database_pair) -> Iterato
         AIRFLOW__CELERY__BROKER_URL="redis://127.0.0.1:6379/0",
         AIRFLOW__CELERY__RESULT_BACKEND=f"db+{metadata_url_text}",
         AIRFLOW__CELERY__WORKER_CONCURRENCY="1",
-        AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS="tongban.airflow_celery.CELERY_CONFIG",
+        AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS="dags.celery_config.CELERY_CONFIG",
         # Our own queue on the shared Redis: no other deployment's worker takes our tasks.
         AIRFLOW__OPERATORS__DEFAULT_QUEUE=f"tongban_{uuid.uuid4().hex[:10]}",
         AIRFLOW__API__HOST="127.0.0.1",

@@ -175,7 +175,7 @@ def test_the_api_anchors_at_its_interval(store: Store, tmp_path: Path):
 
 
 def test_cli_anchor_and_verify(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    from tongban.cli import app
+    from cli import app
 
     monkeypatch.setenv("TONGBAN_DATA_DIR", str(tmp_path))
     store = Store(f"sqlite:///{tmp_path / 'tongban.db'}")

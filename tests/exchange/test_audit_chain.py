@@ -105,7 +105,7 @@ def test_a_recomputed_edit_breaks_the_next_link(store: Store):
 
 
 def test_cli_verify_names_the_broken_entry(tmp_path, monkeypatch):
-    from tongban.cli import app
+    from cli import app
 
     monkeypatch.setenv("TONGBAN_DATA_DIR", str(tmp_path))
     store = Store(f"sqlite:///{tmp_path / 'tongban.db'}")

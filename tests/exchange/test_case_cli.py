@@ -8,9 +8,9 @@ import pytest
 from case_events import event, full_case, id_number, received
 from typer.testing import CliRunner
 
+from cli import app
+from cli._common import state
 from sandbox.receivers import CaseReceiver
-from tongban.cli import app
-from tongban.cli._common import state
 
 
 @pytest.fixture

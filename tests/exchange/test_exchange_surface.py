@@ -8,6 +8,7 @@ def test_public_surface_is_pinned():
         "Access",
         "AuditEntry",
         "AuditLog",
+        "Broken",
         "ChainReport",
         "Client",
         "ClientRegistry",
@@ -23,8 +24,10 @@ def test_public_surface_is_pinned():
         "create_app",
         "get_hub",
         "load_exchange_settings",
+        "load_share_catalog",
         "request_access",
         "stated_purpose",
+        "verify_pinned",
     ]
     for name in exchange.__all__:
         assert getattr(exchange, name) is not None

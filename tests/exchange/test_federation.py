@@ -23,11 +23,11 @@ from jwcrypto import jwk, jws
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from cli import app
 from exchange import AuditLog, Hub, Purpose
 from exchange.catalog import load_share_catalog
 from exchange.federation import FederationSettings, PeerClient, PeerRegistry
 from sandbox.levels import ITEM, Levels, start_levels
-from tongban.cli import app
 from tongban.settings import Settings
 from tongban.store import schema
 

@@ -216,7 +216,7 @@ def test_the_federation_surface_is_pinned() -> None:
     assert sorted(federation.__all__) == [
         "Elsewhere", "Federation", "FederationSettings", "LEVELS", "PEER_AUTH_KIND",
         "PEER_HEADER", "Peer", "PeerAnswer", "PeerClient", "PeerCredentialError",
-        "PeerRegistry", "PeerUnavailable", "enrol", "federated_client_id",
+        "PeerRegistry", "PeerUnavailable", "check_answer", "enrol", "federated_client_id",
         "load_federation_settings", "mount", "router", "through", "via",
     ]  # fmt: skip
     for name in federation.__all__:

@@ -425,6 +425,8 @@ def test_public_surface_is_pinned() -> None:
         "CreditCode",
         "IdNumber",
         "Region",
+        "RegionCheck",
+        "ascii_matrix",
         "check_credit_code",
         "check_id_number",
         "clean_code",
@@ -435,7 +437,10 @@ def test_public_surface_is_pinned() -> None:
         "parse_credit_code",
         "parse_id_number",
         "region",
+        "region_codes",
         "upgrade_id_number",
+        "well_formed_credit_codes",
+        "well_formed_id_numbers",
         "written_upper",
     ]
     for name in identifiers.__all__:

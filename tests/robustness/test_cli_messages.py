@@ -10,9 +10,9 @@ import sys
 import pytest
 from kit import registry
 
+from cli import main
+from cli._common import state
 from connectors.definition import bundled_sources_dir
-from tongban.cli import main
-from tongban.cli._common import state
 
 RENSHE = (bundled_sources_dir() / "renshe_insurance.yaml").read_text("utf-8")
 

@@ -15,8 +15,9 @@ from sandbox import Sandbox, SandboxConfig, World, signed_headers
 
 def test_public_surface_is_pinned() -> None:
     assert sorted(sandbox.__all__) == sorted([
-        "DEFAULT_PORTS", "KINDS", "SOURCES", "DirtRates", "Enterprise", "EnterpriseServer",
-        "License", "Manifest", "ManifestEntry", "Marriage", "Person", "PopulationServer",
+        "DEFAULT_PORTS", "KINDS", "SOURCES", "CaseReceiver", "DirtRates", "Enterprise",
+        "EnterpriseServer", "License", "Manifest", "ManifestEntry", "Marriage", "Person",
+        "PopulationServer",
         "Sandbox", "SandboxConfig", "World", "append_changes", "serve", "signed_headers",
         "write_drop", "write_frontdb",
     ])  # fmt: skip

@@ -1,8 +1,13 @@
-"""The shared store of people, enterprises and licenses (SQLite or PostgreSQL)."""
+"""The shared store of people, enterprises and licenses (SQLite or PostgreSQL).
 
+``schema`` holds its tables, which other packages query and write their own rows in;
+``utcnow`` is the clock every stored timestamp is read from.
+"""
+
+from tongban.store import schema
 from tongban.store.columns import IncomingColumns
 from tongban.store.merge import Incoming, MergeRules
-from tongban.store.store import BatchResult, ChildBatch, QuarantineEntry, Store
+from tongban.store.store import BatchResult, ChildBatch, QuarantineEntry, Store, utcnow
 
 __all__ = [
     "BatchResult",
@@ -12,4 +17,6 @@ __all__ = [
     "MergeRules",
     "QuarantineEntry",
     "Store",
+    "schema",
+    "utcnow",
 ]

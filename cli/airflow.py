@@ -20,7 +20,7 @@ from typing import Annotated
 
 import typer
 
-from tongban.cli._common import app, console, fail, state
+from cli._common import app, console, fail, state
 
 __all__ = ["airflow_env", "dags_folder"]
 

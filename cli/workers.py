@@ -1,6 +1,6 @@
 """API worker processes, each with its own listening socket on the one port.
 
-    >>> run_workers("tongban.cli.serve:compose", host="127.0.0.1", port=8000, workers=2)
+    >>> run_workers("cli.serve:compose", host="127.0.0.1", port=8000, workers=2)
 
 uvicorn's ``--workers`` shares one listening socket between the processes, and asyncio
 accepts every waiting connection at once: a burst of keep-alive connections lands on
@@ -11,7 +11,7 @@ holds the port (bound, not listening), restarts a worker that dies, and stops th
 on SIGTERM or SIGINT; a worker that cannot start stops the lot. Without
 ``SO_REUSEPORT`` (not Linux), or with one worker, this is uvicorn's own ``run``.
 
-    python -m tongban.cli.workers bench._exchange_app:make --port 8000 --workers 2
+    python -m cli.workers bench._exchange_app:make --port 8000 --workers 2
 """
 
 from __future__ import annotations

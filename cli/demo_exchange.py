@@ -19,7 +19,7 @@ import httpx
 from rich.table import Table
 from rich.text import Text
 
-from tongban.cli._common import console
+from cli._common import console
 from tongban.settings import Settings
 from tongban.store import Store
 
@@ -95,9 +95,9 @@ def _applicant(store: Store) -> str | None:
     """A married person (公安, 民政) who represents an enterprise (市场监管)."""
     from sqlalchemy import select
 
-    from tongban.store.schema import enterprise
+    from tongban.store import schema
 
-    q = select(enterprise.c.legal_rep_id_number).distinct().limit(5000)
+    q = select(schema.enterprise.c.legal_rep_id_number).distinct().limit(5000)
     with store.engine.connect() as conn:
         reps = sorted(k for k in conn.execute(q).scalars() if k)
     for key in reps:

@@ -6,7 +6,7 @@ imported before forking costs a task nothing. Great Expectations alone takes abo
 to import on an idle core (more on a busy one), and every sync task and every partition
 of a partitioned sync validates with it. Point the workers at this module:
 
-    AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS=tongban.airflow_celery.CELERY_CONFIG
+    AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS=dags.celery_config.CELERY_CONFIG
 
 The scheduler reads the same settings; only workers import the modules.
 """

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from tongban.cli._common import (
+from cli._common import (
     app,
     console,
     fail,
@@ -86,7 +86,7 @@ def load_file(
             yield first
             yield from records
 
-    from connectors.quality import batch_check
+    from connectors import batch_check
 
     check = batch_check(
         None, entity=entity, source=source, store=store,

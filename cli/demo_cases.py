@@ -15,7 +15,7 @@ from typing import Any
 
 from rich.table import Table
 
-from tongban.cli._common import console, fail, state
+from cli._common import console, fail, state
 from tongban.store import Store
 
 __all__ = ["run_cases_demo"]
@@ -111,7 +111,7 @@ def run_cases_demo(store: Store, *, seed: int = 20261130) -> None:
     )
     from exchange.reports import period_report, write_report
     from exchange.supervision import CARD_KINDS, SupervisionSettings, list_cards, supervise
-    from sandbox.receivers import CaseReceiver
+    from sandbox import CaseReceiver
 
     people = store.keys("person", limit=60)
     companies = store.keys("enterprise", limit=20)

@@ -14,8 +14,8 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from tongban.cli import demo_federation
-from tongban.cli._common import (
+from cli import demo_federation
+from cli._common import (
     app,
     console,
     errors,
@@ -26,8 +26,8 @@ from tongban.cli._common import (
     state,
     styled,
 )
-from tongban.cli.records import show_record
-from tongban.cli.sync import definitions, run_syncs, running_sandbox
+from cli.records import show_record
+from cli.sync import definitions, run_syncs, running_sandbox
 from tongban.store import Store
 
 if TYPE_CHECKING:
@@ -85,9 +85,9 @@ def demo(
             f" {issued.json_path}); identifier {issued.identifier}"
         )
     # The demo's later parts (an HTTP client, the case world) load only when it runs.
-    from tongban.cli.demo_cases import run_cases_demo
-    from tongban.cli.demo_console import show_console
-    from tongban.cli.demo_exchange import show_exchange
+    from cli.demo_cases import run_cases_demo
+    from cli.demo_console import show_console
+    from cli.demo_exchange import show_exchange
 
     exchanged = show_exchange(store, state.settings)
     if failures or held != expected or not all(s.reconciles for s in summaries) or refused:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tongban.cli._common import app, console, fail, ready_store, redact, state
+from cli._common import app, console, fail, ready_store, redact, state
 from tongban.settings import load_settings
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="API worker processes.")] = 1,
 ) -> None:
     """Run the exchange API (OpenAPI at /openapi.json, paths under /v1)."""
-    from tongban.cli.workers import run_workers
+    from cli.workers import run_workers
 
     store = ready_store()
     from exchange import Hub
@@ -57,7 +57,7 @@ def serve(
         f"exchange API on http://{host}:{port} ({workers} worker(s)), store {redact(store.url)}"
     )
     run_workers(
-        "tongban.cli.serve:compose",
+        "cli.serve:compose",
         host=host,
         port=port,
         workers=workers,

@@ -1,8 +1,8 @@
 """The ``tongban`` command: the same code the Airflow DAGs run, on one machine.
 
-The command is a composition root, like the DAGs: each subcommand imports the component
-it drives (connectors, sandbox, license vault, exchange, console) when it runs; library
-code in ``tongban`` never imports them.
+The command is the top layer, a composition root like the DAGs: each subcommand imports
+the component it drives (connectors, sandbox, license vault, exchange, console) when it
+runs, and nothing imports ``cli``.
 
 A failure is one line on stderr and exit status 1; ``tongban --debug ...`` shows the
 traceback as well.
@@ -10,7 +10,7 @@ traceback as well.
 
 import sys
 
-from tongban.cli import (  # noqa: F401  (they register commands)
+from cli import (  # noqa: F401  (they register commands)
     airflow,
     demo,
     demo_federation,
@@ -19,10 +19,10 @@ from tongban.cli import (  # noqa: F401  (they register commands)
     serve,
     sync,
 )
-from tongban.cli._common import app, errors, one_line, state
-from tongban.cli._lazy import LAZY, Lazy
+from cli._common import app, errors, one_line, state
+from cli._lazy import LAZY, Lazy
 
-# The other packages' command groups load when one of them runs (``tongban.cli._lazy``).
+# The other packages' command groups load when one of them runs (``cli._lazy``).
 for _lazy in (
     Lazy("report", "exchange.cases.cli:report", "Cases per department and service item for a"
          " month: CSV, an HTML page with charts, and a summary table."),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import secrets
 
-from tongban.cli._common import console, state
+from cli._common import console, state
 from tongban.store import Store
 
 DEMO_USER = "demo"

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from tongban.cli._lazy import LazyGroup
+from cli._lazy import LazyGroup
 from tongban.pipeline import RunSummary
 from tongban.settings import Settings, load_settings
 from tongban.store import MergeRules, Store

@@ -11,9 +11,9 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from tongban.cli._common import app, console, fail, ready_store, state, styled, ts
-from tongban.cli.records import quarantine_app
-from tongban.cli.sync import definitions
+from cli._common import app, console, fail, ready_store, state, styled, ts
+from cli.records import quarantine_app
+from cli.sync import definitions
 from tongban.errors import TongbanError
 
 quality_app = typer.Typer(help="Validation results, Data Docs, held batches.", no_args_is_help=True)
@@ -165,7 +165,7 @@ def quarantine_reprocess(
 ) -> None:
     """Run corrected records (all open ones with corrections by default) through their
     source's mapping, validation and merge again."""
-    from connectors.review import reprocess
+    from connectors import reprocess
 
     store = ready_store()
     try:

@@ -20,8 +20,8 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from tongban.cli._common import console, fail, state
-from tongban.cli.sync import sandbox_app
+from cli._common import console, fail, state
+from cli.sync import sandbox_app
 
 if TYPE_CHECKING:
     from sandbox.levels import Levels
@@ -75,8 +75,7 @@ def _show(levels: Levels) -> bool:
     import httpx
 
     from exchange import AuditLog
-    from exchange.federation import PeerCredentialError, PeerRegistry
-    from exchange.federation.credentials import check_answer
+    from exchange.federation import PeerCredentialError, PeerRegistry, check_answer
     from tongban.store import Store
 
     hubs = Table(title="the federation")
@@ -193,8 +192,7 @@ def _evidence(levels: Levels) -> bool:
 
 
 def _grant(database_url: str, client_id: str, resources: tuple[str, ...]) -> None:
-    from exchange import GrantRegistry
-    from exchange.catalog import load_share_catalog
+    from exchange import GrantRegistry, load_share_catalog
     from sandbox.levels import ITEM
     from tongban.store import Store
 
