@@ -141,6 +141,16 @@ def is_surface(module: str) -> bool:
     return path.name == "__init__.py" or core_part or module in SUB_SURFACES
 
 
+def test_the_rules_tell_surfaces_and_private_modules_apart() -> None:
+    assert is_surface("connectors") and is_surface("exchange.cases")
+    assert is_surface("tongban.errors") and is_surface("license_vault.jws")
+    assert not is_surface("connectors.sync") and not is_surface("tongban.identifiers.id_number")
+    assert _private_owner("tongban.identifiers._text.FULL_TO_HALF") == "tongban.identifiers"
+    assert _private_owner("tongban.store.store._dumps") == "tongban.store"
+    assert _private_owner("expectations.custom._base") == "expectations.custom"
+    assert _private_owner("tongban.identifiers.clean_code") is None
+
+
 def test_the_layers_cover_every_package() -> None:
     assert set(PACKAGES) == set().union(*LAYERS)
 
