@@ -1,9 +1,11 @@
 """tongban's core, which every other package leans on: settings, the identifiers and
 entities with their rules, the pipeline that runs a source's pages, and the shared store.
 
-The names below are the surface other packages use; the modules behind them (and any
-module whose name starts with ``_``) may change. They load on first use, so importing
-one small part (``tongban.settings``) does not import the store or the pipeline.
+The names below are the ones most packages need; each part of the core (``tongban.errors``,
+``tongban.identifiers``, ``tongban.store``, ...) is a surface of its own, its ``__all__``
+the names other packages may import, and a module whose name starts with ``_`` is for
+its own part only. They load on first use, so importing one small part
+(``tongban.settings``) does not import the store or the pipeline.
 
     >>> from tongban import Settings, Store
     >>> store = Store(Settings().store_url)                  # doctest: +SKIP
