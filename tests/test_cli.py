@@ -25,6 +25,17 @@ def cli(tmp_path, monkeypatch):
         state._store = None
 
 
+def test_the_tongban_command_is_the_cli_package():
+    """The console script runs ``cli.main``: the top layer, not a module of the core."""
+    from importlib.metadata import entry_points
+
+    import cli as package
+
+    (script,) = entry_points(group="console_scripts", name="tongban")
+    assert script.value == "cli:main"
+    assert script.load() is package.main
+
+
 def test_commands_need_an_initialised_store(cli):
     result = cli("quarantine", "list")
     assert result.exit_code == 1

@@ -155,6 +155,16 @@ def test_the_layers_cover_every_package() -> None:
     assert set(PACKAGES) == set().union(*LAYERS)
 
 
+def test_no_package_imports_the_tests_or_the_benches() -> None:
+    wrong = [
+        f"{this}:{line} imports {target}"
+        for path, this in our_modules()
+        for line, target, _ in imports(path)
+        if target.split(".")[0] in ("tests", "bench")
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
 def test_imports_point_down_the_layers() -> None:
     wrong, used = [], set()
     for this, line, target, _ in project_imports():
