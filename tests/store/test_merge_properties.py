@@ -35,7 +35,7 @@ RULES = MergeRules(
 )
 # Per field, the sources from the one that wins down.
 ORDER = {f: SOURCES for f in PERSON.fields} | {"address": ("low", "mid", "high")}
-OFFERS = {
+OFFERS: dict[str, list[str | None]] = {
     "name": ["张三", "张叁", "章三"],
     "address": [None, "人民路1号", "解放路2号"],
     "phone": [None, "13800000000", "13900000000"],
