@@ -122,6 +122,18 @@ def test_a_date_in_a_declared_format_reads_back(day: date, fmt: str) -> None:
     assert mapper({"登记日期": full_width(text)}) == {"registered_on": day}
 
 
+@SETTINGS
+@given(dates, st.sampled_from(["%Y-%m-%d", "%Y年%m月%d日", "%Y/%m/%d"]))
+def test_a_date_in_an_undeclared_format_is_refused_naming_the_formats(day: date, fmt: str) -> None:
+    """Declared formats are the only ones read: the compact spelling the general rule
+    would take is refused here."""
+    mapper = date_mapper({"date": [fmt]})
+    with pytest.raises(RecordError) as info:
+        mapper({"登记日期": f"{day:%Y%m%d}"})
+    assert (info.value.rule, info.value.field) == ("registered_on.format", "registered_on")
+    assert fmt in info.value.message
+
+
 # -- a date that does not exist is refused --------------------------------------------
 
 
