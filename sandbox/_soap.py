@@ -2,14 +2,15 @@
 one path, its static WSDL on ``GET <path>?wsdl``, a WS-Security ``UsernameToken`` on
 every request, and every answer, faults included, in the registry's own encoding.
 
-A registry says what it answers (:meth:`SoapService.answer`, given the checked
-envelope) and raises :class:`SoapFault` for a request it refuses; this module does the
-rest: the path, the SOAPAction, the XML, the envelope, the credentials and the fault.
+A registry says what it answers (:meth:`SoapService.answer`, given the operation's
+element of a checked envelope) and raises :class:`SoapFault` for a request it refuses;
+this module does the rest: the path, the SOAPAction, the XML, the envelope, the
+credentials, the paging parameters and the fault.
 
     >>> class Titles(SoapService):                             # doctest: +SKIP
-    ...     path, wsdl_file, action, encoding = "/t", "t.wsdl", "urn:t/Query", "GB18030"
-    ...     def answer(self, envelope): ...
-    >>> with SoapServer(Titles(WsseCredentials("u", "p"))) as srv:  # doctest: +SKIP
+    ...     def answer(self, request): ...
+    >>> op = SoapOperation("/t", "t.wsdl", "urn:t", "QueryChangedTitles", "GB18030")
+    >>> with SoapServer(Titles(op, WsseCredentials("u", "p"))) as srv:  # doctest: +SKIP
     ...     srv.wsdl_url
 """
 
@@ -21,7 +22,6 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
-from typing import ClassVar
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -34,10 +34,10 @@ __all__ = [
     "WSSE",
     "WSU",
     "SoapFault",
+    "SoapOperation",
     "SoapServer",
     "SoapService",
     "WsseCredentials",
-    "changed_since",
 ]
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -87,47 +87,44 @@ class WsseCredentials:
         return hmac.compare_digest(given, self.password)
 
 
-def changed_since(request: etree._Element, ns: str) -> datetime | None:
-    """The request's ``changedSince`` (None: not given); one without an offset is read as
-    Beijing time (+08:00), as the registries' own clients send it."""
-    text = (request.findtext(f"{{{ns}}}changedSince") or "").strip()
-    if not text:
-        return None
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        raise SoapFault(500, "soap:Client", f"changedSince 不是 xs:dateTime：{text!r}") from None
-    return when if when.tzinfo else when.replace(tzinfo=CST)
+@dataclass(frozen=True)
+class SoapOperation:
+    """A registry's one operation: where it is served, its WSDL (package data of
+    ``sandbox``), its namespace and name, and the encoding of its answers."""
 
+    path: str
+    wsdl_file: str
+    ns: str
+    name: str
+    encoding: str
 
-class SoapService:
-    """One registry's operation: where it is served, its WSDL (package data of
-    ``sandbox``), its SOAPAction and the encoding of its answers."""
-
-    path: ClassVar[str]
-    wsdl_file: ClassVar[str]
-    action: ClassVar[str]
-    encoding: ClassVar[str]
-
-    def __init__(self, credentials: WsseCredentials) -> None:
-        self.credentials = credentials
+    @property
+    def action(self) -> str:
+        return f"{self.ns}/{self.name}"
 
     @property
     def content_type(self) -> str:
         return f"text/xml; charset={self.encoding}"
 
-    @classmethod
-    def wsdl(cls) -> bytes:
-        return resources.files("sandbox").joinpath(cls.wsdl_file).read_bytes()
+    def wsdl(self) -> bytes:
+        return resources.files("sandbox").joinpath(self.wsdl_file).read_bytes()
 
-    def answer(self, envelope: etree._Element) -> bytes:
-        """The response to an authenticated request (raise :class:`SoapFault` to refuse)."""
+
+class SoapService:
+    """A registry serving ``operation`` to the holder of ``credentials``."""
+
+    def __init__(self, operation: SoapOperation, credentials: WsseCredentials) -> None:
+        self.op, self.credentials = operation, credentials
+
+    def answer(self, request: etree._Element) -> bytes:
+        """The response to an authenticated request, given its operation element (raise
+        :class:`SoapFault` to refuse it)."""
         raise NotImplementedError
 
     def respond(self, body: bytes, action: str) -> tuple[int, bytes]:
         """The HTTP status and body answering a POST of ``body`` with ``action``."""
         try:
-            if action and action != self.action:
+            if action and action != self.op.action:
                 raise SoapFault(500, "soap:Client", f"未知的 SOAPAction：{action}")
             try:
                 envelope = etree.fromstring(body, _PARSER)
@@ -136,7 +133,10 @@ class SoapService:
             if envelope.tag != f"{{{SOAP_ENV}}}Envelope":
                 raise SoapFault(500, "soap:VersionMismatch", "需要 SOAP 1.1 Envelope")
             self.credentials.check(envelope)
-            return 200, self.answer(envelope)
+            request = envelope.find(f"{{{SOAP_ENV}}}Body/{{{self.op.ns}}}{self.op.name}")
+            if request is None:
+                raise SoapFault(500, "soap:Client", f"请求体缺少 {self.op.name} 元素")
+            return 200, self.answer(request)
         except SoapFault as fault:
             return fault.status, self.fault_body(fault.code, fault.message)
 
@@ -146,35 +146,76 @@ class SoapService:
         fault = etree.SubElement(body, f"{{{SOAP_ENV}}}Fault")
         etree.SubElement(fault, "faultcode").text = code
         etree.SubElement(fault, "faultstring").text = message
-        return etree.tostring(env, xml_declaration=True, encoding=self.encoding)
+        return etree.tostring(env, xml_declaration=True, encoding=self.op.encoding)
 
-    def envelope(self, ns: str) -> tuple[etree._Element, etree._Element]:
-        """A response envelope declaring ``ns`` as ``tns``, and its body to fill."""
+    # -- reading the request ----------------------------------------------------------
+
+    def text(self, request: etree._Element, name: str) -> str:
+        return (request.findtext(f"{{{self.op.ns}}}{name}") or "").strip()
+
+    def integer(self, request: etree._Element, name: str) -> int:
+        text = request.findtext(f"{{{self.op.ns}}}{name}")
+        try:
+            return int((text or "").strip())
+        except ValueError:
+            raise SoapFault(500, "soap:Client", f"{name} 必须是整数，收到 {text!r}") from None
+
+    def page_size(self, request: etree._Element) -> int:
+        size = self.integer(request, "pageSize")
+        if not 1 <= size <= 1000:
+            raise SoapFault(500, "soap:Client", f"pageSize 必须在 1 到 1000 之间，收到 {size}")
+        return size
+
+    def changed_since(self, request: etree._Element) -> datetime | None:
+        """The request's ``changedSince`` (None: not given); one without an offset is
+        read as Beijing time (+08:00), as the registries' own clients send it."""
+        text = self.text(request, "changedSince")
+        if not text:
+            return None
+        try:
+            when = datetime.fromisoformat(text)
+        except ValueError:
+            raise SoapFault(
+                500, "soap:Client", f"changedSince 不是 xs:dateTime：{text!r}"
+            ) from None
+        return when if when.tzinfo else when.replace(tzinfo=CST)
+
+    # -- writing the response ---------------------------------------------------------
+
+    def response(self) -> etree._Element:
+        """The ``<operation>Response`` element of a new envelope (declaring the
+        namespace as ``tns``), to fill and pass to :meth:`serialize`."""
+        ns = self.op.ns
         env = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={"soap": SOAP_ENV, "tns": ns})
-        return env, etree.SubElement(env, f"{{{SOAP_ENV}}}Body")
+        body = etree.SubElement(env, f"{{{SOAP_ENV}}}Body")
+        return etree.SubElement(body, f"{{{ns}}}{self.op.name}Response")
 
-    def serialize(self, env: etree._Element) -> bytes:
-        return etree.tostring(env, xml_declaration=True, encoding=self.encoding)
+    def serialize(self, response: etree._Element, continuation: str | None = None) -> bytes:
+        """The envelope of ``response``, with ``nextContinuation`` when a page follows."""
+        if continuation is not None:
+            etree.SubElement(response, f"{{{self.op.ns}}}nextContinuation").text = continuation
+        root = response.getroottree()
+        return etree.tostring(root, xml_declaration=True, encoding=self.op.encoding)
 
 
 class _SoapHandler(Handler):
     def do_GET(self) -> None:
-        service: SoapService = self.app
+        op: SoapOperation = self.app.op
         parts = urlsplit(self.path)
-        if parts.path == service.path and parts.query.lower() == "wsdl":
-            self.send(200, service.wsdl(), "text/xml; charset=utf-8")
+        if parts.path == op.path and parts.query.lower() == "wsdl":
+            self.send(200, op.wsdl(), "text/xml; charset=utf-8")
         else:
             self.send(404, b"not found", "text/plain; charset=utf-8")
 
     def do_POST(self) -> None:
         service: SoapService = self.app
         body = self.read_body()
-        if urlsplit(self.path).path != service.path:
+        if urlsplit(self.path).path != service.op.path:
             self.send(404, b"not found", "text/plain; charset=utf-8")
             return
         action = (self.headers.get("SOAPAction") or "").strip().strip('"')
         status, answer = service.respond(body, action)
-        self.send(status, answer, service.content_type)
+        self.send(status, answer, service.op.content_type)
 
 
 class SoapServer(BackgroundServer):
@@ -186,8 +227,8 @@ class SoapServer(BackgroundServer):
 
     @property
     def wsdl_url(self) -> str:
-        return f"{self.url}{self.service.path}?wsdl"
+        return f"{self.url}{self.service.op.path}?wsdl"
 
     @property
     def endpoint(self) -> str:
-        return f"{self.url}{self.service.path}"
+        return f"{self.url}{self.service.op.path}"

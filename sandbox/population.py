@@ -22,6 +22,8 @@ the last carries an opaque ``nextContinuation``, and a request that sends it bac
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
+from functools import cache
 
 from lxml import etree
 
@@ -30,10 +32,10 @@ from sandbox._soap import (
     WSSE,
     WSU,
     SoapFault,
+    SoapOperation,
     SoapServer,
     SoapService,
     WsseCredentials,
-    changed_since,
 )
 from sandbox.dirt import DirtRates
 from sandbox.sources import population_person
@@ -46,16 +48,14 @@ SOAP_ACTION = f"{NS}/QueryChangedPersons"
 _PERSON_FIELDS = ("recordId", "sfzh", "xm", "xb", "csrq", "mz", "zz", "lxdh", "hyzk", "bgsj")
 
 
+_OPERATION = SoapOperation("/population", "population.wsdl", NS, "QueryChangedPersons", "GBK")
+
+
 def wsdl_text() -> bytes:
-    return _Registry.wsdl()
+    return _OPERATION.wsdl()
 
 
 class _Registry(SoapService):
-    path = "/population"
-    wsdl_file = "population.wsdl"
-    action = SOAP_ACTION
-    encoding = "GBK"
-
     def __init__(
         self,
         world: World,
@@ -63,37 +63,28 @@ class _Registry(SoapService):
         credentials: WsseCredentials,
         fail_after_pages: int | None,
     ) -> None:
-        super().__init__(credentials)
+        super().__init__(_OPERATION, credentials)
         self.world, self.dirt, self.fail_after_pages = world, dirt, fail_after_pages
         self.timeline = world.timeline("gongan_population", world.people)
-        self._raw: dict[int, dict[str, str]] = {}
+        self.person: Callable[[int], dict[str, str]] = cache(
+            lambda i: population_person(world, dirt, i)[0]
+        )
 
-    def person(self, i: int) -> dict[str, str]:
-        raw = self._raw.get(i)
-        if raw is None:
-            raw = self._raw[i] = population_person(self.world, self.dirt, i)[0]
-        return raw
-
-    def answer(self, envelope: etree._Element) -> bytes:
-        request = envelope.find(f"{{{SOAP_ENV}}}Body/{{{NS}}}QueryChangedPersons")
-        if request is None:
-            raise SoapFault(500, "soap:Client", "请求体缺少 QueryChangedPersons 元素")
-        token = (request.findtext(f"{{{NS}}}continuation") or "").strip()
+    def answer(self, request: etree._Element) -> bytes:
+        token = self.text(request, "continuation")
         resumed = _continued(token) if token else None
         if resumed:
             page_no = resumed[1]
         elif request.find(f"{{{NS}}}pageNo") is None:  # a first page asked for by token
             page_no = 1
         else:
-            page_no = _int(request, "pageNo")
-        page_size = _int(request, "pageSize")
-        if not 1 <= page_size <= 1000:
-            raise SoapFault(500, "soap:Client", f"pageSize 必须在 1 到 1000 之间，收到 {page_size}")
+            page_no = self.integer(request, "pageNo")
+        page_size = self.page_size(request)
         if page_no < 1:
             raise SoapFault(500, "soap:Client", f"pageNo 从 1 开始，收到 {page_no}")
         if self.fail_after_pages is not None and page_no > self.fail_after_pages:
             raise SoapFault(503, "soap:Server", "服务暂不可用，请稍后重试")
-        since = changed_since(request, NS)
+        since = self.changed_since(request)
         start = self.timeline.position_since(since) if since else 0
         order = self.timeline.order
         first = resumed[0] if resumed else start + (page_no - 1) * page_size
@@ -105,8 +96,7 @@ class _Registry(SoapService):
     def _response(
         self, total: int, page_no: int, page_size: int, page: list[int], nxt: str | None
     ) -> bytes:
-        env, body = self.envelope(NS)
-        response = etree.SubElement(body, f"{{{NS}}}QueryChangedPersonsResponse")
+        response = self.response()
         for name, value in (("totalCount", total), ("pageNo", page_no), ("pageSize", page_size)):
             etree.SubElement(response, f"{{{NS}}}{name}").text = str(value)
         persons = etree.SubElement(response, f"{{{NS}}}persons")
@@ -116,9 +106,7 @@ class _Registry(SoapService):
             person = etree.SubElement(persons, f"{{{NS}}}person")
             for name, tag in zip(_PERSON_FIELDS, tags, strict=True):
                 etree.SubElement(person, tag).text = raw[name]
-        if nxt is not None:
-            etree.SubElement(response, f"{{{NS}}}nextContinuation").text = nxt
-        return self.serialize(env)
+        return self.serialize(response, nxt)
 
 
 def _continuation(position: int, page_no: int) -> str:
@@ -132,14 +120,6 @@ def _continued(token: str) -> tuple[int, int]:
         return int(position), int(page_no)
     except (ValueError, UnicodeDecodeError):
         raise SoapFault(500, "soap:Client", f"continuation 无法识别：{token!r}") from None
-
-
-def _int(request: etree._Element, name: str) -> int:
-    text = request.findtext(f"{{{NS}}}{name}")
-    try:
-        return int((text or "").strip())
-    except ValueError:
-        raise SoapFault(500, "soap:Client", f"{name} 必须是整数，收到 {text!r}") from None
 
 
 class PopulationServer(SoapServer):

@@ -23,18 +23,13 @@ import base64
 import binascii
 import json
 import time
+from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from lxml import etree
 
-from sandbox._soap import (
-    SOAP_ENV,
-    SoapFault,
-    SoapServer,
-    SoapService,
-    WsseCredentials,
-    changed_since,
-)
+from sandbox._soap import SoapFault, SoapOperation, SoapServer, SoapService, WsseCredentials
 from sandbox.dirt import DirtRates
 from sandbox.titles import SOURCE, title_count, title_record
 from sandbox.world import World
@@ -50,55 +45,40 @@ _TITLE_FIELDS = (
 _HOLDER_FIELDS = ("QLRMC", "ZJZL", "ZJHM", "GYFS", "QLBL")
 
 
+_OPERATION = SoapOperation("/bdcdj/titles", "realestate.wsdl", NS, "QueryChangedTitles", "GB18030")
+
+
 def wsdl_text() -> bytes:
-    return _Titles.wsdl()
+    return _OPERATION.wsdl()
 
 
 class _Titles(SoapService):
-    path = "/bdcdj/titles"
-    wsdl_file = "realestate.wsdl"
-    action = SOAP_ACTION
-    encoding = "GB18030"
-
     def __init__(
         self, world: World, dirt: DirtRates, credentials: WsseCredentials, pace: float = 0.0
     ) -> None:
-        super().__init__(credentials)
+        super().__init__(_OPERATION, credentials)
         self.world, self.dirt, self.pace = world, dirt, pace
-        self.count = title_count(world)
-        self.timeline = world.timeline(SOURCE, self.count)
-        self._cache: dict[int, dict[str, Any]] = {}
+        self.timeline = world.timeline(SOURCE, title_count(world))
+        self.title: Callable[[int], dict[str, Any]] = cache(
+            lambda i: title_record(world, dirt, i)[0]
+        )
 
-    def title(self, i: int) -> dict[str, Any]:
-        found = self._cache.get(i)
-        if found is None:
-            found = self._cache[i] = title_record(self.world, self.dirt, i)[0]
-        return found
-
-    def answer(self, envelope: etree._Element) -> bytes:
-        request = envelope.find(f"{{{SOAP_ENV}}}Body/{{{NS}}}QueryChangedTitles")
-        if request is None:
-            raise SoapFault(500, "soap:Client", "请求体缺少 QueryChangedTitles 元素")
-        size_text = (request.findtext(f"{{{NS}}}pageSize") or "").strip()
-        if not size_text.isdigit() or not 1 <= int(size_text) <= 1000:
-            raise SoapFault(
-                500, "soap:Client", f"pageSize 必须在 1 到 1000 之间，收到 {size_text!r}"
-            )
-        token = (request.findtext(f"{{{NS}}}continuation") or "").strip()
+    def answer(self, request: etree._Element) -> bytes:
+        size = self.page_size(request)
+        token = self.text(request, "continuation")
         if token:
             start = _resume(token)
         else:
-            since = changed_since(request, NS)
+            since = self.changed_since(request)
             start = self.timeline.position_since(since) if since else 0
         order = self.timeline.order
-        end = min(start + int(size_text), len(order))
+        end = min(start + size, len(order))
         if self.pace:
             time.sleep(self.pace)  # a slow registry (to kill a sync part way)
         return self._response(order[start:end], _token(end) if end < len(order) else None)
 
     def _response(self, page: list[int], nxt: str | None) -> bytes:
-        env, body = self.envelope(NS)
-        response = etree.SubElement(body, f"{{{NS}}}QueryChangedTitlesResponse")
+        response = self.response()
         titles = etree.SubElement(response, f"{{{NS}}}titles")
         for i in page:
             raw = self.title(i)
@@ -112,9 +92,7 @@ class _Titles(SoapService):
                     for name in _HOLDER_FIELDS:
                         if holder[name] is not None:
                             etree.SubElement(qlr, f"{{{NS}}}{name}").text = holder[name]
-        if nxt is not None:
-            etree.SubElement(response, f"{{{NS}}}nextContinuation").text = nxt
-        return self.serialize(env)
+        return self.serialize(response, nxt)
 
 
 def _token(position: int) -> str:
