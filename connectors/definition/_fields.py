@@ -53,13 +53,11 @@ class FieldMapping(_Strict):
 
     def parts(self) -> dict[str, FieldMapping]:
         """The mappings of a structure's fields."""
-        return {
-            name: FieldMapping.model_validate({"from": m}) if isinstance(m, str) else m
-            for name, m in (self.fields or {}).items()
-        }
+        return fields_of_mapping(self.fields or {})
 
 
 def fields_of_mapping(mapping: Mapping[str, str | FieldMapping]) -> dict[str, FieldMapping]:
+    """Each target's mapping, a bare source path (``xm``) read as ``{from: xm}``."""
     return {
         target: FieldMapping.model_validate({"from": m}) if isinstance(m, str) else m
         for target, m in mapping.items()

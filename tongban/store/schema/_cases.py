@@ -3,14 +3,7 @@ supervision cards (办件, 推送, 电子监察)."""
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    Column,
-    Index,
-    Integer,
-    String,
-    Table,
-    Text,
-)
+from sqlalchemy import Column, Index, Integer, String, Table, Text
 
 from tongban.store.schema._base import Json, Timestamp, metadata
 

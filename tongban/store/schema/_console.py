@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    Column,
-    Index,
-    Integer,
-    String,
-    Table,
-)
+from sqlalchemy import Column, Index, Integer, String, Table
 
 from tongban.store.schema._base import Json, Timestamp, metadata
 

@@ -4,19 +4,16 @@ of the federation with the exchanges made with them (省市县三级共享交换
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    JSON,
-    Column,
-    ForeignKey,
-    Index,
-    Integer,
-    LargeBinary,
-    String,
-    Table,
-    Text,
-)
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, LargeBinary, String, Table, Text
 
 from tongban.store.schema._base import Timestamp, metadata, revocation_columns
+
+
+def _used_once(name: str, sender: Column, jti: Column) -> Table:
+    """The ids of the signed requests a sender made, each accepted once until it
+    expires (a replayed request is refused)."""
+    return Table(name, metadata, sender, jti, Column("expires_at", Timestamp, nullable=False))
+
 
 exchange_client = Table(
     "exchange_client",
@@ -56,13 +53,10 @@ exchange_rate = Table(
     Column("hits", Integer, nullable=False),
 )
 
-exchange_assertion = Table(
-    "exchange_assertion",
-    metadata,
-    Column("client_id", String(40), primary_key=True),
+exchange_assertion = _used_once(
+    "exchange_assertion", Column("client_id", String(40), primary_key=True),
     Column("jti", String(100), primary_key=True, comment="a JWT assertion is used once"),
-    Column("expires_at", Timestamp, nullable=False),
-)
+)  # fmt: skip
 
 audit_log = Table(
     "audit_log",
@@ -123,13 +117,10 @@ federation_peer = Table(
     *revocation_columns(),
 )
 
-federation_nonce = Table(
-    "federation_nonce",
-    metadata,
-    Column("peer_id", String(16), primary_key=True),
+federation_nonce = _used_once(
+    "federation_nonce", Column("peer_id", String(16), primary_key=True),
     Column("jti", String(64), primary_key=True, comment="a signed peer request is used once"),
-    Column("expires_at", Timestamp, nullable=False),
-)
+)  # fmt: skip
 
 federation_exchange = Table(
     "federation_exchange",

@@ -3,18 +3,7 @@ their history (``record_version``) and the conflicts merging them met."""
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    JSON,
-    Column,
-    Date,
-    ForeignKey,
-    Index,
-    Integer,
-    Numeric,
-    String,
-    Table,
-    Text,
-)
+from sqlalchemy import JSON, Column, Date, ForeignKey, Index, Integer, Numeric, String, Table, Text
 
 from tongban.store.schema._base import Json, Timestamp, metadata
 

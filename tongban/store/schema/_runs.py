@@ -3,18 +3,7 @@ quarantined, the validation results and the batches held back at the gate."""
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    Column,
-    Float,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Table,
-    Text,
-)
+from sqlalchemy import JSON, Boolean, Column, Float, ForeignKey, Index, Integer, String, Table, Text
 
 from tongban.store.schema._base import Json, Timestamp, metadata
 
@@ -71,13 +60,21 @@ run_log = Table(
     Index("ix_run_log_source_started", "source", "started_at"),
 )
 
+
+def _batch_columns() -> list[Column]:
+    """The first columns of what the gate keeps of a batch: its id, run, source, entity."""
+    return [
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("run_id", String(36), ForeignKey("run_log.run_id"), nullable=False),
+        Column("source", String(60), nullable=False),
+        Column("entity", String(20), nullable=False),
+    ]
+
+
 validation_result = Table(
     "validation_result",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("run_id", String(36), ForeignKey("run_log.run_id"), nullable=False),
-    Column("source", String(60), nullable=False),
-    Column("entity", String(20), nullable=False),
+    *_batch_columns(),
     Column("suite", String(60), nullable=False),
     Column("evaluated", Integer, nullable=False),
     Column("passed", Integer, nullable=False),
@@ -93,10 +90,7 @@ validation_result = Table(
 held_batch = Table(
     "held_batch",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("run_id", String(36), ForeignKey("run_log.run_id"), nullable=False),
-    Column("source", String(60), nullable=False),
-    Column("entity", String(20), nullable=False),
+    *_batch_columns(),
     Column("reason", Text, nullable=False),
     Column("records", JSON, nullable=False, comment="[[source record id, raw record], ...]"),
     Column("cursor_before", Json, comment="the source's cursor when the batch was read"),

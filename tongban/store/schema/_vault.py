@@ -3,16 +3,7 @@ each e-license (电子印章, 电子证照)."""
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    Column,
-    Date,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Table,
-    Text,
-)
+from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String, Table, Text
 
 from tongban.store.schema._base import Timestamp, metadata, revocation_columns
 
