@@ -27,6 +27,7 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
+from connectors._documents import cursor_key, describe, dig, lookup, short
 from connectors._rest_schema import check_rest_mapping
 from connectors.auth import ApiKey, Bearer, HmacSigner
 from connectors.base import Page, call_with_retries
@@ -38,22 +39,12 @@ from connectors.paging import (
     PagePagination,
     WindowPagination,
 )
-from connectors.paths import EVERY, get, parse_path, select, selects_many
 from tongban.errors import FatalError, RetriableError
 
 # Pages are decoded by msgspec: the same JSON, parsed about twice as fast as json.loads.
 _decode = msgspec.json.Decoder().decode
 
 __all__ = ["RestConnector", "dig"]
-
-
-def dig(document: Any, path: str) -> Any:
-    """The value at a path (``data.items``, ``data.groups[*].items[*]``:
-    :mod:`connectors.paths`); None when a step is missing."""
-    if not path:
-        return document
-    steps = parse_path(path)
-    return select(document, steps) if selects_many(steps) else get(document, steps)
 
 
 def _retry_after(response: requests.Response) -> float | None:
@@ -201,7 +192,7 @@ class RestConnector:
         first = position is None
         seen: set[str] = set()  # cursors this pass was given, to stop a loop
         if not first:
-            seen.add(_cursor_key(position))
+            seen.add(cursor_key(position))
         rid = self.record_id or ""
         while True:
             params: dict[str, Any] = dict(query)
@@ -238,10 +229,10 @@ class RestConnector:
         if path:
             if not isinstance(document, Mapping):
                 raise FatalError(
-                    f"{self.name}: GET {self.url} answered {_kind(document)}, not a JSON object"
+                    f"{self.name}: GET {self.url} answered {describe(document)}, not a JSON object"
                     f" holding {path!r}"
                 )
-            found, items = _lookup(document, path)
+            found, items = lookup(document, path)
             if not found:
                 raise FatalError(
                     f"{self.name}: GET {self.url} answered an object without {path!r}"
@@ -253,13 +244,13 @@ class RestConnector:
             return []
         if not isinstance(items, list):
             raise FatalError(
-                f"{self.name}: GET {self.url}: {path or 'the body'} is {_kind(items)},"
+                f"{self.name}: GET {self.url}: {path or 'the body'} is {describe(items)},"
                 " not a list of records"
             )
         for i, item in enumerate(items):
             if not isinstance(item, Mapping):
                 raise FatalError(
-                    f"{self.name}: GET {self.url}: record {i} of the page is {_kind(item)},"
+                    f"{self.name}: GET {self.url}: record {i} of the page is {describe(item)},"
                     " not a JSON object"
                 )
         return items
@@ -273,12 +264,12 @@ class RestConnector:
             link = self._next_link
             if link is None or n == 0:
                 return None  # no rel="next" link: the last page
-            if _cursor_key(link) in seen:
+            if cursor_key(link) in seen:
                 raise FatalError(
-                    f"{self.name}: GET {self.url} gave the next link {_short(link)} a second"
+                    f"{self.name}: GET {self.url} gave the next link {short(link)} a second"
                     " time in this pass; the system pages in a loop, stopping"
                 )
-            seen.add(_cursor_key(link))
+            seen.add(cursor_key(link))
             return link
         if isinstance(pg, PagePagination):
             current = pg.first_page if first else position
@@ -292,7 +283,7 @@ class RestConnector:
         A page that is not the last and names no next cursor, or names one this pass was
         given before, stops the run: ending there would lose the rest, going on would
         loop."""
-        found, value = _lookup(document, pg.next_cursor_path)
+        found, value = lookup(document, pg.next_cursor_path)
         missing = value is None or value == ""
         rule = pg.last_page
         if n == 0:
@@ -316,55 +307,14 @@ class RestConnector:
                 f" last page by the definition's rule (last_page: {rule}); stopping rather"
                 " than ending the pass early"
             )
-        key = _cursor_key(value)
+        key = cursor_key(value)
         if key in seen:
             raise FatalError(
-                f"{self.name}: GET {self.url} gave the cursor {_short(key)} a second time in"
+                f"{self.name}: GET {self.url} gave the cursor {short(key)} a second time in"
                 " this pass; the system pages in a loop, stopping"
             )
         seen.add(key)
         return value
-
-
-def _lookup(document: Any, path: str) -> tuple[bool, Any]:
-    """Whether ``path`` (:mod:`connectors.paths`) is in ``document``, and its value; a
-    path with ``[*]`` gathers the items of every list it passes (records grouped in the
-    answer: ``data.groups[*].items[*]``)."""
-    steps = parse_path(path)
-    if selects_many(steps):
-        head = steps[: steps.index(EVERY)]
-        if head and get(document, head) is None:
-            return False, None
-        return True, select(document, steps)
-    value = document
-    for step in steps:
-        at_item = isinstance(value, list) and isinstance(step, int) and step < len(value)
-        if not at_item and not (isinstance(value, Mapping) and step in value):
-            return False, None
-        value = value[step]
-    return True, value
-
-
-def _cursor_key(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
-
-
-def _kind(value: Any) -> str:
-    """What a JSON value is, for a message: ``a JSON string ('oops')``."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return f"a JSON boolean ({str(value).lower()})"
-    if isinstance(value, str):
-        short = value if len(value) <= 40 else value[:40] + "…"
-        return f"a JSON string ({short!r})"
-    if isinstance(value, int | float):
-        return f"a JSON number ({value})"
-    if isinstance(value, list):
-        return f"a JSON array of {len(value)}"
-    if isinstance(value, Mapping):
-        return "a JSON object"
-    return type(value).__name__
 
 
 def _body(response: requests.Response) -> bytes:
@@ -372,10 +322,6 @@ def _body(response: requests.Response) -> bytes:
     reads ten kilobytes at a time through three layers: about half the CPU a page of
     1,000 records costs before decoding). A body shorter than its Content-Length raises."""
     return bytes(response.raw.read(decode_content=True))
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= 60 else text[:60] + "…"
 
 
 def _brief(response: requests.Response) -> str:

@@ -2,11 +2,12 @@
 timeouts, WS-Security UsernameToken, the endpoint the WSDL advertises overridden (they
 often name an internal host), and a paged "changed since" operation.
 
-Errors are classified here: a SOAP fault about authentication, or a client fault, is
-fatal and carries the fault string; server faults, HTTP 5xx (with a SOAP fault or any
-other body), a response cut off part way, timeouts and refused connections are
-retriable. The WSDL is cached (under ``cache_dir/wsdl``) only once it parsed and bound
-the service; a cached copy that does not is dropped and fetched again. Responses in any
+Errors are classified where they enter (:mod:`connectors._soap_errors`): a SOAP fault
+about authentication, or a client fault, is fatal and carries the fault string; server
+faults, HTTP 5xx (with a SOAP fault or any other body), a response cut off part way,
+timeouts and refused connections are retriable. The WSDL is cached (under
+``cache_dir/wsdl``, :mod:`connectors._wsdl_cache`) only once it parsed and bound the
+service; a cached copy that does not is dropped and fetched again. Responses in any
 encoding the XML declares (GBK included) are decoded by the XML parser.
 
 Cursor: ``{"since": S, "next": page number or None, "high_water": H}``, as for REST.
@@ -14,9 +15,7 @@ Cursor: ``{"since": S, "next": page number or None, "high_water": H}``, as for R
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import time
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from functools import partial
@@ -26,17 +25,18 @@ from typing import Any
 import requests
 import urllib3
 from lxml import etree
-from zeep import Client, Settings, Transport
-from zeep.cache import Base
+from zeep import Client, Settings
 from zeep.exceptions import Error as ZeepError
 from zeep.exceptions import Fault, TransportError
 from zeep.helpers import serialize_object
 from zeep.wsse.username import UsernameToken
 
+from connectors._documents import dig
+from connectors._soap_errors import NotXml, StatusTransport, fault_error, transport_error
+from connectors._wsdl_cache import WsdlCache
 from connectors.base import Page, call_with_retries, check_source_paths
 from connectors.definition import SoapTransport
 from connectors.paths import parse_path
-from connectors.rest import dig
 from tongban.errors import FatalError, RetriableError
 
 __all__ = ["SoapConnector"]
@@ -63,91 +63,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class _StatusTransport(Transport):
-    """zeep's transport, remembering the HTTP status of the last operation's response
-    (zeep reports a non-SOAP error body as a fault without a code, status unsaid)."""
-
-    last_status = 0
-
-    def post(self, address: str, message: Any, headers: Any) -> Any:
-        self.last_status = 0
-        response = super().post(address, message, headers)
-        self.last_status = status = response.status_code
-        content = response.content
-        if content:
-            # zeep parses leniently (strict=False): a body cut off part way would come out
-            # as fewer records, and a plain-text error page as nothing. Only whole XML
-            # goes on.
-            try:
-                etree.fromstring(content, parser=_WHOLE_XML)
-            except etree.XMLSyntaxError as exc:
-                raise _NotXml(status, f"{exc}; the body begins {content[:60]!r}") from None
-        return response
-
-
-_WHOLE_XML = etree.XMLParser(resolve_entities=False, huge_tree=True, no_network=True)
-
-
-class _NotXml(Exception):
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status = status
-
-
-class _WsdlCache(Base):
-    """The WSDL (and what it imports) as zeep loads it: kept in memory until it proved
-    usable, only then written to ``directory`` (one file per URL, fresh for ``timeout``
-    seconds). A cached copy that turns out unusable is dropped (:meth:`drop`)."""
-
-    def __init__(self, directory: Path | None, timeout: float = 24 * 3600) -> None:
-        self.directory, self.timeout = directory, timeout
-        self.fresh: dict[str, bytes] = {}
-        self.used: set[str] = set()  # URLs answered from the directory this time
-
-    def _path(self, url: str) -> Path:
-        assert self.directory is not None
-        return self.directory / f"{hashlib.sha256(url.encode()).hexdigest()}.xml"
-
-    def add(self, url: str, content: bytes) -> None:
-        self.fresh[url] = content
-
-    def get(self, url: str) -> bytes | None:
-        if url in self.fresh:
-            return self.fresh[url]
-        if self.directory is None:
-            return None
-        path = self._path(url)
-        try:
-            if time.time() - path.stat().st_mtime > self.timeout:
-                return None
-            content = path.read_bytes()
-        except OSError:
-            return None
-        self.used.add(url)
-        return content
-
-    def keep(self) -> None:
-        """The WSDL proved usable: write what was fetched."""
-        if self.directory is not None:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            for url, content in self.fresh.items():
-                path = self._path(url)
-                tmp = path.with_name(path.name + ".tmp")
-                tmp.write_bytes(content)
-                tmp.replace(path)
-        self.fresh.clear()
-        self.used.clear()
-
-    def drop(self) -> bool:
-        """Forget everything loaded this time; True when a cached copy was among it."""
-        had_cached = bool(self.used)
-        for url in self.used:
-            self._path(url).unlink(missing_ok=True)
-        self.fresh.clear()
-        self.used.clear()
-        return had_cached
-
-
 class SoapConnector:
     def __init__(
         self,
@@ -162,8 +77,8 @@ class SoapConnector:
         self.name, self.t, self.record_id = name, transport, record_id
         self.source_fields = dict(source_fields or {})
         self._session = requests.Session()
-        self._cache = _WsdlCache(cache_dir / "wsdl" if cache_dir is not None else None)
-        self._zeep_transport = _StatusTransport(
+        self._cache = WsdlCache(cache_dir / "wsdl" if cache_dir is not None else None)
+        self._zeep_transport = StatusTransport(
             session=self._session,
             cache=self._cache,
             timeout=transport.timeout.connect + transport.timeout.read,
@@ -218,7 +133,7 @@ class SoapConnector:
             else:
                 service = client.service
         except TransportError as exc:
-            raise _transport_error(self.name, exc, what=f"WSDL {wsdl}") from exc
+            raise transport_error(self.name, exc, what=f"WSDL {wsdl}") from exc
         except requests.HTTPError as exc:  # zeep fetches the WSDL with raise_for_status()
             status = exc.response.status_code if exc.response is not None else 0
             message = f"{self.name}: HTTP {status} fetching WSDL {wsdl}"
@@ -271,7 +186,7 @@ class SoapConnector:
         operation = getattr(self._service, self.t.operation)
         try:
             return operation(**params)
-        except _NotXml as exc:
+        except NotXml as exc:
             message = (
                 f"{self.name}: HTTP {exc.status} for {self.t.operation} with a body that is not"
                 f" whole XML (cut off, or an error page): {exc}"
@@ -279,9 +194,9 @@ class SoapConnector:
             retry = exc.status in (200, 429) or exc.status >= 500
             raise (RetriableError(message) if retry else FatalError(message)) from None
         except Fault as fault:
-            raise _fault_error(self.name, fault, self._zeep_transport.last_status) from fault
+            raise fault_error(self.name, fault, self._zeep_transport.last_status) from fault
         except TransportError as exc:
-            raise _transport_error(self.name, exc, what=self.t.operation) from exc
+            raise transport_error(self.name, exc, what=self.t.operation) from exc
         except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
             # refused, timed out, or the body cut off (ChunkedEncodingError): try again
             raise RetriableError(
@@ -394,24 +309,3 @@ def _later(a: str, b: str) -> bool:
         return datetime.fromisoformat(a) > datetime.fromisoformat(b)
     except ValueError:
         return a > b
-
-
-def _fault_error(name: str, fault: Fault, status: int) -> Exception:
-    code = str(fault.code or "")
-    if not code:  # not a SOAP fault: an error page or some other XML in its place
-        message = f"{name}: HTTP {status} with a body that is not a SOAP response: {fault.message}"
-        return RetriableError(message) if status == 429 or status >= 500 else FatalError(message)
-    message = f"{name}: SOAP fault {code}: {fault.message}"
-    if code.split(":")[-1] in ("Server", "Receiver", "ServiceUnavailable"):
-        return RetriableError(message)
-    return FatalError(message)
-
-
-def _transport_error(name: str, exc: TransportError, *, what: str) -> Exception:
-    status = getattr(exc, "status_code", 0) or 0
-    if status == 200 and "invalid XML" in str(exc):  # cut off part way, or an error page
-        return RetriableError(f"{name}: HTTP 200 for {what} with a body that is not whole XML")
-    message = f"{name}: HTTP {status} for {what}"
-    if status == 429 or status >= 500:
-        return RetriableError(message)
-    return FatalError(message)

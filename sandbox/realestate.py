@@ -23,94 +23,62 @@ import base64
 import binascii
 import json
 import time
-from datetime import datetime
-from importlib import resources
+from collections.abc import Callable
+from functools import cache
 from typing import Any
-from urllib.parse import urlsplit
 
 from lxml import etree
 
-from sandbox._http import BackgroundServer, Handler
+from sandbox._soap import SoapFault, SoapOperation, SoapServer, SoapService, WsseCredentials
 from sandbox.dirt import DirtRates
-from sandbox.population import SOAP_ENV, _Fault, _Registry
 from sandbox.titles import SOURCE, title_count, title_record
-from sandbox.world import CST, World
+from sandbox.world import World
 
 __all__ = ["NS", "RealEstateServer"]
 
 NS = "http://zrzy.example.gov.cn/bdcdj/v1"
 SOAP_ACTION = f"{NS}/QueryChangedTitles"
-_PATH = "/bdcdj/titles"
-_CONTENT_TYPE = "text/xml; charset=GB18030"
 _TITLE_FIELDS = (
     "YWH", "BDCQZH", "BDCDYH", "ZL", "YT", "MJ", "QLLX", "GYQK", "DJJG", "DJJGDM", "QXDM",
     "DBSJ", "QSZT", "BGSJ",
 )  # fmt: skip
 _HOLDER_FIELDS = ("QLRMC", "ZJZL", "ZJHM", "GYFS", "QLBL")
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+
+
+_OPERATION = SoapOperation("/bdcdj/titles", "realestate.wsdl", NS, "QueryChangedTitles", "GB18030")
 
 
 def wsdl_text() -> bytes:
-    return resources.files("sandbox").joinpath("realestate.wsdl").read_bytes()
+    return _OPERATION.wsdl()
 
 
-def _fault_body(code: str, message: str) -> bytes:
-    env = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={"soap": SOAP_ENV})
-    fault = etree.SubElement(etree.SubElement(env, f"{{{SOAP_ENV}}}Body"), f"{{{SOAP_ENV}}}Fault")
-    etree.SubElement(fault, "faultcode").text = code
-    etree.SubElement(fault, "faultstring").text = message
-    return etree.tostring(env, xml_declaration=True, encoding="GB18030")
-
-
-class _Titles:
+class _Titles(SoapService):
     def __init__(
-        self, world: World, dirt: DirtRates, username: str, password: str, pace: float = 0.0
+        self, world: World, dirt: DirtRates, credentials: WsseCredentials, pace: float = 0.0
     ) -> None:
+        super().__init__(_OPERATION, credentials)
         self.world, self.dirt, self.pace = world, dirt, pace
-        self.count = title_count(world)
-        self.timeline = world.timeline(SOURCE, self.count)
-        # WS-Security is checked as the population registry checks it.
-        self._auth = _Registry(world, dirt, username, password, None)
-        self._cache: dict[int, dict[str, Any]] = {}
+        self.timeline = world.timeline(SOURCE, title_count(world))
+        self.title: Callable[[int], dict[str, Any]] = cache(
+            lambda i: title_record(world, dirt, i)[0]
+        )
 
-    def title(self, i: int) -> dict[str, Any]:
-        found = self._cache.get(i)
-        if found is None:
-            found = self._cache[i] = title_record(self.world, self.dirt, i)[0]
-        return found
-
-    def answer(self, body: bytes, action: str) -> bytes:
-        if action and action != SOAP_ACTION:
-            raise _Fault(500, "soap:Client", f"未知的 SOAPAction：{action}")
-        try:
-            envelope = etree.fromstring(body, _PARSER)
-        except etree.XMLSyntaxError as exc:
-            raise _Fault(500, "soap:Client", f"请求不是合法的 XML：{exc}") from None
-        if envelope.tag != f"{{{SOAP_ENV}}}Envelope":
-            raise _Fault(500, "soap:VersionMismatch", "需要 SOAP 1.1 Envelope")
-        self._auth.authenticate(envelope)
-        request = envelope.find(f"{{{SOAP_ENV}}}Body/{{{NS}}}QueryChangedTitles")
-        if request is None:
-            raise _Fault(500, "soap:Client", "请求体缺少 QueryChangedTitles 元素")
-        size_text = (request.findtext(f"{{{NS}}}pageSize") or "").strip()
-        if not size_text.isdigit() or not 1 <= int(size_text) <= 1000:
-            raise _Fault(500, "soap:Client", f"pageSize 必须在 1 到 1000 之间，收到 {size_text!r}")
-        token = (request.findtext(f"{{{NS}}}continuation") or "").strip()
+    def answer(self, request: etree._Element) -> bytes:
+        size = self.page_size(request)
+        token = self.text(request, "continuation")
         if token:
             start = _resume(token)
         else:
-            since = _since(request)
+            since = self.changed_since(request)
             start = self.timeline.position_since(since) if since else 0
         order = self.timeline.order
-        end = min(start + int(size_text), len(order))
+        end = min(start + size, len(order))
         if self.pace:
             time.sleep(self.pace)  # a slow registry (to kill a sync part way)
         return self._response(order[start:end], _token(end) if end < len(order) else None)
 
     def _response(self, page: list[int], nxt: str | None) -> bytes:
-        env = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={"soap": SOAP_ENV, "tns": NS})
-        body = etree.SubElement(env, f"{{{SOAP_ENV}}}Body")
-        response = etree.SubElement(body, f"{{{NS}}}QueryChangedTitlesResponse")
+        response = self.response()
         titles = etree.SubElement(response, f"{{{NS}}}titles")
         for i in page:
             raw = self.title(i)
@@ -124,20 +92,7 @@ class _Titles:
                     for name in _HOLDER_FIELDS:
                         if holder[name] is not None:
                             etree.SubElement(qlr, f"{{{NS}}}{name}").text = holder[name]
-        if nxt is not None:
-            etree.SubElement(response, f"{{{NS}}}nextContinuation").text = nxt
-        return etree.tostring(env, xml_declaration=True, encoding="GB18030")
-
-
-def _since(request: etree._Element) -> datetime | None:
-    text = (request.findtext(f"{{{NS}}}changedSince") or "").strip()
-    if not text:
-        return None
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        raise _Fault(500, "soap:Client", f"changedSince 不是 xs:dateTime：{text!r}") from None
-    return when if when.tzinfo else when.replace(tzinfo=CST)
+        return self.serialize(response, nxt)
 
 
 def _token(position: int) -> str:
@@ -150,33 +105,13 @@ def _resume(token: str) -> int:
         data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
         position = int(data["at"])
     except (ValueError, KeyError, TypeError, binascii.Error):
-        raise _Fault(500, "soap:Client", f"续查令牌无法识别：{token[:40]!r}") from None
+        raise SoapFault(500, "soap:Client", f"续查令牌无法识别：{token[:40]!r}") from None
     if position < 0 or data.get("of") != SOURCE:
-        raise _Fault(500, "soap:Client", f"续查令牌无法识别：{token[:40]!r}")
+        raise SoapFault(500, "soap:Client", f"续查令牌无法识别：{token[:40]!r}")
     return position
 
 
-class _TitlesHandler(Handler):
-    def do_GET(self) -> None:
-        parts = urlsplit(self.path)
-        if parts.path == _PATH and parts.query.lower() == "wsdl":
-            self.send(200, wsdl_text(), "text/xml; charset=utf-8")
-        else:
-            self.send(404, b"not found", "text/plain; charset=utf-8")
-
-    def do_POST(self) -> None:
-        body = self.read_body()
-        if urlsplit(self.path).path != _PATH:
-            self.send(404, b"not found", "text/plain; charset=utf-8")
-            return
-        action = (self.headers.get("SOAPAction") or "").strip().strip('"')
-        try:
-            self.send(200, self.app.answer(body, action), _CONTENT_TYPE)
-        except _Fault as fault:
-            self.send(fault.status, _fault_body(fault.code, fault.message), _CONTENT_TYPE)
-
-
-class RealEstateServer(BackgroundServer):
+class RealEstateServer(SoapServer):
     """The SOAP real-estate registry on a loopback port (``port=0``: a free one)."""
 
     def __init__(
@@ -190,13 +125,5 @@ class RealEstateServer(BackgroundServer):
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
-        titles = _Titles(world, dirt, username, password, pace)
-        super().__init__(_TitlesHandler, titles, host=host, port=port)
-
-    @property
-    def wsdl_url(self) -> str:
-        return f"{self.url}{_PATH}?wsdl"
-
-    @property
-    def endpoint(self) -> str:
-        return f"{self.url}{_PATH}"
+        titles = _Titles(world, dirt, WsseCredentials(username, password), pace)
+        super().__init__(titles, host=host, port=port)

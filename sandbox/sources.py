@@ -104,6 +104,15 @@ def _entry(
     return ManifestEntry(source, record, kind, field, spec.expect, None, key, canonical)
 
 
+def _dirt_of(
+    world: World, rates: DirtRates, source: str, i: int, kinds: tuple[str, ...]
+) -> tuple[str, Draws] | None:
+    """The dirt record ``i`` of ``source`` gets, with the draws that pick its values;
+    None: the record stays clean."""
+    kind = rates.pick(world.seed, source, i, kinds)
+    return None if kind is None else (kind, Draws(world.seed, f"dirt-value:{source}", i))
+
+
 def _gongan_clean(world: World, rates: DirtRates, i: int) -> bool:
     """Whether the registry's own record of person ``i`` lands (clean or normalized)."""
     kind = rates.pick(world.seed, "gongan_population", i, GONGAN_KINDS)
@@ -120,10 +129,10 @@ def _dirty_person(
         "minzheng_marriage": MINZHENG_KINDS,
         "renshe_insurance": RENSHE_KINDS,
     }[f.source]
-    kind = rates.pick(world.seed, f.source, index, kinds)
-    if kind is None:
+    dirt = _dirt_of(world, rates, f.source, index, kinds)
+    if dirt is None:
         return None
-    d = Draws(world.seed, f"dirt-value:{f.source}", index)
+    kind, d = dirt
     key = person.id_number
     if kind in _ID_KINDS or kind in _BAD_ID_KINDS:
         value = _id_transform(kind, key, d)
@@ -259,10 +268,10 @@ def enterprise_item(
         "regorg": e.registration_authority,
         "updated_at": world.timeline("scjg_enterprise", world.enterprises).iso(i),
     }
-    kind = rates.pick(world.seed, "scjg_enterprise", i, SCJG_KINDS)
-    if kind is None:
+    dirt = _dirt_of(world, rates, "scjg_enterprise", i, SCJG_KINDS)
+    if dirt is None:
         return item, None
-    d = Draws(world.seed, "dirt-value:scjg_enterprise", i)
+    kind, d = dirt
     src, key = "scjg_enterprise", e.credit_code
     if kind in _ID_KINDS:
         value = _id_transform(kind, e.legal_rep_id_number, d)
@@ -312,10 +321,10 @@ def license_item(
         "status": lic.status,
         "updated_at": world.timeline("scjg_license", world.enterprises).iso(i),
     }
-    kind = rates.pick(world.seed, "scjg_license", i, LICENSE_KINDS)
-    if kind is None:
+    dirt = _dirt_of(world, rates, "scjg_license", i, LICENSE_KINDS)
+    if dirt is None:
         return item, None
-    d = Draws(world.seed, "dirt-value:scjg_license", i)
+    kind, d = dirt
     src, record, key = "scjg_license", str(item["id"]), lic.license_key
     if kind == "credit_bad_check":
         item["uniscid"] = _bad_credit_code(lic.holder_id, d)

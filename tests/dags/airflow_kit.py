@@ -89,49 +89,19 @@ def worker_name() -> str:
 
 
 def start_weed(base: Path) -> tuple[Any, dict[str, str]]:
-    """A real S3 server (SeaweedFS, ``weed server -s3``) on free loopback ports, started
-    in its own session; returns the process and the ``TONGBAN_VAULT_S3_*`` settings."""
-    import json
-    import socket
-    import subprocess
-    import time
+    """A real S3 server (:mod:`s3_kit`) for the Airflow workers; returns its process and
+    the ``TONGBAN_VAULT_S3_*`` settings. Imported here, not at the top: the Airflow
+    workers import this module (``worker_name``) with only this directory on the path."""
     import uuid
 
-    weed = Path(os.environ.get("TONGBAN_TEST_WEED", REPO / ".venv/bin/weed"))
-    access, secret = "hubtest", uuid.uuid4().hex
-    config = base / "s3.json"
-    config.write_text(json.dumps({"identities": [{
-        "name": "hub", "credentials": [{"accessKey": access, "secretKey": secret}],
-        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
-    }]}))  # fmt: skip
-    (base / "data").mkdir()
-    names = ("master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port",
-             "filer.port.grpc", "s3.port", "s3.port.grpc", "s3.port.iceberg", "s3.port.lance",
-             "metricsPort")  # fmt: skip
-    ports = {name: free_port() for name in names}
-    args = [
-        str(weed), "server", f"-dir={base / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-        "-s3", f"-s3.config={config}", "-volume.max=200", "-master.volumeSizeLimitMB=16",
-        "-master.telemetry=false", *(f"-{k}={v}" for k, v in ports.items()),
-    ]  # fmt: skip
-    log = (base / "weed.log").open("wb")
-    proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"weed exited: {(base / 'weed.log').read_text()[-2000:]}")
-        try:
-            with socket.create_connection(("127.0.0.1", ports["s3.port"]), timeout=0.5):
-                break
-        except OSError:
-            if time.monotonic() > deadline:
-                raise RuntimeError("weed did not answer within 60 s") from None
-            time.sleep(0.3)
-    return proc, {
+    from s3_kit import start_weed as start
+
+    server = start(base)
+    return server.process, {
         "TONGBAN_VAULT_STORAGE": "s3",
-        "TONGBAN_VAULT_S3_ENDPOINT": f"127.0.0.1:{ports['s3.port']}",
-        "TONGBAN_VAULT_S3_ACCESS_KEY": access,
-        "TONGBAN_VAULT_S3_SECRET_KEY": secret,
+        "TONGBAN_VAULT_S3_ENDPOINT": server.endpoint,
+        "TONGBAN_VAULT_S3_ACCESS_KEY": server.access_key,
+        "TONGBAN_VAULT_S3_SECRET_KEY": server.secret_key,
         "TONGBAN_VAULT_S3_BUCKET": f"hub-{uuid.uuid4().hex[:10]}",
         "TONGBAN_VAULT_S3_SECURE": "false",
     }

