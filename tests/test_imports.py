@@ -131,8 +131,8 @@ def test_no_package_imports_another_ones_private_module() -> None:
 SURFACES = {
     "tongban": [
         "BatchHeld", "ENTITIES", "FatalError", "MergeRules", "RecordError", "RetriableError",
-        "RunSummary", "Settings", "Store", "TongbanError", "load_records", "load_settings",
-        "read_records", "run_pages",
+        "RunSummary", "Settings", "Store", "SyncOptions", "TongbanError", "load_records",
+        "load_settings", "read_records", "run_pages",
     ],
     "tongban.store": [
         "BatchResult", "ChildBatch", "Incoming", "IncomingColumns", "MergeRules",

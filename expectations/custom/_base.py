@@ -38,7 +38,11 @@ from great_expectations.render.renderer_configuration import (
 from tongban.errors import RecordError
 from tongban.identifiers import check_credit_code, check_id_number, written_upper
 from tongban.identifiers.credit_code import well_formed_credit_codes
-from tongban.identifiers.id_number import RegionCheck, well_formed_id_numbers
+from tongban.identifiers.id_number import (
+    DEFAULT_REGION_CHECK,
+    RegionCheck,
+    well_formed_id_numbers,
+)
 from tongban.normalize import gender_code, parse_date
 
 if TYPE_CHECKING:
@@ -230,7 +234,7 @@ def _or_none(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return judge
 
 
-def id_numbers(column: pd.Series, region_check: RegionCheck = "historical") -> pd.Series:
+def id_numbers(column: pd.Series, region_check: RegionCheck = DEFAULT_REGION_CHECK) -> pd.Series:
     """The 18-character form of each valid citizen ID number; None where invalid."""
     return memoized(
         column,
