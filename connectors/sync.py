@@ -6,8 +6,9 @@ through the load path, each batch committed with the cursor of its last page.
     >>> summary.status, summary.reconciles  # doctest: +SKIP
     ('succeeded', True)
 
-Pages are fetched one or two ahead in a background thread, so waiting on the network
-overlaps with normalizing and writing; memory stays bounded by the queue size.
+Pages are fetched ahead (``options.prefetch_pages``, two by default) in a background
+thread, so waiting on the network overlaps with normalizing and writing; memory stays
+bounded by the queue size.
 """
 
 from __future__ import annotations
