@@ -63,6 +63,7 @@ from bench._whole import Whole, dlt_whole, tongban_whole  # noqa: E402
 from connectors import load_definitions, open_connector, sync_source  # noqa: E402
 from connectors._worker import warm_up  # noqa: E402
 from connectors.sync import prefetch  # noqa: E402
+from tongban import SyncOptions  # noqa: E402
 from tongban.settings import Settings  # noqa: E402
 from tongban.store import Store  # noqa: E402
 
@@ -270,10 +271,10 @@ def measure_once(
         store.migrate()
         pg0, reg0 = postgres_cpu(), process_cpu(registry_pid)
         t0, cpu0 = time.perf_counter(), time.process_time()
-        summary = sync_source(
-            store, definition, env=env, batch_size=settings.batch_size,
-            worker=worker, group=settings.quality_group,
-        )  # fmt: skip
+        options = SyncOptions(
+            batch_size=settings.batch_size, quality_group=settings.quality_group, worker=worker
+        )
+        summary = sync_source(store, definition, options, env=env)
         elapsed = time.perf_counter() - t0
         cpu = time.process_time() - cpu0
         pg_cpu, registry_cpu = postgres_cpu() - pg0, process_cpu(registry_pid) - reg0
@@ -281,10 +282,7 @@ def measure_once(
             raise SystemExit(f"sync read {summary.read} of {n}: {summary.counts()}")
         # The same records sent again (a full pass from the start): every one is unchanged.
         t1, cpu1 = time.perf_counter(), time.process_time()
-        again = sync_source(
-            store, definition, env=env, batch_size=settings.batch_size,
-            worker=worker, group=settings.quality_group, full=True,
-        )  # fmt: skip
+        again = sync_source(store, definition, options.but(full=True), env=env)
         resync_elapsed = time.perf_counter() - t1
         resync_cpu = time.process_time() - cpu1
         if again.read != n or again.unchanged != n:

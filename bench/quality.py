@@ -36,6 +36,7 @@ from ingest import throwaway_database  # noqa: E402
 from connectors import compile_mapping, load_definitions, sync_source  # noqa: E402
 from connectors.quality import batch_check  # noqa: E402
 from sandbox import World  # noqa: E402
+from tongban import SyncOptions  # noqa: E402
 from tongban.settings import Settings  # noqa: E402
 from tongban.store import Store  # noqa: E402
 
@@ -117,10 +118,8 @@ def main() -> None:
             store = Store(url)
             store.migrate()
             t0 = time.perf_counter()
-            summary = sync_source(
-                store, definition, env={"BENCH_DROP": str(drop)}, batch_size=settings.batch_size,
-                group=group,
-            )  # fmt: skip
+            options = SyncOptions(batch_size=settings.batch_size, quality_group=group)
+            summary = sync_source(store, definition, options, env={"BENCH_DROP": str(drop)})
             elapsed = time.perf_counter() - t0
             store.dispose()
     if summary.read != args.n or summary.quarantined:

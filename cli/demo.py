@@ -28,6 +28,7 @@ from cli._common import (
 )
 from cli.records import show_record
 from cli.sync import definitions, run_syncs, running_sandbox
+from tongban.options import SyncOptions
 from tongban.store import Store
 
 if TYPE_CHECKING:
@@ -49,7 +50,8 @@ def demo(
     with running_sandbox(directory, seed=seed, people=people, enterprises=enterprises) as sb:
         env = {**os.environ, **sb.env}
         names = [n for n in found if n in sb.manifest.records]
-        summaries, failures = run_syncs(store, names, env, found)
+        options = SyncOptions.from_settings(state.settings)
+        summaries, failures = run_syncs(store, names, env, found, options)
     print_summary(summaries, title="sync summary")
     for message in failures:
         errors.print(Text.assemble(("failed", "bold red"), " ", one_line(message)))

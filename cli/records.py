@@ -24,6 +24,7 @@ from tongban.entities import ENTITIES
 from tongban.errors import FatalError, RecordError
 from tongban.identifiers import check_credit_code, check_id_number
 from tongban.loader import read_records
+from tongban.options import SyncOptions
 from tongban.pipeline import RunSummary, load_records
 from tongban.store import Store
 
@@ -94,7 +95,7 @@ def load_file(
     )  # fmt: skip
     return load_records(
         store, entity, all_records(), source=source, check=check,
-        batch_size=state.settings.batch_size, region_check=state.settings.region_check,
+        options=SyncOptions.from_settings(state.settings),
     )  # fmt: skip
 
 

@@ -25,6 +25,7 @@ from cli._common import (
     state,
     ts,
 )
+from tongban.options import SyncOptions
 from tongban.pipeline import RunSummary
 from tongban.store import Store
 
@@ -93,15 +94,12 @@ def run_syncs(
     names: list[str],
     env: Mapping[str, str],
     found: dict[str, SourceDefinition],
-    *,
-    full: bool = False,
+    options: SyncOptions,
 ) -> tuple[list[RunSummary], list[str]]:
     """Sync the named sources in order with a progress line each; failures are reported
-    and the others still run. Returns the summaries and the failure messages. With
-    ``full``, each source is read again from its beginning."""
+    and the others still run. Returns the summaries and the failure messages."""
     from connectors import sync_source
 
-    settings = state.settings
     summaries, failures = [], []
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}", markup=False), TimeElapsedColumn(),
@@ -118,12 +116,7 @@ def run_syncs(
                 )
 
             try:
-                summary = sync_source(
-                    store, found[name], env=env, batch_size=settings.batch_size,
-                    region_check=settings.region_check, cache_dir=settings.cache_dir,
-                    on_batch=show, worker=settings.sync_worker, group=settings.quality_group,
-                    full=full,
-                )  # fmt: skip
+                summary = sync_source(store, found[name], options, env=env, on_batch=show)
             except Exception as exc:
                 progress.update(task, description=f"{name}: failed")
                 failures.append(f"{name}: {exc}")
@@ -157,7 +150,8 @@ def sync(
         fail(f"unknown sources {unknown}; known: {', '.join(found)}")
     store = ready_store()
     runnable = [n for n in names if n in found]
-    summaries, failures = run_syncs(store, runnable, os.environ, found, full=full)
+    options = SyncOptions.from_settings(state.settings, full=full)
+    summaries, failures = run_syncs(store, runnable, os.environ, found, options)
     # a broken definition is one broken source: the others ran
     failures += [f"{n}: {broken[n]}" for n in names if n in broken]
     if summaries:

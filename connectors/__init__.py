@@ -5,7 +5,9 @@ directory in the ``sources_dir`` setting) names the transport, endpoint, auth, p
 cursor and field mapping. Code is only for a new kind of transport.
 
     >>> definitions = load_definitions()
-    >>> sync_source(store, definitions["gongan_population"], env=os.environ)  # doctest: +SKIP
+    >>> options = SyncOptions.from_settings(load_settings())
+    >>> sync_source(store, definitions["gongan_population"], options,
+    ...             env=os.environ)                                     # doctest: +SKIP
 """
 
 from connectors.base import Connector, Page, call_with_retries

@@ -30,6 +30,7 @@ from connectors.transforms import compile_mapping
 from tongban.entities import entity as entity_spec
 from tongban.errors import FatalError
 from tongban.identifiers import RegionCheck
+from tongban.options import SyncOptions
 from tongban.pipeline import fewer_collections
 from tongban.prepare import Staged
 
@@ -133,14 +134,14 @@ def warm_up() -> None:
 
 def staged_pages(
     definition: SourceDefinition,
+    options: SyncOptions,
     *,
     env: Mapping[str, str],
     cursor: Any,
-    cache_dir: Path | None,
-    region_check: RegionCheck,
     depth: int = 64,
 ) -> Iterator[tuple[Staged, Any]]:
     """Staged pages after ``cursor``, from a worker process; its errors re-raised here.
+    Of ``options`` the worker takes the cache directory and the region check.
 
     The queue holds up to ``depth`` pages (pickled), so the worker fetches and stages on
     while the parent validates a group."""
@@ -152,8 +153,8 @@ def staged_pages(
             definition,
             dict(env),
             cursor,
-            cache_dir,
-            region_check,
+            options.cache_dir,
+            options.region_check,
             out,
             os.getpid(),
         ),

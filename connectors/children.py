@@ -29,7 +29,8 @@ from connectors.transforms import compile_mapping
 from tongban.entities import Entity
 from tongban.entities import entity as entity_spec
 from tongban.errors import BatchHeld, FatalError
-from tongban.identifiers import RegionCheck
+from tongban.identifiers import DEFAULT_REGION_CHECK, RegionCheck
+from tongban.options import SyncOptions
 from tongban.prepare import BatchCheck, Prepared, SourceRecord, Staged, prepare_outcomes
 from tongban.store import ChildBatch, Incoming, QuarantineEntry, Store
 
@@ -111,7 +112,7 @@ class FanOut:
         definition: SourceDefinition,
         *,
         check_of: Callable[[ChildRecords], BatchCheck | None],
-        region_check: RegionCheck = "historical",
+        region_check: RegionCheck = DEFAULT_REGION_CHECK,
         on_validation: Callable[[dict[str, Any]], None] | None = None,
     ):
         self.source = definition.name
@@ -176,19 +177,19 @@ class FanOut:
 def fan_out_of(
     definition: SourceDefinition,
     store: Store,
-    region_check: RegionCheck,
-    validate: bool,
+    options: SyncOptions,
     run_id: str,
 ) -> FanOut | None:
     """The fan-out of a source's ``children:``, each entity checked by its own suite at
-    the source's thresholds and its results recorded with ``run_id``; None for a source
-    without children."""
+    the source's thresholds (unless ``options`` say not to validate) and its results
+    recorded with ``run_id``; None for a source without children."""
     if not definition.children:
         return None
     ratio = definition.quality.min_success_ratio
+    region_check = options.region_check
 
     def check_of(child: ChildRecords) -> BatchCheck | None:
-        if not validate:
+        if not options.validate:
             return None
         held = (lambda: fan_out.parent_keys) if definition.entity == "enterprise" else None
         return batch_check(

@@ -13,7 +13,8 @@ moves the source's cursor once every partition reached the same end, and forgets
 partitions' own.
 
     >>> start = plan_partitions(store, definition)                        # doctest: +SKIP
-    >>> ends = [sync_partition(store, definition, start, part=i, of=2, env=env)
+    >>> options = SyncOptions.from_settings(settings)                     # doctest: +SKIP
+    >>> ends = [sync_partition(store, definition, start, options, part=i, of=2, env=env)
     ...         for i in range(2)]                                        # doctest: +SKIP
     >>> finish_partitions(store, definition, ends)                        # doctest: +SKIP
 
@@ -37,9 +38,9 @@ from connectors.sync import prefetch
 from connectors.transforms import compile_mapping
 from tongban.entities import ENTITIES
 from tongban.errors import BatchHeld, FatalError
-from tongban.identifiers import RegionCheck
+from tongban.options import SyncOptions
 from tongban.pipeline import RunSummary
-from tongban.prepare import QUALITY_GROUP, Prepared, prepare_pages
+from tongban.prepare import Prepared, prepare_pages
 from tongban.store import Incoming, IncomingColumns, QuarantineEntry, Store
 
 __all__ = ["PartitionEnd", "finish_partitions", "plan_partitions", "sync_partition"]
@@ -119,16 +120,18 @@ def sync_partition(
     store: Store,
     definition: SourceDefinition,
     start: Any,
+    options: SyncOptions,
     *,
     part: int,
     of: int,
     env: Mapping[str, str],
-    batch_size: int = 5000,
-    region_check: RegionCheck = "historical",
-    group: int = QUALITY_GROUP,
 ) -> PartitionEnd:
     """Sync partition ``part`` (0-based) of ``of`` from ``start`` (or from where this
-    partition's last attempt stopped). Logged in the run log as ``<source>~<i>of<n>``."""
+    partition's last attempt stopped). Logged in the run log as ``<source>~<i>of<n>``.
+
+    Of ``options``, ``full`` and ``worker`` do not apply (the plan gives the start; a
+    partition is a process of its own already), nor ``cache_dir``: partitions run at
+    once, and each reads its system's description afresh rather than race to cache it."""
     if not 0 <= part < of:
         raise ValueError(f"partition {part} is not one of 0..{of - 1}")
     name, entity = definition.name, definition.entity
@@ -151,21 +154,26 @@ def sync_partition(
         cursor = resumed["cursor"] if resumed is not None else start
         timings = summary.timings
         timings.update(setup=0.0, extract=0.0, normalize=0.0, validate=0.0, write=0.0)
-        check = batch_check(definition, store=store, region_check=region_check)
+        region_check = options.region_check
+        check = (
+            batch_check(definition, store=store, region_check=region_check)
+            if options.validate
+            else None
+        )
         try:
             connector = open_connector(definition, env=env)
-            fetched = prefetch(connector.pages(cursor), 2)
-            fan_out = fan_out_of(definition, store, region_check, True, run_id)
+            fetched = prefetch(connector.pages(cursor), options.prefetch_pages)
+            fan_out = fan_out_of(definition, store, options, run_id)
             raw = ((p.records, p.cursor) for p in fetched)
             timings["setup"] = time.perf_counter() - started  # the gate's suite, the client
             try:
                 prepared = prepare_pages(
                     ENTITIES[entity], name, fan_out.tee(raw) if fan_out else raw,
                     mapper=compile_mapping(definition.fields()), check=check,
-                    region_check=region_check, group=group,
+                    region_check=region_check, group=options.quality_group,
                 )  # fmt: skip
                 t_wait = time.perf_counter()
-                for pages, end in _batches(prepared, batch_size):
+                for pages, end in _batches(prepared, options.batch_size):
                     timings["extract"] += time.perf_counter() - t_wait
                     goods, bads, found = [], [], []
                     for page in pages:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from connectors.definition import SourceDefinition
-from tongban.identifiers import RegionCheck
+from tongban.identifiers import DEFAULT_REGION_CHECK, RegionCheck
 from tongban.prepare import BatchCheck, VerdictLike
 from tongban.store import Store
 
@@ -31,7 +31,7 @@ def batch_check(
     entity: str | None = None,
     source: str | None = None,
     store: Store | None = None,
-    region_check: RegionCheck = "historical",
+    region_check: RegionCheck = DEFAULT_REGION_CHECK,
     min_success_ratio: float | None = None,
     also_held: Callable[[], Collection[str]] | None = None,
 ) -> BatchCheck:

@@ -22,7 +22,8 @@ from connectors.quality import batch_check
 from connectors.transforms import compile_mapping
 from tongban.entities import entity as entity_spec
 from tongban.errors import FatalError
-from tongban.identifiers import RegionCheck
+from tongban.identifiers import DEFAULT_REGION_CHECK, RegionCheck
+from tongban.options import SyncOptions
 from tongban.pipeline import run_pages
 from tongban.prepare import Prepared, prepare_outcomes
 from tongban.store import Incoming, QuarantineEntry, Store
@@ -60,7 +61,7 @@ def reprocess(
     *,
     definitions: Mapping[str, SourceDefinition],
     ids: Sequence[int] | None = None,
-    region_check: RegionCheck = "historical",
+    region_check: RegionCheck = DEFAULT_REGION_CHECK,
 ) -> ReprocessReport:
     """Run open quarantined records (``ids``, or every open one with a correction)
     through their source's path again."""
@@ -107,7 +108,7 @@ def reprocess(
             continue
         summary = run_pages(
             store, entity, [(Prepared(good, [], len(good)), None)], source=source,
-            kind="reprocess", region_check=region_check,
+            options=SyncOptions(region_check=region_check), kind="reprocess",
         )  # fmt: skip
         store.mark_fixed(landed, run_id=summary.run_id)
         report.landed.extend(landed)

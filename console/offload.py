@@ -47,14 +47,13 @@ def _sync(
 ) -> None:  # fmt: skip
     """In the child: the sync, each batch's counts and the outcome sent to ``out``."""
     from connectors import sync_source
+    from tongban.options import SyncOptions
 
     store = _open(where)
     try:
         summary = sync_source(
-            store, definition, env=env, batch_size=hub.batch_size,
-            region_check=hub.region_check, cache_dir=hub.cache_dir,
+            store, definition, SyncOptions.from_settings(hub, full=full), env=env,
             on_batch=lambda s: out.send(("batch", s.run_id, s.counts())),
-            worker=hub.sync_worker, group=hub.quality_group, full=full,
         )  # fmt: skip
         out.send(("done", summary.run_id, summary.counts(), summary.status, summary.message))
     except Exception as exc:

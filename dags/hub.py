@@ -1,6 +1,6 @@
-"""What every tongban DAG shares: the hub's settings and store, the environment a source
-reads its endpoints and secrets from, the schedule fields of the source definitions, the
-asset of each entity, and a failure callback that says why.
+"""What every tongban DAG shares: the hub's settings, sync options and store, the
+environment a source reads its endpoints and secrets from, the schedule fields of the
+source definitions, the asset of each entity, and a failure callback that says why.
 
 DAG files import this at parse time, so it stays light: the definitions' schedule fields
 are read as plain YAML here, and everything heavy (connectors, Great Expectations, the
@@ -23,6 +23,7 @@ import yaml
 from airflow.sdk import Asset
 
 if TYPE_CHECKING:
+    from tongban.options import SyncOptions
     from tongban.settings import Settings
     from tongban.store import Store
 
@@ -33,6 +34,7 @@ __all__ = [
     "default_args",
     "entity_asset",
     "hub_env",
+    "hub_options",
     "hub_settings",
     "hub_store",
     "on_the_clock",
@@ -142,6 +144,14 @@ def hub_settings() -> Settings:
     from tongban.settings import load_settings
 
     return load_settings()
+
+
+def hub_options() -> SyncOptions:
+    """How a sync task runs (batch size, quality group, region check, worker, cache), as
+    the hub's settings say: the options ``tongban sync`` builds from the same settings."""
+    from tongban.options import SyncOptions
+
+    return SyncOptions.from_settings(hub_settings())
 
 
 @contextmanager

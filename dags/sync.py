@@ -20,6 +20,7 @@ from dags.hub import (
     default_args,
     entity_asset,
     hub_env,
+    hub_options,
     hub_settings,
     hub_store,
     source_schedules,
@@ -45,14 +46,10 @@ def _single(source: SourceSchedule) -> None:
         """Pull what changed since the saved cursor, exactly as ``tongban sync <source>``."""
         from connectors import sync_source
 
-        settings = hub_settings()
         with hub_store() as store:
             summary = sync_source(
-                store, _definition(source.name), env=hub_env(source.name),
-                batch_size=settings.batch_size, region_check=settings.region_check,
-                cache_dir=settings.cache_dir, worker=settings.sync_worker,
-                group=settings.quality_group,
-            )  # fmt: skip
+                store, _definition(source.name), hub_options(), env=hub_env(source.name)
+            )
         return summary.counts()
 
     sync()
@@ -72,12 +69,10 @@ def _partitioned(source: SourceSchedule) -> None:
         """One partition's share of the run (records whose key hashes to ``part``)."""
         from connectors import sync_partition as run_partition
 
-        settings = hub_settings()
         with hub_store() as store:
             end = run_partition(
-                store, _definition(source.name), start["cursor"], part=part, of=source.partitions,
-                env=hub_env(source.name), batch_size=settings.batch_size,
-                region_check=settings.region_check, group=settings.quality_group,
+                store, _definition(source.name), start["cursor"], hub_options(), part=part,
+                of=source.partitions, env=hub_env(source.name),
             )  # fmt: skip
         return end.as_dict()
 

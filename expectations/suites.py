@@ -41,7 +41,7 @@ from expectations.custom import (
 )
 from tongban.entities import HOLDER_CITIZEN, HOLDER_ENTERPRISE
 from tongban.entities import entity as entity_spec
-from tongban.identifiers import RegionCheck
+from tongban.identifiers import DEFAULT_REGION_CHECK, RegionCheck
 
 __all__ = [
     "ENTITY_NAMES",
@@ -121,7 +121,7 @@ def build_suite(
     *,
     license_types: Collection[str] | None = None,
     store_check: bool = False,
-    region_check: RegionCheck = "historical",
+    region_check: RegionCheck = DEFAULT_REGION_CHECK,
 ) -> gx.ExpectationSuite:
     """The suite of ``entity`` under a source's thresholds (built once per combination).
 

@@ -27,7 +27,7 @@ from expectations._results import batch_failure, record_failure, trimmed_json
 from expectations.custom import Explains, KnownKeys, batch_scope
 from expectations.suites import Thresholds, build_suite
 from tongban.errors import FatalError
-from tongban.identifiers import RegionCheck
+from tongban.identifiers import DEFAULT_REGION_CHECK, RegionCheck
 
 __all__ = ["BatchVerdict", "Failure", "SuiteStatistics", "validate_batch"]
 
@@ -106,7 +106,7 @@ def validate_batch(
     license_types: Collection[str] | None = None,
     source: str | None = None,
     run_id: str | None = None,
-    region_check: RegionCheck = "historical",
+    region_check: RegionCheck = DEFAULT_REGION_CHECK,
 ) -> BatchVerdict:
     """Run the suite of ``entity`` over ``records`` (canonical field names, raw values).
 

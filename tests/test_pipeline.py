@@ -8,6 +8,7 @@ from importlib import resources
 
 import pytest
 
+from tongban import SyncOptions
 from tongban.loader import read_records
 from tongban.pipeline import load_records
 
@@ -18,7 +19,13 @@ FILES = {"person": "people", "enterprise": "enterprises", "license": "licenses"}
 
 def _load(store, entity):
     with resources.as_file(SAMPLES.joinpath(f"{FILES[entity]}.csv")) as path:
-        return load_records(store, entity, list(read_records(path)), source="manual", batch_size=7)
+        return load_records(
+            store,
+            entity,
+            list(read_records(path)),
+            options=SyncOptions(batch_size=7),
+            source="manual",
+        )
 
 
 def _snapshot(store):
@@ -80,7 +87,7 @@ def test_failure_mid_run_is_logged_and_keeps_committed_batches(store):
         raise ConnectionError("source went away")
 
     with pytest.raises(ConnectionError):
-        load_records(store, "person", records(), source="manual", batch_size=3)
+        load_records(store, "person", records(), options=SyncOptions(batch_size=3), source="manual")
     (run,) = store.runs(limit=1)
     assert run["status"] == "failed"
     assert "source went away" in run["message"]

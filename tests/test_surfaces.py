@@ -17,8 +17,8 @@ import pytest
 SURFACES = {
     "tongban": [
         "BatchHeld", "ENTITIES", "FatalError", "MergeRules", "RecordError", "RetriableError",
-        "RunSummary", "Settings", "Store", "TongbanError", "load_records", "load_settings",
-        "read_records", "run_pages",
+        "RunSummary", "Settings", "Store", "SyncOptions", "TongbanError", "load_records",
+        "load_settings", "read_records", "run_pages",
     ],
     "tongban.store": [
         "BatchResult", "ChildBatch", "Incoming", "IncomingColumns", "MergeRules",

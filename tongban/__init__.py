@@ -7,8 +7,9 @@ the names other packages may import, and a module whose name starts with ``_`` i
 its own part only. They load on first use, so importing one small part
 (``tongban.settings``) does not import the store or the pipeline.
 
-    >>> from tongban import Settings, Store
+    >>> from tongban import Settings, Store, SyncOptions
     >>> store = Store(Settings().store_url)                  # doctest: +SKIP
+    >>> options = SyncOptions.from_settings(Settings())      # doctest: +SKIP
 """
 
 import importlib
@@ -30,12 +31,14 @@ _WHERE = {
     "read_records": "loader",
     "Settings": "settings",
     "load_settings": "settings",
+    "SyncOptions": "options",
 }
 
 if TYPE_CHECKING:
     from tongban.entities import ENTITIES
     from tongban.errors import BatchHeld, FatalError, RecordError, RetriableError, TongbanError
     from tongban.loader import read_records
+    from tongban.options import SyncOptions
     from tongban.pipeline import RunSummary, load_records, run_pages
     from tongban.settings import Settings, load_settings
     from tongban.store import MergeRules, Store
@@ -60,6 +63,7 @@ __all__ = [
     "RunSummary",
     "Settings",
     "Store",
+    "SyncOptions",
     "TongbanError",
     "load_records",
     "load_settings",

@@ -28,9 +28,8 @@ from typing import Any, Protocol
 
 from tongban.entities import entity as entity_spec
 from tongban.errors import BatchHeld
-from tongban.identifiers.id_number import RegionCheck
+from tongban.options import SyncOptions
 from tongban.prepare import (
-    QUALITY_GROUP,
     BatchCheck,
     Mapper,
     Prepared,
@@ -56,6 +55,9 @@ __all__ = [
     "prepare_batch",
     "run_pages",
 ]
+
+DEFAULTS = SyncOptions()
+"""The options of a load given none: those of a hub with default settings."""
 
 PageLike = tuple[Sequence[SourceRecord] | Staged | Prepared, Any]  # records, cursor after them
 
@@ -136,12 +138,10 @@ def run_pages(
     pages: Iterable[PageLike],
     *,
     source: str,
+    options: SyncOptions = DEFAULTS,
     kind: str = "load",
     mapper: Mapper | None = None,
     check: BatchCheck | None = None,
-    batch_size: int = 5000,
-    group: int = QUALITY_GROUP,
-    region_check: RegionCheck = "historical",
     save_cursor: bool = False,
     on_batch: Callable[[RunSummary], None] | None = None,
     run_id: str | None = None,
@@ -149,12 +149,15 @@ def run_pages(
 ) -> RunSummary:
     """Run pages of one source through the load path and log the run.
 
-    With ``save_cursor``, each batch commits the cursor of its last page together with
-    its records. ``fan_out`` gives the records of other entities found in a prepared
-    page's records (``connectors.children``); they are written with the page's batch.
-    A failure stops the run, marks it failed in the run log with the
-    exception's message and re-raises; batches already written stay written.
+    ``options`` gives the batch size, the validation group and the region check (the rest
+    of a sync's options are the caller's). With ``save_cursor``, each batch commits the
+    cursor of its last page together with its records. ``fan_out`` gives the records of
+    other entities found in a prepared page's records (``connectors.children``); they are
+    written with the page's batch. A failure stops the run, marks it failed in the run log
+    with the exception's message and re-raises; batches already written stay written.
     """
+    batch_size, group = options.batch_size, options.quality_group
+    region_check = options.region_check
     spec = entity_spec(entity)
     run_id = run_id or store.start_run(source, entity=entity, kind=kind)
     summary = RunSummary(run_id, source, entity)
@@ -353,19 +356,16 @@ def load_records(
     records: Iterable[SourceRecord],
     *,
     source: str,
-    batch_size: int = 5000,
-    region_check: RegionCheck = "historical",
+    options: SyncOptions = DEFAULTS,
     kind: str = "load",
     on_batch: Callable[[RunSummary], None] | None = None,
     check: BatchCheck | None = None,
-    group: int = QUALITY_GROUP,
 ) -> RunSummary:
     """Load ``(source_record_id, raw_record)`` pairs for one entity from one source; the
     records already use canonical field names. Repeating a load changes nothing."""
     return run_pages(
-        store, entity, ((chunk, None) for chunk in _chunks(records, batch_size)),
-        source=source, kind=kind, batch_size=batch_size, region_check=region_check,
-        on_batch=on_batch, check=check, group=group,
+        store, entity, ((chunk, None) for chunk in _chunks(records, options.batch_size)),
+        source=source, options=options, kind=kind, on_batch=on_batch, check=check,
     )  # fmt: skip
 
 

@@ -3,7 +3,8 @@
 Values come, highest priority first, from ``TONGBAN_*`` environment variables, then a
 TOML settings file (``TONGBAN_SETTINGS_FILE``, default ``tongban.toml`` in the working
 directory, if present), then the defaults below: the embedded deployment, a SQLite
-store and a local object directory under ``./data``.
+store and a local object directory under ``./data``. A sync takes its share of them as
+one :class:`tongban.options.SyncOptions` (``SyncOptions.from_settings(settings)``).
 
     >>> settings = Settings(data_dir="/tmp/hub")
     >>> settings.store_url
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import (
@@ -23,6 +23,9 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from tongban.identifiers.id_number import RegionCheck
+from tongban.options import BATCH_SIZE, DEFAULT_REGION_CHECK, QUALITY_GROUP
 
 __all__ = ["Settings", "load_settings"]
 
@@ -35,14 +38,16 @@ class Settings(BaseSettings):
         default=None,
         description="SQLAlchemy URL of the shared store; default: SQLite file in data_dir.",
     )
-    region_check: Literal["historical", "province"] = Field(
-        default="historical",
+    region_check: RegionCheck = Field(
+        default=DEFAULT_REGION_CHECK,
         description=(
             "How the region part of an ID number is checked: against every code GB/T 2260"
             " has listed since 1980, or only against the province prefix."
         ),
     )
-    batch_size: int = Field(default=5000, ge=1, le=100_000, description="Rows per store write.")
+    batch_size: int = Field(
+        default=BATCH_SIZE, ge=1, le=100_000, description="Rows per store write."
+    )
     sync_worker: bool = Field(
         default=False,
         description="Fetch, map and normalize in a worker process while the syncing"
@@ -51,7 +56,7 @@ class Settings(BaseSettings):
         " is off by default; worth it with more cores.",
     )
     quality_group: int = Field(
-        default=40_000,
+        default=QUALITY_GROUP,
         ge=1,
         le=1_000_000,
         description="Records validated together by the data-quality gate; a failure"

@@ -37,6 +37,7 @@ from great_expectations.render.renderer_configuration import (
 
 from tongban.errors import RecordError
 from tongban.identifiers import (
+    DEFAULT_REGION_CHECK,
     RegionCheck,
     check_credit_code,
     check_id_number,
@@ -235,7 +236,7 @@ def _or_none(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return judge
 
 
-def id_numbers(column: pd.Series, region_check: RegionCheck = "historical") -> pd.Series:
+def id_numbers(column: pd.Series, region_check: RegionCheck = DEFAULT_REGION_CHECK) -> pd.Series:
     """The 18-character form of each valid citizen ID number; None where invalid."""
     return memoized(
         column,

@@ -29,7 +29,12 @@ from expectations.custom._base import (
     missing,
 )
 from tongban.errors import RecordError
-from tongban.identifiers import check_credit_code, check_id_number, is_known_region
+from tongban.identifiers import (
+    DEFAULT_REGION_CHECK,
+    check_credit_code,
+    check_id_number,
+    is_known_region,
+)
 from tongban.normalize import clean_text
 
 __all__ = [
@@ -75,7 +80,7 @@ class ExpectColumnValuesToBeValidIdNumber(Explains, ColumnMapExpectation):
     date, and a region code GB/T 2260 has listed (``region_check="province"``: prefix only).
     """
 
-    region_check: RegionCheckField = "historical"
+    region_check: RegionCheckField = DEFAULT_REGION_CHECK
     map_metric = "column_values.valid_id_number"
     success_keys = ("region_check", "mostly")
     _template = "$column values must be valid citizen ID numbers (GB 11643)"
@@ -149,7 +154,7 @@ class ExpectColumnValuesToBeValidHolders(Explains, ColumnMapExpectation):
     """Each value is a list of holders (共有), each ID valid for its type: 111 a citizen
     ID number (GB 11643), 001 a unified social credit code (GB 32100)."""
 
-    region_check: RegionCheckField = "historical"
+    region_check: RegionCheckField = DEFAULT_REGION_CHECK
     map_metric = "column_values.valid_holders"
     success_keys = ("region_check", "mostly")
     _template = "$column must list holders whose IDs are valid for their ID type"
@@ -203,7 +208,7 @@ class ExpectColumnValuesToBeUniqueIdentifiers(Explains, ColumnMapExpectation):
     number and its 18-digit upgrade, or ``x`` and ``X``, are the same person."""
 
     identifier: Identifier
-    region_check: RegionCheckField = "historical"
+    region_check: RegionCheckField = DEFAULT_REGION_CHECK
     map_metric = "column_values.unique_identifiers"
     success_keys = ("identifier", "region_check", "mostly")
     _template = "$column values must be unique within the batch (as $identifier)"
@@ -224,7 +229,7 @@ class ColumnValuesInStore(WholeColumnMetric):
 
     @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column: pd.Series, key_set: str, identifier: str, **_: Any) -> pd.Series:
-        canonical = _canonical(column, identifier, "historical")
+        canonical = _canonical(column, identifier, DEFAULT_REGION_CHECK)
         candidates = set(canonical.dropna().unique())
         present = set(known_key_lookup(key_set)(candidates)) if candidates else set()
         # An invalid identifier is reported by its own expectation, not as a missing key.
@@ -245,7 +250,7 @@ class ExpectColumnValuesToBeInStore(Explains, ColumnMapExpectation):
     _template = "$column values must be keys of $key_set records held in the store"
 
     def explain(self, record: Mapping[str, Any]) -> RecordError | None:
-        key = _canonical_value(record.get(self.column), self.identifier, "historical")
+        key = _canonical_value(record.get(self.column), self.identifier, DEFAULT_REGION_CHECK)
         if key is None or key in known_key_lookup(self.key_set)([key]):
             return None
         return RecordError(

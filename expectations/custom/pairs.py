@@ -23,7 +23,7 @@ from great_expectations.expectations.metrics.map_metric_provider import (
 
 from expectations.custom._base import Explains, dates, genders, id_numbers, memoized, per_distinct
 from tongban.errors import RecordError
-from tongban.identifiers import check_id_number
+from tongban.identifiers import DEFAULT_REGION_CHECK, check_id_number
 from tongban.normalize import gender_code, parse_date
 
 __all__ = [
@@ -76,7 +76,7 @@ class ColumnPairIdNumberBirthDate(ColumnPairMapMetricProvider):
 class ExpectColumnPairValuesToMatchIdNumberBirthDate(Explains, ColumnPairMapExpectation):
     """The birth date (column B) is the one the citizen ID number (column A) carries."""
 
-    region_check: RegionCheckField = "historical"
+    region_check: RegionCheckField = DEFAULT_REGION_CHECK
     ignore_row_if: IgnoreRowIf = "either_value_is_missing"
     map_metric = "column_pair_values.id_number_birth_date"
     success_keys = ("region_check", "ignore_row_if", "mostly")
@@ -120,7 +120,7 @@ class ExpectColumnPairValuesToMatchIdNumberGender(Explains, ColumnPairMapExpecta
     """The gender (column B, GB/T 2261.1) is the one the ID number's digit 17 gives:
     odd for men (1), even for women (2); 0 (unknown) and 9 (not stated) never disagree."""
 
-    region_check: RegionCheckField = "historical"
+    region_check: RegionCheckField = DEFAULT_REGION_CHECK
     ignore_row_if: IgnoreRowIf = "either_value_is_missing"
     map_metric = "column_pair_values.id_number_gender"
     success_keys = ("region_check", "ignore_row_if", "mostly")

@@ -28,6 +28,7 @@ import yaml
 
 from connectors import sync_source
 from connectors.definition import SourceDefinition, load_definition
+from tongban import SyncOptions
 from tongban.errors import FatalError
 from tongban.store import Store
 
@@ -85,7 +86,7 @@ def kill_mid_sync(
     log shows records committed, and sync again: the store that results."""
     store = _store(directory / "killed.db")
     for other in before:
-        assert sync_source(store, other, env=env).status == "succeeded"
+        assert sync_source(store, other, SyncOptions(), env=env).status == "succeeded"
     sources = directory / "killed-sources"
     paged = _paged_file(definition, page, sources)
     child_env = {
@@ -123,7 +124,7 @@ def kill_mid_sync(
     assert not finished_first, "the sync finished before it could be killed"
     [killed] = store.runs(source=name)
     assert killed["status"] == "running"  # it never got to say anything
-    resumed = sync_source(store, load_definition(paged), env=env)
+    resumed = sync_source(store, load_definition(paged), SyncOptions(), env=env)
     assert resumed.status == "succeeded", resumed
     assert store.runs(source=name)[1]["status"] == "interrupted"
     return store
@@ -151,13 +152,13 @@ def check_source(
     try:
         for other in before:
             for store in (small, large):
-                assert sync_source(store, other, env=env).status == "succeeded"
-        first = sync_source(small, _paged(definition, small_page), env=env)
+                assert sync_source(store, other, SyncOptions(), env=env).status == "succeeded"
+        first = sync_source(small, _paged(definition, small_page), SyncOptions(), env=env)
         assert first.status == "succeeded" and first.reconciles, first
         assert first.pages > 1, "the system served everything on one page; no boundary tested"
         if expected_records is not None:
             assert first.read == expected_records
-        whole = sync_source(large, _paged(definition, large_page), env=env)
+        whole = sync_source(large, _paged(definition, large_page), SyncOptions(), env=env)
         assert (whole.read, whole.inserted, whole.quarantined) == (
             first.read, first.inserted, first.quarantined,
         )  # fmt: skip
@@ -171,7 +172,7 @@ def check_source(
         finally:
             killed.dispose()
 
-        again = sync_source(small, definition, env=env)
+        again = sync_source(small, definition, SyncOptions(), env=env)
         assert again.status == "succeeded"
         assert (again.inserted, again.updated) == (0, 0), "an incremental run brought changes"
 
@@ -179,7 +180,9 @@ def check_source(
         secrets = [getattr(auth, f) for f in _SECRET_ENV if getattr(auth, f, None)]
         for variable in secrets:
             with pytest.raises(FatalError) as refused:
-                sync_source(small, definition, env={**env, variable: "wrong-secret"}, full=True)
+                sync_source(
+                    small, definition, SyncOptions(full=True), env={**env, variable: "wrong-secret"}
+                )
             said: Any = str(refused.value)
             assert said.startswith(f"{definition.name}: ") and len(said) > len(definition.name) + 10
     finally:

@@ -17,6 +17,7 @@ from connectors import load_definitions, sync_source
 from connectors.definition import bundled_sources_dir
 from sandbox import DirtRates, World
 from sandbox.enterprise import EnterpriseServer
+from tongban import SyncOptions
 from tongban.store import Store
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -83,7 +84,7 @@ def test_sigkill_mid_sync_then_rerun_matches_an_uninterrupted_sync(tmp_path, new
         reference = Store(f"sqlite:///{tmp_path / 'reference.db'}")
         reference.migrate()
         definition = load_definitions(sources)["scjg_enterprise"]
-        whole = sync_source(reference, definition, env=env, batch_size=50)
+        whole = sync_source(reference, definition, SyncOptions(batch_size=50), env=env)
         assert whole.read == ENTERPRISES
     assert store.checksum() == reference.checksum()
     assert store.count("enterprise") + store.count("quarantine") == ENTERPRISES

@@ -18,6 +18,7 @@ from connectors.definition import bundled_sources_dir
 from sandbox import DirtRates, World
 from sandbox.realestate import RealEstateServer
 from sandbox.titles import SOURCE, title_count
+from tongban import SyncOptions
 from tongban.store import Store
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -78,7 +79,9 @@ def test_sigkill_mid_sync_with_children_then_rerun_is_exact(tmp_path, new_pg_dat
         reference = Store(f"sqlite:///{tmp_path / 'reference.db'}")
         reference.migrate()
         definition = load_definitions(sources)[SOURCE]
-        whole = sync_source(reference, definition, env=env, batch_size=20, group=20)
+        whole = sync_source(
+            reference, definition, SyncOptions(batch_size=20, quality_group=20), env=env
+        )
         assert whole.read == titles and whole.children["person"]["inserted"] > titles
     assert store.checksum() == reference.checksum()
     assert store.count("person") == reference.count("person")

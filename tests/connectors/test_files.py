@@ -9,6 +9,7 @@ import pytest
 
 from connectors import load_definitions, sync_source
 from connectors.files import FilesConnector
+from tongban import SyncOptions
 from tongban.errors import FatalError
 
 HEADER = "公民身份号码,姓名,性别,出生日期,联系电话,参保状态,参保日期,单位统一社会信用代码\n"
@@ -41,17 +42,17 @@ def definition():
 def test_gbk_files_load_once_each(store, drop, definition):
     env = {"TONGBAN_RENSHE_DROP_DIR": str(drop)}
     _drop(drop, "shebao_20261101.csv", ROWS[:2])
-    first = sync_source(store, definition, env=env)
+    first = sync_source(store, definition, SyncOptions(), env=env)
     assert (first.read, first.inserted, first.quarantined) == (2, 1, 0)
     assert first.updated == 1  # the 15-digit number is the same person, a new phone
     assert store.get("person", "11010519491231002X")["name"] == "张三"
 
-    again = sync_source(store, definition, env=env)
+    again = sync_source(store, definition, SyncOptions(), env=env)
     assert again.read == 0
 
     _drop(drop, "shebao_20261102.csv", ROWS[2:])
     _drop(drop, "shebao_20261102_copy.csv", ROWS[2:])  # same bytes again: skipped
-    third = sync_source(store, definition, env=env)
+    third = sync_source(store, definition, SyncOptions(), env=env)
     assert (third.read, third.quarantined, third.unchanged) == (2, 1, 1)
     [held] = store.quarantined(source="renshe_insurance")
     assert held["source_record"] == "shebao_20261102.csv:2"
@@ -94,14 +95,19 @@ def test_a_file_changed_after_a_partial_load_stops_the_run(drop, definition):
 def test_a_file_in_the_wrong_encoding_fails_with_the_file_and_line(store, drop, definition):
     _drop(drop, "shebao_20261101.csv", ROWS[:1], encoding="utf-8")
     with pytest.raises(FatalError, match=r"shebao_20261101.csv is UTF-8 text, not gbk as declared"):
-        sync_source(store, definition, env={"TONGBAN_RENSHE_DROP_DIR": str(drop)})
+        sync_source(store, definition, SyncOptions(), env={"TONGBAN_RENSHE_DROP_DIR": str(drop)})
     [run] = store.runs(source="renshe_insurance")
     assert run["status"] == "failed" and "not valid gbk at byte 2 (line 1)" in run["message"]
 
 
 def test_a_missing_drop_directory_is_a_clear_failure(store, tmp_path, definition):
     with pytest.raises(FatalError, match=r"drop directory .* does not exist"):
-        sync_source(store, definition, env={"TONGBAN_RENSHE_DROP_DIR": str(tmp_path / "nope")})
+        sync_source(
+            store,
+            definition,
+            SyncOptions(),
+            env={"TONGBAN_RENSHE_DROP_DIR": str(tmp_path / "nope")},
+        )
 
 
 def _workbook(path: Path, rows: list[list], sheet: str = "参保人员") -> Path:
@@ -133,7 +139,7 @@ def test_xlsx_workbooks_load_with_cells_read_as_their_text(store, drop, definiti
         ["11010519491231002Y", "王五", "男", "1949-12-31", None, "参保"],
     ])  # fmt: skip
     xlsx = _xlsx(definition, drop)
-    summary = sync_source(store, xlsx, env={"TONGBAN_RENSHE_DROP_DIR": str(drop)})
+    summary = sync_source(store, xlsx, SyncOptions(), env={"TONGBAN_RENSHE_DROP_DIR": str(drop)})
     assert (summary.read, summary.inserted, summary.quarantined) == (2, 1, 1)
     person = store.get("person", "11010519491231002X")
     assert (person["name"], person["phone"], person["birth_date"]) == (
@@ -143,7 +149,7 @@ def test_xlsx_workbooks_load_with_cells_read_as_their_text(store, drop, definiti
     [held] = store.quarantined(source="renshe_insurance")
     assert held["source_record"] == "shebao_20261101.xlsx:4"
     assert held["raw"]["姓名"] == "王五" and held["rule"] == "id_number.charset"
-    again = sync_source(store, xlsx, env={"TONGBAN_RENSHE_DROP_DIR": str(drop)})
+    again = sync_source(store, xlsx, SyncOptions(), env={"TONGBAN_RENSHE_DROP_DIR": str(drop)})
     assert again.read == 0  # the workbook was loaded once
 
 
@@ -165,10 +171,10 @@ def test_an_unreadable_workbook_or_a_missing_sheet_fails_naming_the_file(store, 
     with pytest.raises(
         FatalError, match=r"renshe_insurance: shebao_20261101.xlsx is not a readable"
     ):
-        sync_source(store, _xlsx(definition, drop), env=env)
+        sync_source(store, _xlsx(definition, drop), SyncOptions(), env=env)
     _workbook(drop / "shebao_20261101.xlsx", [[_numbers(1)[0], "某", "男"]])
     with pytest.raises(FatalError, match=r"has no sheet '汇总'; it has 参保人员"):
-        sync_source(store, _xlsx(definition, drop, sheet="汇总"), env=env)
+        sync_source(store, _xlsx(definition, drop, sheet="汇总"), SyncOptions(), env=env)
     assert store.count("person") == 0
 
 

@@ -13,6 +13,7 @@ from connectors import (
     sync_partition,
     sync_source,
 )
+from tongban import SyncOptions
 from tongban.errors import FatalError
 from tongban.store import Store
 
@@ -22,8 +23,12 @@ BATCH = 150  # several batches a source, so batch boundaries matter
 def _partitioned(store: Store, sandbox, name: str, of: int) -> list[PartitionEnd]:
     definition = load_definitions()[name]
     start = plan_partitions(store, definition)
-    ends = [sync_partition(store, definition, start, part=i, of=of, env=sandbox.env,
-                           batch_size=BATCH) for i in range(of)]  # fmt: skip
+    ends = [
+        sync_partition(
+            store, definition, start, SyncOptions(batch_size=BATCH), part=i, of=of, env=sandbox.env
+        )
+        for i in range(of)
+    ]
     finish_partitions(store, definition, ends)
     return ends
 
@@ -35,7 +40,7 @@ def test_partitions_end_as_one_sync(store, sandbox, tmp_path):
     reference = Store(f"sqlite:///{tmp_path / 'reference.db'}")
     reference.migrate()
     for definition in found.values():
-        sync_source(reference, definition, env=sandbox.env, batch_size=BATCH)
+        sync_source(reference, definition, SyncOptions(batch_size=BATCH), env=sandbox.env)
     assert store.checksum() == reference.checksum()
     assert set(store.sync_states()) == set(found)  # no partition's progress is left behind
     runs = store.runs(source="gongan_population~2of3")
@@ -59,9 +64,9 @@ def test_a_finished_partition_run_again_returns_where_it_ended(sqlite_store, san
     store = sqlite_store
     definition = load_definitions()["gongan_population"]
     start = plan_partitions(store, definition)
-    first = sync_partition(store, definition, start, part=0, of=2, env=sandbox.env)
+    first = sync_partition(store, definition, start, SyncOptions(), part=0, of=2, env=sandbox.env)
     before = store.checksum(cursors=False)
-    again = sync_partition(store, definition, start, part=0, of=2, env=sandbox.env)
+    again = sync_partition(store, definition, start, SyncOptions(), part=0, of=2, env=sandbox.env)
     assert again == first and store.checksum(cursors=False) == before
     [latest, _] = store.runs(source="gongan_population~1of2")
     assert latest["message"] == "finished by an earlier attempt"
@@ -75,4 +80,4 @@ def test_partitions_that_ended_apart_leave_the_cursor(sqlite_store, sandbox):
         finish_partitions(store, definition, ends)
     assert store.cursor("scjg_enterprise") is None
     with pytest.raises(ValueError, match="not one of"):
-        sync_partition(store, definition, None, part=2, of=2, env=sandbox.env)
+        sync_partition(store, definition, None, SyncOptions(), part=2, of=2, env=sandbox.env)

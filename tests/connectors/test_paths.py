@@ -16,6 +16,7 @@ from connectors.paths import get, parse_path, select
 from connectors.sync import sync_source
 from connectors.transforms import compile_mapping
 from sandbox._http import BackgroundServer, Handler
+from tongban import SyncOptions
 from tongban.store import schema
 
 TITLE = "111000000000135577001"  # 不动产权证书
@@ -166,7 +167,7 @@ def test_children_fan_out_to_people_and_licenses_keep_every_holder(
     with BackgroundServer(_Titles, RECORDS) as server:
         text = _HEAD.format(name="bdc_titles", url=server.url) + _MAPPING
         definition = load_definition(_write(tmp_path, "bdc_titles", text))
-        summary = sync_source(store, definition, env={}, worker=worker)
+        summary = sync_source(store, definition, SyncOptions(worker=worker), env={})
         assert (summary.read, summary.inserted, summary.quarantined) == (4, 3, 1)
         assert summary.children == {
             "person": {
@@ -177,7 +178,7 @@ def test_children_fan_out_to_people_and_licenses_keep_every_holder(
                 "conflicts": 0,
             }
         }
-        again = sync_source(store, definition, env={}, full=True)
+        again = sync_source(store, definition, SyncOptions(full=True), env={})
     assert again.children["person"]["inserted"] == 0 and again.inserted == 0
     key = f"{TITLE}:浙(2024)杭州市不动产权第0000003号"
     title = store.get("license", key)

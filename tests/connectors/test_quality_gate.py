@@ -9,6 +9,7 @@ import pytest
 from connectors import load_definitions, sync_source
 from sandbox import DirtRates, World
 from sandbox.population import PopulationServer
+from tongban import SyncOptions
 from tongban.errors import BatchHeld
 from tongban.store import schema
 
@@ -26,7 +27,7 @@ def _env(server: PopulationServer) -> dict[str, str]:
 def test_a_source_sending_40_percent_empty_names_is_stopped_at_the_gate(store, worker):
     definition = load_definitions()["gongan_population"]
     with PopulationServer(WORLD, DirtRates.none(), username="u", password="p") as healthy:
-        sync_source(store, definition, env=_env(healthy))
+        sync_source(store, definition, SyncOptions(), env=_env(healthy))
     cursor = store.cursor("gongan_population")
     # The registry breaks: 40% of the names it sends are empty.
     broken = DirtRates.only("name_missing", 0.4)
@@ -40,7 +41,7 @@ def test_a_source_sending_40_percent_empty_names_is_stopped_at_the_gate(store, w
             )  # fmt: skip
         before = store.checksum()
         with pytest.raises(BatchHeld) as info:
-            sync_source(store, definition, env=_env(server), worker=worker)
+            sync_source(store, definition, SyncOptions(worker=worker), env=_env(server))
     reason = info.value.reason
     assert "expect_column_proportion_of_non_null_values_to_be_between" in reason
     assert "name.null_share" in reason and "% of name values are empty" in reason
@@ -60,7 +61,7 @@ def test_dirt_is_quarantined_under_the_expectation_that_caught_it(store):
     definition = load_definitions()["gongan_population"]
     dirt = DirtRates.only("id_bad_check", 0.1)
     with PopulationServer(WORLD, dirt, username="u", password="p") as server:
-        summary = sync_source(store, definition, env=_env(server))
+        summary = sync_source(store, definition, SyncOptions(), env=_env(server))
     assert summary.quarantined > 5
     for entry in store.quarantined(source="gongan_population"):
         assert entry["rule"] == "id_number.checksum"

@@ -6,6 +6,7 @@ import pytest
 
 from connectors import load_definitions, sync_source
 from sandbox import Sandbox
+from tongban import SyncOptions
 from tongban.errors import FatalError
 from tongban.store import Store
 
@@ -15,7 +16,9 @@ SOURCES = ["gongan_population", "scjg_enterprise", "minzheng_marriage", "renshe_
 
 def _sync_all(store: Store, sandbox: Sandbox) -> dict:
     found = load_definitions()
-    return {name: sync_source(store, found[name], env=sandbox.env) for name in SOURCES}
+    return {
+        name: sync_source(store, found[name], SyncOptions(), env=sandbox.env) for name in SOURCES
+    }
 
 
 def test_every_manifest_entry_meets_its_fate(store, sandbox):
@@ -73,7 +76,10 @@ def test_a_full_sync_reads_everything_again_and_changes_nothing(store, sandbox):
     first = _sync_all(store, sandbox)
     before = store.checksum(cursors=False)
     found = load_definitions()
-    again = {name: sync_source(store, found[name], env=sandbox.env, full=True) for name in SOURCES}
+    again = {
+        name: sync_source(store, found[name], SyncOptions(full=True), env=sandbox.env)
+        for name in SOURCES
+    }
     for name, summary in again.items():
         assert summary.read == first[name].read, name
         assert (summary.inserted, summary.updated) == (0, 0), name
@@ -97,8 +103,8 @@ def test_golden_records_keep_field_provenance_from_the_authoritative_source(stor
 @pytest.mark.parametrize("name", SOURCES)
 def test_sources_list_their_cursor_after_a_sync(store, sandbox, name):
     if name == "scjg_license":  # license holders are checked against the store
-        sync_source(store, load_definitions()["scjg_enterprise"], env=sandbox.env)
-    sync_source(store, load_definitions()[name], env=sandbox.env)
+        sync_source(store, load_definitions()["scjg_enterprise"], SyncOptions(), env=sandbox.env)
+    sync_source(store, load_definitions()[name], SyncOptions(), env=sandbox.env)
     assert store.cursor(name) is not None
     [run] = store.runs(source=name)
     assert run["kind"] == "sync" and run["status"] == "succeeded"
@@ -111,7 +117,7 @@ def test_a_worker_process_syncs_the_same_store(store, sandbox, tmp_path):
     """Extracting and normalizing in a worker process changes nothing in the result."""
     found = load_definitions()
     for name in SOURCES:
-        summary = sync_source(store, found[name], env=sandbox.env, worker=True)
+        summary = sync_source(store, found[name], SyncOptions(worker=True), env=sandbox.env)
         assert summary.status == "succeeded" and summary.reconciles
     reference = Store(f"sqlite:///{tmp_path / 'reference.db'}")
     reference.migrate()
@@ -123,6 +129,8 @@ def test_a_worker_process_syncs_the_same_store(store, sandbox, tmp_path):
 def test_a_worker_process_hands_back_its_errors(store, sandbox):
     env = {**sandbox.env, "TONGBAN_GONGAN_PASSWORD": "wrong"}
     with pytest.raises(FatalError, match="认证失败"):
-        sync_source(store, load_definitions()["gongan_population"], env=env, worker=True)
+        sync_source(
+            store, load_definitions()["gongan_population"], SyncOptions(worker=True), env=env
+        )
     [run] = store.runs(source="gongan_population")
     assert run["status"] == "failed" and "认证失败" in run["message"]

@@ -10,6 +10,7 @@ from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, creat
 
 from connectors import load_definitions, sync_source
 from connectors.sql import SqlConnector
+from tongban import SyncOptions
 from tongban.errors import FatalError
 from tongban.identifiers import id_check_char
 
@@ -68,12 +69,12 @@ def test_incremental_runs_pick_up_new_rows_only(store, frontdb_url):
     _frontdb(frontdb_url, 30)
     definition = load_definitions()["minzheng_marriage"]
     env = {"TONGBAN_MINZHENG_DB_URL": frontdb_url}
-    first = sync_source(store, definition, env=env, batch_size=8)
+    first = sync_source(store, definition, SyncOptions(batch_size=8), env=env)
     assert (first.read, first.inserted) == (30, 30)
-    assert sync_source(store, definition, env=env).read == 0
+    assert sync_source(store, definition, SyncOptions(), env=env).read == 0
     # The department writes more rows, some with the very timestamp already read.
     _frontdb(frontdb_url, 10, start_id=31, when=datetime(2026, 11, 1, 9, 0, 4))
-    third = sync_source(store, definition, env=env)
+    third = sync_source(store, definition, SyncOptions(), env=env)
     assert third.read == 10
     assert store.count("person") == 40
     assert store.get("person", _number(35))["marital_status"] == "20"
@@ -84,6 +85,6 @@ def test_a_missing_table_is_fatal_and_logged(store, tmp_path):
     definition = load_definitions()["minzheng_marriage"]
     env = {"TONGBAN_MINZHENG_DB_URL": f"sqlite:///{tmp_path / 'empty.sqlite'}"}
     with pytest.raises(FatalError, match="table 'mz_hydj' does not exist"):
-        sync_source(store, definition, env=env)
+        sync_source(store, definition, SyncOptions(), env=env)
     [run] = store.runs(source="minzheng_marriage")
     assert run["status"] == "failed" and "mz_hydj" in run["message"]

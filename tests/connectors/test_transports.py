@@ -16,6 +16,7 @@ from connectors.soap import SoapConnector
 from sandbox import DirtRates, World
 from sandbox.enterprise import EnterpriseServer
 from sandbox.population import PopulationServer
+from tongban import SyncOptions
 from tongban.errors import FatalError, RetriableError
 
 WORLD = World(seed=7, people=120, enterprises=60)
@@ -62,7 +63,7 @@ def registry(**options: object) -> Iterator[tuple[EnterpriseServer, dict[str, st
 def test_soap_pages_through_the_registry_with_ws_security(store):
     with population() as (_, env):
         d = _definition("gongan_population", page_size=50)
-        summary = sync_source(store, d, env=env)
+        summary = sync_source(store, d, SyncOptions(), env=env)
     assert (summary.read, summary.inserted, summary.pages) == (120, 120, 3)
     person = WORLD.person(0)
     stored = store.get("person", person.id_number)
@@ -75,6 +76,7 @@ def test_a_wrong_password_is_refused_with_the_fault_string(store):
         sync_source(
             store,
             load_definitions()["gongan_population"],
+            SyncOptions(),
             env={**env, "TONGBAN_GONGAN_PASSWORD": "wrong"},
         )
     assert "wsse:FailedAuthentication" in str(info.value)
@@ -121,13 +123,13 @@ def test_a_system_failing_mid_run_leaves_a_failed_run_and_the_last_cursor(store)
     d = _definition("gongan_population", page_size=40, retry=QUICK)
     with population(fail_after_pages=2) as (_, env):
         with pytest.raises(RetriableError, match=r"gave up after 3 tries.*soap:Server"):
-            sync_source(store, d, env=env, batch_size=40, group=40)
+            sync_source(store, d, SyncOptions(batch_size=40, quality_group=40), env=env)
     [run] = store.runs(source="gongan_population")
     assert run["status"] == "failed" and "服务暂不可用" in run["message"]
     assert run["read"] == 80 and store.count("person") == 80
     assert store.cursor("gongan_population")["next"] == 3  # page 3 is where to go on
     with population() as (_, env):  # the registry is back
-        rest = sync_source(store, d, env=env, batch_size=40, group=40)
+        rest = sync_source(store, d, SyncOptions(batch_size=40, quality_group=40), env=env)
     assert (rest.read, rest.inserted) == (40, 40)
     assert store.count("person") == 120
 
@@ -146,7 +148,7 @@ def test_rest_honours_429_retry_after_and_retries_5xx(store, caplog):
         }
     )
     with registry(rate_limit=8, error_every=4) as (_, env):
-        summary = sync_source(store, d, env=env)
+        summary = sync_source(store, d, SyncOptions(), env=env)
     assert (summary.read, summary.inserted) == (60, 60)
     retried = " ".join(r.getMessage() for r in caplog.records)
     assert "HTTP 429" in retried and ("HTTP 503" in retried or "HTTP 500" in retried)
@@ -163,7 +165,7 @@ def test_a_page_cut_off_half_way_is_read_again(store, caplog):
     caplog.set_level(logging.INFO, logger="connectors.base")
     d = _small_pages(_definition("scjg_enterprise", retry=QUICK), 7)
     with registry(cut_every=3) as (_, env):
-        summary = sync_source(store, d, env=env)
+        summary = sync_source(store, d, SyncOptions(), env=env)
     assert (summary.read, summary.inserted, summary.quarantined) == (60, 60, 0)
     assert summary.reconciles and store.count("enterprise") == 60
     retried = " ".join(r.getMessage() for r in caplog.records)
@@ -175,7 +177,7 @@ def test_pages_share_one_keep_alive_connection(store):
     pages opens one connection, not nine."""
     d = _small_pages(load_definitions()["scjg_enterprise"], 7)
     with registry() as (server, env):
-        summary = sync_source(store, d, env=env)
+        summary = sync_source(store, d, SyncOptions(), env=env)
         accepted = server.connections_accepted
     assert summary.pages == 9 and summary.read == 60
     assert accepted == 1
@@ -187,6 +189,7 @@ def test_a_wrong_hmac_secret_is_refused_with_a_clear_error(store):
             sync_source(
                 store,
                 load_definitions()["scjg_enterprise"],
+                SyncOptions(),
                 env={**env, "TONGBAN_SCJG_APP_SECRET": "guess"},
             )
     assert "invalid_signature" in str(e.value)
@@ -200,6 +203,7 @@ def test_an_unreachable_system_fails_the_run_with_a_clear_message(store):
         sync_source(
             store,
             d,
+            SyncOptions(),
             env={
                 "TONGBAN_SCJG_URL": "http://127.0.0.1:9",
                 "TONGBAN_SCJG_APP_KEY": "k",
@@ -214,9 +218,9 @@ def test_an_unreachable_system_fails_the_run_with_a_clear_message(store):
 def test_rest_incremental_pass_starts_at_the_high_water_mark(store):
     with registry() as (_, env):
         d = load_definitions()["scjg_enterprise"]
-        sync_source(store, d, env=env)
+        sync_source(store, d, SyncOptions(), env=env)
         cursor = store.cursor("scjg_enterprise")
         assert cursor["next"] is None and cursor["high_water"]
-        again = sync_source(store, d, env=env)
+        again = sync_source(store, d, SyncOptions(), env=env)
     # Only what changed at the high-water instant itself is read again, and it is unchanged.
     assert again.read < 60 and again.inserted == again.updated == 0

@@ -16,6 +16,7 @@ from console_hub import CHROMIUM, FIRST_SYNC, PASSWORD, ROLE_USERS, Hub, serve
 from console import Console, ConsoleSettings, mount
 from exchange import create_app
 from sandbox import Sandbox, SandboxConfig
+from tongban import SyncOptions
 from tongban.settings import load_settings
 from tongban.store import Store
 
@@ -34,7 +35,9 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
         env = {**os.environ, **sb.env}
         definitions = load_definitions()
         for name in FIRST_SYNC:
-            sync_source(store, definitions[name], env=env, cache_dir=settings.cache_dir)
+            sync_source(
+                store, definitions[name], SyncOptions(cache_dir=settings.cache_dir), env=env
+            )
         # The app `tongban serve` composes: the exchange API with the console mounted in it.
         web = create_app(settings, store=store)
         console = Console(

@@ -37,6 +37,7 @@ from sqlalchemy.engine import make_url
 from connectors import load_definitions, sync_source
 from sandbox import Sandbox, SandboxConfig
 from sandbox.receivers import CaseReceiver
+from tongban import SyncOptions
 from tongban.store import Store
 from tongban.store.schema import metadata
 
@@ -170,7 +171,12 @@ def _store_checksum_reference(sandbox: Sandbox, path: Path, sources: list[str]) 
     reference.migrate()
     found = load_definitions()
     for name in sources:
-        sync_source(reference, found[name], env=sandbox.env, batch_size=BATCH, group=GROUP)
+        sync_source(
+            reference,
+            found[name],
+            SyncOptions(batch_size=BATCH, quality_group=GROUP),
+            env=sandbox.env,
+        )
     checksum = reference.checksum()
     reference.dispose()
     return checksum

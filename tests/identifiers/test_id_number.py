@@ -420,6 +420,7 @@ def test_non_string_input_is_stringified() -> None:
 
 def test_public_surface_is_pinned() -> None:
     assert identifiers.__all__ == [
+        "DEFAULT_REGION_CHECK",
         "FULL_TO_HALF",
         "PROVINCES",
         "CreditCode",

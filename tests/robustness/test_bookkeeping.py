@@ -7,6 +7,7 @@ from __future__ import annotations
 from kit import definition, registry
 
 from connectors import sync_source
+from tongban import SyncOptions
 
 
 def test_each_committed_batch_counts_in_its_run_before_the_run_ends(store):
@@ -19,5 +20,7 @@ def test_each_committed_batch_counts_in_its_run_before_the_run_ends(store):
 
     d = definition("scjg_enterprise", pagination={"limit": 10})
     with registry() as env:
-        sync_source(store, d, env=env, batch_size=10, validate=False, on_batch=on_batch)
+        sync_source(
+            store, d, SyncOptions(batch_size=10, validate=False), env=env, on_batch=on_batch
+        )
     assert sorted(set(seen)) == [(10, 10), (20, 20), (30, 30)]  # each batch as it committed

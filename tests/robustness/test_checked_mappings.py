@@ -9,6 +9,7 @@ from kit import GOOD, HEADER, WORLD, definition, stored_state, write_drop
 
 from connectors import sync_source
 from sandbox import DirtRates, write_frontdb
+from tongban import SyncOptions
 from tongban.errors import FatalError
 
 
@@ -29,7 +30,7 @@ def test_a_misspelt_field_of_a_file_drop_is_refused_with_the_nearest(store, tmp_
     before = stored_state(store)
     d = _misspelt("renshe_insurance", "birth_date", "出生年月")
     with pytest.raises(FatalError) as info:
-        sync_source(store, d, env={"TONGBAN_RENSHE_DROP_DIR": str(drop)})
+        sync_source(store, d, SyncOptions(), env={"TONGBAN_RENSHE_DROP_DIR": str(drop)})
     assert str(info.value) == (
         "renshe_insurance: mapping.birth_date: source field '出生年月' is not in the header of"
         " shebao_20261101.csv (nearest: '出生日期')"
@@ -43,14 +44,21 @@ def test_a_misspelt_column_of_a_front_end_db_is_refused_with_the_nearest(store, 
     before = stored_state(store)
     d = _misspelt("minzheng_marriage", "name", "xmm")
     with pytest.raises(FatalError) as info:
-        sync_source(store, d, env={"TONGBAN_MINZHENG_DB_URL": url})
+        sync_source(store, d, SyncOptions(), env={"TONGBAN_MINZHENG_DB_URL": url})
     assert str(info.value) == (
         "minzheng_marriage: mapping.name: source field 'xmm' is not in table 'mz_hydj'"
         " (nearest: 'xm')"
     )
     assert stored_state(store) == before
-    assert sync_source(store, definition("minzheng_marriage"),
-                       env={"TONGBAN_MINZHENG_DB_URL": url}).status == "succeeded"  # fmt: skip
+    assert (
+        sync_source(
+            store,
+            definition("minzheng_marriage"),
+            SyncOptions(),
+            env={"TONGBAN_MINZHENG_DB_URL": url},
+        ).status
+        == "succeeded"
+    )
 
 
 def test_a_path_into_nested_and_repeated_records_maps_its_value(store):
@@ -72,7 +80,7 @@ def test_a_path_into_nested_and_repeated_records_maps_its_value(store):
     mapping = {**d.mapping, "legal_rep_name": "roles.role[0].name"}
     d = d.model_copy(update={"mapping": mapping})
     with registry(nest) as env:
-        summary = sync_source(store, d, env=env)
+        summary = sync_source(store, d, SyncOptions(), env=env)
     assert (summary.read, summary.inserted) == (30, 30)
     first = WORLD.enterprise(0)
     assert store.get("enterprise", first.credit_code)["legal_rep_name"] == first.legal_rep_name
@@ -125,7 +133,7 @@ def test_a_misspelt_field_of_a_soap_record_is_refused_with_the_nearest(store):
     before = stored_state(store)
     d = _misspelt("gongan_population", "birth_date", "csrqq")
     with population() as env, pytest.raises(FatalError) as info:
-        sync_source(store, d, env=env)
+        sync_source(store, d, SyncOptions(), env=env)
     assert str(info.value) == (
         "gongan_population: mapping.birth_date: source field 'csrqq' is not in the WSDL's"
         " person records (nearest: 'csrq')"

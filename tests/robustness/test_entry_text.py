@@ -9,6 +9,7 @@ import pytest
 from kit import GOOD, HEADER, WORLD, definition, edit_first_item, registry, write_drop
 
 from connectors import sync_source
+from tongban import SyncOptions
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def test_a_bad_text_in_a_file_drop_quarantines_its_record(store, drop, name, pho
     write_drop(drop, "shebao_20261101.csv", HEADER + "\n".join([*GOOD, line]) + "\n", "utf-8")
     d = definition("renshe_insurance", encoding="utf-8")
     env = {"TONGBAN_RENSHE_DROP_DIR": str(drop)}
-    summary = sync_source(store, d, env=env)
+    summary = sync_source(store, d, SyncOptions(), env=env)
     assert (summary.read, summary.inserted, summary.quarantined) == (3, 2, 1)
     assert summary.status == "succeeded" and summary.reconciles
     [held] = store.quarantined(source="renshe_insurance")
@@ -42,16 +43,18 @@ def test_a_bad_text_in_a_file_drop_quarantines_its_record(store, drop, name, pho
     assert held["source_record"] == "shebao_20261101.csv:4"
     assert held["raw"]["姓名"] == kept
     assert store.get("person", "110105194912310062") is None
-    assert sync_source(store, d, env=env, full=True).status == "succeeded"  # and again
+    assert sync_source(store, d, SyncOptions(full=True), env=env).status == "succeeded"  # and again
 
 
 def test_signed_numbers_and_phones_are_not_formulas(store, drop):
     line = "110105194912310062,王五,女,1949-12-31,+86 138 0013 8000,参保,-,"
     write_drop(drop, "shebao_20261101.csv", HEADER + line + "\n", "utf-8")
     summary = sync_source(
-        store, definition("renshe_insurance", encoding="utf-8"),
+        store,
+        definition("renshe_insurance", encoding="utf-8"),
+        SyncOptions(),
         env={"TONGBAN_RENSHE_DROP_DIR": str(drop)},
-    )  # fmt: skip
+    )
     assert (summary.inserted, summary.quarantined) == (1, 0)
     assert store.get("person", "110105194912310062")["phone"] == "8613800138000"
 
@@ -67,14 +70,14 @@ def test_signed_numbers_and_phones_are_not_formulas(store, drop):
 def test_a_bad_text_in_a_rest_field_quarantines_its_record(store, value, rule, kept):
     d = definition("scjg_enterprise", pagination={"limit": 10})
     with registry(edit_first_item("entname", value, page=2)) as env:
-        summary = sync_source(store, d, env=env)
+        summary = sync_source(store, d, SyncOptions(), env=env)
         assert (summary.read, summary.quarantined) == (30, 1)
         assert summary.inserted == 29 and summary.status == "succeeded"
         [held] = store.quarantined(source="scjg_enterprise")
         assert held["rule"] == rule and held["raw"]["entname"] == kept
         assert held["field"] == "entname"
         assert store.count("enterprise") == 29
-        again = sync_source(store, d, env=env, full=True)  # sent clean this time
+        again = sync_source(store, d, SyncOptions(full=True), env=env)  # sent clean this time
     assert again.status == "succeeded" and (again.unchanged, again.inserted) == (29, 1)
     for e in map(WORLD.enterprise, range(WORLD.enterprises)):
         stored = store.get("enterprise", e.credit_code)
@@ -85,9 +88,11 @@ def test_a_nul_in_a_record_that_is_also_invalid_is_kept_escaped(store, drop):
     line = "11010519491231002Y,王\x00五,女,1949-12-31,,参保,2020-01-01,"  # bad ID as well
     write_drop(drop, "shebao_20261101.csv", HEADER + "\n".join([*GOOD, line]) + "\n", "utf-8")
     summary = sync_source(
-        store, definition("renshe_insurance", encoding="utf-8"),
+        store,
+        definition("renshe_insurance", encoding="utf-8"),
+        SyncOptions(),
         env={"TONGBAN_RENSHE_DROP_DIR": str(drop)},
-    )  # fmt: skip
+    )
     assert (summary.read, summary.quarantined) == (3, 1)
     [held] = store.quarantined(source="renshe_insurance")
     assert held["rule"] == "text.control_character"  # named first: it is why it was refused

@@ -9,6 +9,7 @@ import pytest
 from kit import GOOD, HEADER, definition, stored_state, write_drop
 
 from connectors import sync_source
+from tongban import SyncOptions
 from tongban.errors import FatalError
 from tongban.text import file_encoding
 
@@ -28,12 +29,12 @@ def _env(drop):
 
 def test_utf8_declared_gbk_is_refused_whole_not_read_as_mojibake(store, drop):
     write_drop(drop, "shebao_20261101.csv", HEADER + "\n".join(GOOD) + "\n", "gbk")
-    sync_source(store, definition("renshe_insurance"), env=_env(drop))
+    sync_source(store, definition("renshe_insurance"), SyncOptions(), env=_env(drop))
     before = stored_state(store)
     rows = [f"11010519491231002X,{n},女,1949-12-31,,参保,2020-01-01," for n in NAMES]
     write_drop(drop, "shebao_20261102.csv", HEADER + "\n".join(rows) + "\n", "utf-8")
     with pytest.raises(FatalError) as info:
-        sync_source(store, definition("renshe_insurance"), env=_env(drop))
+        sync_source(store, definition("renshe_insurance"), SyncOptions(), env=_env(drop))
     message = str(info.value)
     assert "shebao_20261102.csv is UTF-8 text, not gbk as declared" in message
     assert "refused whole" in message and "寮犱紵" not in message
@@ -59,10 +60,10 @@ def test_a_declared_list_reads_utf8_and_a_bom_is_utf8(store, drop):
     rows = "\n".join(GOOD) + "\n"
     write_drop(drop, "shebao_20261101.csv", HEADER + rows, "utf-8")
     d = definition("renshe_insurance", encoding=["gbk", "utf-8"])
-    assert sync_source(store, d, env=_env(drop)).inserted == 2
+    assert sync_source(store, d, SyncOptions(), env=_env(drop)).inserted == 2
     assert store.get("person", "11010519491231002X")["name"] == "张三"
     write_drop(drop, "shebao_20261102.csv", "\ufeff" + HEADER + GOOD[0] + ",\n", "utf-8")
-    summary = sync_source(store, definition("renshe_insurance"), env=_env(drop))
+    summary = sync_source(store, definition("renshe_insurance"), SyncOptions(), env=_env(drop))
     assert (summary.read, summary.quarantined) == (1, 1)  # BOM read; the row has 9 cells
     [held] = store.quarantined(source="renshe_insurance")
     assert held["rule"] == "row.too_many_cells"
@@ -73,7 +74,7 @@ def test_a_file_that_is_no_encoding_names_the_byte_offset(store, drop):
     (drop / "shebao_20261101.csv").write_bytes(body)
     before = stored_state(store)
     with pytest.raises(FatalError) as info:
-        sync_source(store, definition("renshe_insurance"), env=_env(drop))
+        sync_source(store, definition("renshe_insurance"), SyncOptions(), env=_env(drop))
     offset = len((HEADER + GOOD[0] + "\n").encode("gbk")) + 5
     assert f"is not valid gbk at byte {offset} (line 3)" in str(info.value)
     assert stored_state(store) == before
@@ -82,7 +83,7 @@ def test_a_file_that_is_no_encoding_names_the_byte_offset(store, drop):
 def test_a_cut_off_last_line_is_quarantined_not_stored(store, drop):
     cut = "110101199003074477,欧阳"  # the writer stopped here: no more cells, no line end
     write_drop(drop, "shebao_20261101.csv", HEADER + GOOD[0] + "\n" + cut)
-    summary = sync_source(store, definition("renshe_insurance"), env=_env(drop))
+    summary = sync_source(store, definition("renshe_insurance"), SyncOptions(), env=_env(drop))
     assert (summary.read, summary.inserted, summary.quarantined) == (2, 1, 1)
     [held] = store.quarantined(source="renshe_insurance")
     assert held["rule"] == "row.truncated" and held["source_record"] == "shebao_20261101.csv:3"
@@ -93,7 +94,7 @@ def test_rows_with_a_cell_too_few_or_too_many_are_quarantined(store, drop):
     short = "110101199003074477,李四,男,1990-03-07"
     long = GOOD[0] + ",多余"
     write_drop(drop, "shebao_20261101.csv", HEADER + "\n".join([short, long]) + "\n")
-    summary = sync_source(store, definition("renshe_insurance"), env=_env(drop))
+    summary = sync_source(store, definition("renshe_insurance"), SyncOptions(), env=_env(drop))
     assert (summary.read, summary.inserted, summary.quarantined) == (2, 0, 2)
     rules = {q["source_record"]: q["rule"] for q in store.quarantined(source="renshe_insurance")}
     assert rules == {
@@ -106,7 +107,7 @@ def test_rows_with_a_cell_too_few_or_too_many_are_quarantined(store, drop):
 def test_an_empty_file_is_recorded_as_empty(store, drop):
     (drop / "shebao_20261101.csv").write_bytes(b"")
     write_drop(drop, "shebao_20261102.csv", HEADER)
-    summary = sync_source(store, definition("renshe_insurance"), env=_env(drop))
+    summary = sync_source(store, definition("renshe_insurance"), SyncOptions(), env=_env(drop))
     assert summary.read == 0 and summary.status == "succeeded"
     cursor = store.cursor("renshe_insurance")
     assert sorted(cursor["empty"].values()) == ["shebao_20261101.csv", "shebao_20261102.csv"]
@@ -116,4 +117,6 @@ def test_a_huge_field_names_its_own_line(store, drop):
     big = "11010519491231002X," + "张" * 200_000 + ",女,1949-12-31,,参保,2020-01-01,"
     write_drop(drop, "shebao_20261101.csv", HEADER + "\n".join([*GOOD, big]) + "\n", "utf-8")
     with pytest.raises(FatalError, match=r"shebao_20261101.csv line 4: field larger"):
-        sync_source(store, definition("renshe_insurance", encoding="utf-8"), env=_env(drop))
+        sync_source(
+            store, definition("renshe_insurance", encoding="utf-8"), SyncOptions(), env=_env(drop)
+        )

@@ -18,6 +18,7 @@ from connectors._rest_schema import missing_paths
 from connectors.definition import RestSchema, SourceDefinition
 from sandbox import DirtRates, World
 from sandbox.construction import OPENAPI, SOURCE, ConstructionServer
+from tongban import SyncOptions
 from tongban.errors import FatalError, RetriableError
 
 WORLD = World(seed=9, people=60, enterprises=20)
@@ -45,7 +46,9 @@ def _schema_fetches(proxy: FaultProxy, path: str = "/openapi.json") -> int:
 def test_a_misspelt_nested_field_is_refused_with_the_nearest_before_any_record(store):
     before = stored_state(store)
     with construction() as (env, proxy), pytest.raises(FatalError) as info:
-        sync_source(store, _definition({"legal_rep_name": "legal_rep.nmae"}), env=env)
+        sync_source(
+            store, _definition({"legal_rep_name": "legal_rep.nmae"}), SyncOptions(), env=env
+        )
     assert str(info.value) == (
         f"{SOURCE}: mapping.legal_rep_name: source field 'legal_rep.nmae' is not in the records"
         f" of the OpenAPI document {env['TONGBAN_ZJJ_URL']}/openapi.json"
@@ -61,7 +64,7 @@ def test_the_bundled_mapping_matches_the_served_document(store):
     from sandbox.construction import qualified_enterprise
 
     with construction() as (env, proxy):
-        summary = sync_source(store, _definition(), env=env)
+        summary = sync_source(store, _definition(), SyncOptions(), env=env)
     assert (summary.status, summary.read) == ("succeeded", WORLD.enterprises)
     assert _schema_fetches(proxy) == 1
     items = [qualified_enterprise(WORLD, DirtRates.none(), i)[0] for i in range(WORLD.enterprises)]
@@ -80,7 +83,7 @@ def test_a_misspelt_path_of_a_child_record_is_refused_naming_the_child_key(store
     wrong = staff.model_copy(update={"mapping": {**staff.mapping, "name": "nmae"}})
     d = d.model_copy(update={"children": [d.children[0], wrong]})
     with construction() as (env, _), pytest.raises(FatalError) as info:
-        sync_source(store, d, env=env)
+        sync_source(store, d, SyncOptions(), env=env)
     assert str(info.value) == (
         f"{SOURCE}: children[1].mapping.name: source field 'registered_staff[*].nmae' is not"
         f" in the records of the OpenAPI document {env['TONGBAN_ZJJ_URL']}/openapi.json"
@@ -102,7 +105,7 @@ def test_a_schema_fetch_answering_503_is_retried(tmp_path):
     store = Store(f"sqlite:///{tmp_path / 's.db'}")
     store.migrate()
     with construction(once_unavailable) as (env, _):
-        summary = sync_source(store, _definition(), env=env)
+        summary = sync_source(store, _definition(), SyncOptions(), env=env)
     store.dispose()
     assert summary.status == "succeeded" and summary.read == WORLD.enterprises
     assert answered["n"] == 2

@@ -12,6 +12,7 @@ from kit import QUICK, definition, population, registry, stored_state
 
 from connectors import sync_source
 from connectors.paging import LinkPagination
+from tongban import SyncOptions
 from tongban.errors import FatalError
 
 
@@ -42,7 +43,7 @@ def test_a_page_without_its_cursor_field_is_an_error_not_the_end(store, spelling
         return doc
 
     with registry(_pages(edit)) as env, pytest.raises(FatalError) as info:
-        sync_source(store, _rest(), env=env)
+        sync_source(store, _rest(), SyncOptions(), env=env)
     message = str(info.value)
     assert message.startswith("scjg_enterprise: a page of 10 records from GET http://")
     assert "'next_cursor' has no such field" in message and "last_page: null_cursor" in message
@@ -59,10 +60,10 @@ def test_the_definition_may_say_a_short_page_is_the_last(store):
 
     with registry(_pages(edit)) as env:
         with pytest.raises(FatalError, match="no next cursor"):
-            sync_source(store, _rest(), env=env)
+            sync_source(store, _rest(), SyncOptions(), env=env)
     # 30 records in pages of 10 and a last short page only when the limit is 20
     with registry() as env:
-        summary = sync_source(store, _rest(limit=20, last_page="short"), env=env)
+        summary = sync_source(store, _rest(limit=20, last_page="short"), SyncOptions(), env=env)
     assert (summary.read, summary.inserted, summary.status) == (30, 30, "succeeded")
 
 
@@ -83,7 +84,7 @@ def test_a_cursor_seen_before_stops_the_run(store, loop):
 
     d = definition("scjg_enterprise", pagination={"limit": 5}, retry=QUICK)
     with registry(_pages(edit)) as env, pytest.raises(FatalError) as info:
-        sync_source(store, d, env=env, batch_size=5, validate=False)
+        sync_source(store, d, SyncOptions(batch_size=5, validate=False), env=env)
     assert "a second time in this pass; the system pages in a loop" in str(info.value)
     [run] = store.runs(source="scjg_enterprise")
     assert run["status"] == "failed"  # never left running
@@ -106,7 +107,7 @@ def test_a_body_of_the_wrong_shape_names_the_url_and_what_came(store, body, foun
 
     before = stored_state(store)
     with registry(fault) as env, pytest.raises(FatalError) as info:
-        sync_source(store, _rest(), env=env)
+        sync_source(store, _rest(), SyncOptions(), env=env)
     message = str(info.value)
     assert "GET http://127.0.0.1:" in message and "/api/v1/enterprises" in message
     assert found in message
@@ -144,7 +145,7 @@ def test_soap_retries_non_soap_errors_and_cut_off_answers(store, make, caplog):
     caplog.set_level("INFO", logger="connectors.base")
     d = definition("gongan_population", page_size=25, retry=QUICK)
     with population(_once(make)) as env:
-        summary = sync_source(store, d, env=env)
+        summary = sync_source(store, d, SyncOptions(), env=env)
     assert (summary.read, summary.inserted, summary.status) == (60, 60, "succeeded")
     assert "try 2 of 4" in " ".join(r.getMessage() for r in caplog.records)
 
@@ -159,7 +160,9 @@ def test_an_html_page_in_place_of_the_wsdl_is_never_cached(store, tmp_path):
     d = definition("gongan_population", page_size=50, retry=QUICK)
     cache = tmp_path / "cache"
     with population(html_wsdl) as env:
-        summary = sync_source(store, d, env=env, cache_dir=cache)  # retried, then bound
+        summary = sync_source(
+            store, d, SyncOptions(cache_dir=cache), env=env
+        )  # retried, then bound
     assert summary.inserted == 60
     [cached] = list((cache / "wsdl").glob("*.xml"))
     assert b"definitions" in cached.read_bytes()
@@ -169,10 +172,10 @@ def test_a_bad_cached_wsdl_is_dropped_and_fetched_again(store, tmp_path):
     d = definition("gongan_population", page_size=50, retry=QUICK)
     cache = tmp_path / "cache"
     with population() as env:
-        sync_source(store, d, env=env, cache_dir=cache)
+        sync_source(store, d, SyncOptions(cache_dir=cache), env=env)
         [cached] = list((cache / "wsdl").glob("*.xml"))
         cached.write_bytes(b"<html>an error page someone cached</html>")
-        again = sync_source(store, d, env=env, cache_dir=cache, full=True)
+        again = sync_source(store, d, SyncOptions(cache_dir=cache, full=True), env=env)
     assert again.status == "succeeded" and again.unchanged == 60
     assert b"definitions" in cached.read_bytes()
 
@@ -185,7 +188,7 @@ def test_a_wsdl_that_answers_503_then_200_is_retried_and_a_404_is_fatal(store):
 
     d = definition("gongan_population", page_size=50, retry=QUICK)
     with population(busy_once) as env:
-        assert sync_source(store, d, env=env).inserted == 60
+        assert sync_source(store, d, SyncOptions(), env=env).inserted == 60
 
     def missing(hit: Hit) -> Reply | None:
         return (
@@ -193,7 +196,7 @@ def test_a_wsdl_that_answers_503_then_200_is_retried_and_a_404_is_fatal(store):
         )
 
     with population(missing) as env, pytest.raises(FatalError) as info:
-        sync_source(store, d, env=env, full=True)
+        sync_source(store, d, SyncOptions(full=True), env=env)
     assert "gongan_population: HTTP 404 fetching WSDL http://127.0.0.1:" in str(info.value)
     assert "/population?wsdl" in str(info.value)
 
@@ -220,8 +223,8 @@ def test_link_header_paging_reads_every_page_once(store):
     link = LinkPagination(kind="link", limit=7)
     d = d.model_copy(update={"transport": d.transport.model_copy(update={"pagination": link})})
     with registry(_as_link_header) as env:
-        summary = sync_source(store, d, env=env)
-        again = sync_source(store, d, env=env)
+        summary = sync_source(store, d, SyncOptions(), env=env)
+        again = sync_source(store, d, SyncOptions(), env=env)
     assert (summary.read, summary.inserted, summary.pages) == (30, 30, 5)
     assert store.count("enterprise") == 30
     assert again.status == "succeeded" and again.inserted == 0
@@ -235,10 +238,10 @@ def test_soap_continuation_token_paging_reads_every_page_once(store):
     d = d.model_copy(update={"transport": d.transport.model_copy(
         update={"page_param": None, "continuation": token})})  # fmt: skip
     with population() as env:
-        summary = sync_source(store, d, env=env)
+        summary = sync_source(store, d, SyncOptions(), env=env)
         assert (summary.read, summary.inserted, summary.pages) == (60, 60, 9)
         assert store.cursor("gongan_population")["next"] is None
-        again = sync_source(store, d, env=env)
+        again = sync_source(store, d, SyncOptions(), env=env)
     assert again.status == "succeeded" and (again.inserted, again.updated) == (0, 0)
 
 
@@ -264,6 +267,6 @@ def test_soap_a_continuation_token_given_twice_stops_the_run(store):
     d = d.model_copy(update={"transport": d.transport.model_copy(
         update={"page_param": None, "continuation": token})})  # fmt: skip
     with population(same_token) as env, pytest.raises(FatalError, match="a second time"):
-        sync_source(store, d, env=env, validate=False)
+        sync_source(store, d, SyncOptions(validate=False), env=env)
     [run] = store.runs(source="gongan_population")
     assert run["status"] == "failed"

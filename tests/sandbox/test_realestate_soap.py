@@ -16,6 +16,7 @@ from sandbox import DirtRates, World
 from sandbox.population import SOAP_ENV, WSSE
 from sandbox.realestate import NS, SOAP_ACTION, RealEstateServer
 from sandbox.titles import SOURCE, title_count, title_record
+from tongban import SyncOptions
 from tongban.errors import FatalError
 from tongban.store import Store
 
@@ -110,7 +111,7 @@ def test_the_yaml_definition_syncs_holders_fanned_out_and_quarantine_matches(
     store = Store(f"sqlite:///{tmp_path / 'hub.db'}")
     store.migrate()
     try:
-        summary = sync_source(store, load_definitions()[SOURCE], env=sandbox.env)
+        summary = sync_source(store, load_definitions()[SOURCE], SyncOptions(), env=sandbox.env)
         assert summary.status == "succeeded" and summary.reconciles
         got = {
             (q["entity"], q["source_record"], q["rule"]) for q in store.quarantined(source=SOURCE)
@@ -153,7 +154,7 @@ def test_a_misspelt_holder_field_is_refused_against_the_wsdl(sandbox, tmp_path):
     store = Store(f"sqlite:///{tmp_path / 'hub.db'}")
     store.migrate()
     with pytest.raises(FatalError) as refused:
-        sync_source(store, misspelt, env=sandbox.env)
+        sync_source(store, misspelt, SyncOptions(), env=sandbox.env)
     assert str(refused.value) == (
         f"{SOURCE}: mapping.holders.name: source field 'QLRLIST.QLR[*].QLRMX' (step 'QLRMX')"
         " is not in the WSDL's title records (nearest: 'QLRMC')"

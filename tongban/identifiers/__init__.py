@@ -18,6 +18,7 @@ from tongban.identifiers.credit_code import (
     well_formed_credit_codes,
 )
 from tongban.identifiers.id_number import (
+    DEFAULT_REGION_CHECK,
     IdNumber,
     RegionCheck,
     check_id_number,
@@ -29,6 +30,7 @@ from tongban.identifiers.id_number import (
 from tongban.identifiers.regions import PROVINCES, Region, is_known_region, region, region_codes
 
 __all__ = [
+    "DEFAULT_REGION_CHECK",
     "FULL_TO_HALF",
     "PROVINCES",
     "CreditCode",

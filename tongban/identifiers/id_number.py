@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
 __all__ = [
+    "DEFAULT_REGION_CHECK",
     "IdNumber",
     "check_id_number",
     "id_check_char",
@@ -37,6 +38,9 @@ __all__ = [
 ]
 
 RegionCheck = Literal["historical", "province"]
+DEFAULT_REGION_CHECK: RegionCheck = "historical"
+"""The region check of every ID number unless the hub is told otherwise: every code
+GB/T 2260 has listed, since a number keeps the region in force when it was issued."""
 
 _CHECK_CHARS = "10X98765432"
 EARLIEST_BIRTH = date(1850, 1, 1)
@@ -96,7 +100,7 @@ def upgrade_id_number(number15: str) -> str:
     return first17 + id_check_char(first17)
 
 
-def check_id_number(raw: object, *, region_check: RegionCheck = "historical") -> str:
+def check_id_number(raw: object, *, region_check: RegionCheck = DEFAULT_REGION_CHECK) -> str:
     """Normalize and validate; return the 18-character number or raise :class:`RecordError`.
 
     A whole column of numbers is checked at once by :func:`well_formed_id_numbers`.
@@ -105,7 +109,7 @@ def check_id_number(raw: object, *, region_check: RegionCheck = "historical") ->
 
 
 def well_formed_id_numbers(
-    values: Sequence[object], *, region_check: RegionCheck = "historical"
+    values: Sequence[object], *, region_check: RegionCheck = DEFAULT_REGION_CHECK
 ) -> npt.NDArray[np.bool_]:
     """For each value, whether it is a valid 18-character ID number exactly as written (a
     lower-case ``x`` included): every rule of :func:`check_id_number`, for a whole column
@@ -162,7 +166,7 @@ def _tables() -> dict[str, Any]:
     }
 
 
-def _check_id_number(raw: object, *, region_check: RegionCheck = "historical") -> str:
+def _check_id_number(raw: object, *, region_check: RegionCheck = DEFAULT_REGION_CHECK) -> str:
     """The check itself.
 
     This is the hot path of every load (see ``bench/identifiers.py``): for a clean
@@ -256,7 +260,7 @@ class IdNumber:
         return self.value
 
 
-def parse_id_number(raw: object, *, region_check: RegionCheck = "historical") -> IdNumber:
+def parse_id_number(raw: object, *, region_check: RegionCheck = DEFAULT_REGION_CHECK) -> IdNumber:
     """Validate ``raw`` and return an :class:`IdNumber`; raise :class:`RecordError`."""
     value = check_id_number(raw, region_check=region_check)
     cleaned = clean_code(raw)
