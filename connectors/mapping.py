@@ -82,6 +82,13 @@ def _getter(source: str) -> Callable[[Mapping[str, Any]], Any]:
 def through(transforms: Sequence[Transform], sent: list[Any]) -> tuple[list[Any], RowErrors]:
     """``sent`` through ``transforms`` in order. A row a transform fails skips the ones
     after it (they see None there), keeps its value as sent and carries that first error."""
+    if len(transforms) == 1:  # the common case, without the bookkeeping of a chain
+        values, errors = transforms[0](sent)
+        if errors:
+            values = list(values)
+            for i in errors:
+                values[i] = sent[i]
+        return values, errors
     values, errors = sent, RowErrors()
     for transform in transforms:
         values, found = transform(values)
@@ -144,6 +151,9 @@ class Mapper:
             if t in FIRST_OF
         }
         self.sources = tuple(s.source for s in self._steps if s.source is not None)
+        self._distinct = tuple(dict.fromkeys(self.sources))
+        # every field of a record at once, in C (one more, so one field still gives a tuple)
+        self._take = itemgetter(*self._distinct, *self._distinct[:1]) if self._distinct else None
         # a source read through a path is read by its getter, every source then
         self._getters = (
             {src: _getter(src) for src in self.sources}
@@ -166,12 +176,12 @@ class Mapper:
         columns, errors = self.columns([raw])
         if errors:
             raise errors[0]
-        return {target: values[0] for target, values in columns.items()}
+        return _row(columns)
 
     def lenient(self, raw: Mapping[str, Any]) -> tuple[dict[str, Any], RecordError | None]:
         """``raw`` mapped as :meth:`columns` maps it, and its first error (or None)."""
         columns, errors = self.columns([raw])
-        return {t: values[0] for t, values in columns.items()}, errors.get(0)
+        return _row(columns), errors.get(0)
 
     def columns(self, raws: Sequence[Mapping[str, Any]]) -> tuple[dict[str, list[Any]], RowErrors]:
         """A page of records mapped a field at a time: the mapped columns and, by row,
@@ -184,7 +194,8 @@ class Mapper:
             values = list(sent[source]) if source is not None else [constant] * n
             if transforms:
                 values, found = through(transforms, values)
-                _merge(errors, found)
+                if found:
+                    _merge(errors, found)
             out[target] = values
         for target, part in self._structures.items():
             out[target] = self._built(part, raws, errors)
@@ -223,16 +234,26 @@ class Mapper:
 
     def _sent_columns(self, raws: Sequence[Mapping[str, Any]]) -> dict[str, Sequence[Any]]:
         """The source fields of ``raws``, a column each (None where a record lacks one)."""
-        sources = list(dict.fromkeys(self.sources))
-        if not raws or not sources:
+        sources = self._distinct
+        if self._take is None or not raws:
             return {src: [None] * len(raws) for src in sources}
         if self._getters is not None:
             return {src: list(map(self._getters[src], raws)) for src in sources}
+        if len(raws) == 1:  # a record alone (reprocessing, a review)
+            return dict(zip(sources, zip(map(raws[0].get, sources)), strict=True))
         try:  # every record has every field: a tuple a record in C, then turned
-            rows = list(map(itemgetter(*sources, sources[0]), raws))
+            rows = list(map(self._take, raws))
             return dict(zip(sources, zip(*rows, strict=True), strict=False))
         except (KeyError, TypeError):
             return {src: [raw.get(src) for raw in raws] for src in sources}
+
+
+def _row(columns: dict[str, list[Any]]) -> dict[str, Any]:
+    """The one record of columns of one record."""
+    return dict(zip(columns, map(_FIRST, columns.values()), strict=True))
+
+
+_FIRST = itemgetter(0)
 
 
 def _merge(errors: RowErrors, found: RowErrors) -> None:

@@ -21,7 +21,7 @@ cannot decide to that rule (:data:`Fast`). The mapper hands it a page's column.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -67,30 +67,30 @@ class ColumnTransform:
     fast: Fast | None = None
 
     def __call__(self, values: list[Any]) -> tuple[list[Any], RowErrors]:
-        slow: set[int] = set()
-        done = self.fast(values, slow) if self.fast is not None and values else None
-        if done is None:
-            try:
-                return list(map(self.rule, values)), {}
-            except RecordError:
-                done, slow = [None] * len(values), set(range(len(values)))
-        elif not slow:
-            return done, {}
+        if self.fast is not None and len(values) > 1:
+            slow: set[int] = set()
+            done = self.fast(values, slow)
+            if done is not None:
+                return (done, {}) if not slow else self._by_rule(values, done, slow)
+        try:
+            return list(map(self.rule, values)), {}
+        except RecordError:
+            return self._by_rule(values, [None] * len(values), range(len(values)))
+
+    def _by_rule(
+        self, values: list[Any], done: list[Any], rows: Iterable[int]
+    ) -> tuple[list[Any], RowErrors]:
+        """``done`` with ``rows`` of ``values`` converted by the rule, one by one."""
         out = list(done)
         errors: RowErrors = {}
         rule = self.rule
-        for i in sorted(slow):
+        for i in sorted(rows):
             try:
                 out[i] = rule(values[i])
             except RecordError as exc:
                 out[i] = None
                 errors[i] = exc
         return out, errors
-
-
-def _text_or_none(values: list[Any]) -> bool:
-    # Text only: 1, 1.0 and True would share one entry of a table of distinct values.
-    return set(map(type, values)) <= _TEXT_OR_NONE
 
 
 _TEXT_OR_NONE = frozenset({str, type(None)})
@@ -101,7 +101,7 @@ def _per_distinct(rule: Rule) -> Fast:
     a column repeats); a value it fails is left to it, row by row."""
 
     def fast(values: list[Any], slow: set[int]) -> list[Any] | None:
-        if not _text_or_none(values):
+        if not set(map(type, values)) <= _TEXT_OR_NONE:  # 1, 1.0 and True: one entry
             return None
         table: dict[Any, Any] = {}
         failed: set[Any] = set()
