@@ -6,9 +6,8 @@ transform is a name (``trim``) or a one-key mapping with its argument
 record with :class:`~tongban.errors.RecordError` under the rule ``<target field>.<problem>``,
 so the record is quarantined under a name a reviewer can look up.
 
-Each transform is written once, as a :class:`ColumnTransform`: its rule for one value,
-and, where it pays, a way to convert a whole column at once that leaves the values it
-cannot decide to that rule (:data:`Fast`). The mapper hands it a page's column.
+Each transform is written once, as a :class:`ColumnTransform` over a page's column: its
+rule for one value and, where it pays, a whole-column form (:data:`Fast`).
 
     >>> mapper = compile_mapping({"gender": FieldMapping.model_validate(
     ...     {"from": "xb", "transforms": ["trim", "gender"]})})
@@ -35,6 +34,7 @@ from tongban.identifiers.regions import region_codes
 from tongban.normalize import (
     clean_text,
     clean_text_column,
+    compact_date_column,
     date_column,
     decimal_column,
     ethnicity_code,
@@ -171,7 +171,11 @@ def _date(target: str, arg: Any) -> ColumnTransform:
         def any_spelling(value: Any) -> date | None:
             return parse_date(value, field=target)
 
-        return ColumnTransform("date", any_spelling, date_column)
+        def whole(values: list[Any], slow: set[int]) -> list[Any]:
+            # a column spelled YYYYMMDD or YYYY-MM-DD throughout is parsed in C
+            return compact_date_column(values) or date_column(values, slow)
+
+        return ColumnTransform("date", any_spelling, whole)
     if not isinstance(arg, str | list):
         raise ValueError(f"date takes a strptime format or a list of them, not {arg!r}")
     formats = [arg] if isinstance(arg, str) else list(arg)

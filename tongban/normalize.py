@@ -235,6 +235,24 @@ def iso_date_column(values: list[Any]) -> list[date] | None:
         return None
 
 
+_COMPACT_DATES = re.compile(r"[0-9]{8}(?:\x00[0-9]{8})*")
+
+
+def compact_date_column(values: list[Any]) -> list[date] | None:
+    """Every value parsed, when all are ``YYYYMMDD`` text of real dates (the spelling many
+    department systems use); else None."""
+    try:
+        joined = "\x00".join(values)
+    except TypeError:
+        return None
+    if _COMPACT_DATES.fullmatch(joined) is None or joined.count("\x00") != len(values) - 1:
+        return None
+    try:
+        return list(map(date.fromisoformat, values))  # ISO 8601 basic form, in C
+    except ValueError:  # 20260230
+        return None
+
+
 def date_column(values: list[Any], slow: set[int]) -> list[Any]:
     """``parse_date`` of every value; a value it cannot parse in C goes to ``slow``."""
     parsed = iso_date_column(values)
