@@ -26,6 +26,16 @@ SETTINGS = settings(max_examples=60, deadline=None)
 FULL = {cp: cp + 0xFEE0 for cp in range(0x21, 0x7F)}  # ASCII to its full-width form
 
 
+SOURCE = "x"
+
+
+class Rule:
+    """The rule a value fails its record under, where a test expects a value."""
+
+    def __init__(self, rule: str):
+        self.rule = rule
+
+
 def mapper_of(fields: dict[str, Any]) -> Mapper:
     return compile_mapping({t: FieldMapping.model_validate(m) for t, m in fields.items()})
 
@@ -34,7 +44,7 @@ def check_page(
     mapper: Mapper, raws: list[dict[str, Any]], target: str, expected: list[Any]
 ) -> None:
     """``raws`` mapped as a page give ``expected`` in ``target``: a value, or the rule a
-    record fails under (a :class:`str` in ``RULE``), its field then kept as sent; each
+    record fails under (a :class:`Rule`), its field then kept as sent; each
     record mapped alone gives the same, or raises that rule."""
     before = copy.deepcopy(raws)
     columns, errors = mapper.columns(raws)
@@ -53,14 +63,6 @@ def check_page(
         got = columns[target][i]
         assert got == want and type(got) is type(want), (i, raw, got, want)
         assert mapper(raw) == {t: values[i] for t, values in columns.items()}
-
-
-class Rule:
-    def __init__(self, rule: str):
-        self.rule = rule
-
-
-SOURCE = "x"
 
 
 def one_field(transforms: list[Any], target: str = "f") -> Mapper:
