@@ -27,6 +27,9 @@ __all__ = [
     "clean_text",
     "clean_text_column",
     "clean_texts",
+    "compact_date_column",
+    "date_column",
+    "decimal_column",
     "ethnicity_code",
     "gender_code",
     "iso_date_column",
@@ -234,6 +237,24 @@ def iso_date_column(values: list[Any]) -> list[date] | None:
     try:
         return list(map(date.fromisoformat, values))
     except ValueError:  # 2026-02-30
+        return None
+
+
+_COMPACT_DATES = re.compile(r"[0-9]{8}(?:\x00[0-9]{8})*")
+
+
+def compact_date_column(values: list[Any]) -> list[date] | None:
+    """Every value parsed, when all are ``YYYYMMDD`` text of real dates (the spelling many
+    department systems use); else None."""
+    try:
+        joined = "\x00".join(values)
+    except TypeError:
+        return None
+    if _COMPACT_DATES.fullmatch(joined) is None or joined.count("\x00") != len(values) - 1:
+        return None
+    try:
+        return list(map(date.fromisoformat, values))  # ISO 8601 basic form, in C
+    except ValueError:  # 20260230
         return None
 
 

@@ -17,6 +17,7 @@ from connectors.sync import sync_source
 from connectors.transforms import compile_mapping
 from sandbox._http import BackgroundServer, Handler
 from tongban import SyncOptions
+from tongban.errors import RecordError
 from tongban.store import schema
 
 TITLE = "111000000000135577001"  # 不动产权证书
@@ -74,13 +75,29 @@ def test_a_list_target_maps_every_item_and_mirrors_the_first():
     ]  # fmt: skip
     assert (out["holder_name"], out["holder_id_type"], out["holder_id"]) == ("张三", "111", A)
     assert mapper({"BDCQZH": "x"})["holders"] is None
-    lenient, error = mapper.lenient(RECORDS[1])
-    assert error is None and lenient["holders"] == [{"name": "王五", "id_type": "111", "id": C}]
     columns, errors = mapper.columns(RECORDS[:2])
     assert not errors and columns["holder_id"] == [A, C]
+    assert columns["holders"][1] == [{"name": "王五", "id_type": "111", "id": C}]
     many = compile_mapping({"holders": FieldMapping.model_validate(
         {"from": "QLRLIST.QLR[*].ZJHM", "transforms": ["trim"]})})  # fmt: skip
     assert many(RECORDS[0])["holders"] == [A, B]
+
+
+def test_a_bad_item_fails_its_record_alone_and_is_kept_as_sent():
+    mapper = compile_mapping({"holders": FieldMapping.model_validate({
+        "each": "QLRLIST.QLR[*]",
+        "fields": {"name": "QLRMC",
+                   "id_type": {"from": "ZJZL", "transforms": [{"map": {"111": "1", "001": "8"}}]}},
+    })})  # fmt: skip
+    odd = {"QLRLIST": _holders(("赵六", "111", A), ("某单位", "999", FIRM))}
+    columns, errors = mapper.columns([RECORDS[0], odd, RECORDS[1]])
+    assert list(errors) == [1] and errors[1].rule == "holders.id_type.value"
+    assert columns["holders"][1] == [
+        {"name": "赵六", "id_type": "1"}, {"name": "某单位", "id_type": "999"},
+    ]  # fmt: skip
+    assert columns["holder_id_type"] == ["1", "1", "1"] and columns["holder_id"] == [None] * 3
+    with pytest.raises(RecordError, match=r"holders\.id_type\.value"):
+        mapper(odd)
 
 
 _HEAD = """\
