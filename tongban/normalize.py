@@ -37,7 +37,8 @@ __all__ = [
     "parse_decimal",
 ]
 
-_DATE_PARTS = re.compile(r"^(\d{4})\D{0,2}?(\d{1,2})\D{0,2}?(\d{1,2})\D?$")
+# Parts of one or two digits need separators: 1990111 could be 1990-11-1 or 1990-1-11.
+_DATE_PARTS = re.compile(r"^(\d{4})\D{1,2}(\d{1,2})\D{1,2}(\d{1,2})\D?$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _SPACES = re.compile(r"\s+")
 # Text with no white space and no full-width ASCII forms (U+FF01-FF5E) is already clean.
@@ -102,7 +103,8 @@ def parse_date(value: object, *, field: str = "date") -> date | None:
     text = clean_text(value)
     if text is None:
         return None
-    match = _COMPACT.match(text) or _DATE_PARTS.match(text.split("T")[0].split(" ")[0])
+    head = text.split("T")[0].split(" ")[0]
+    match = _COMPACT.match(head) or _DATE_PARTS.match(head)
     if match is None:
         raise RecordError(f"{field}.format", f"{text!r} is not a date", value=value, field=field)
     year, month, day = (int(part) for part in match.groups())

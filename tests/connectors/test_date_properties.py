@@ -194,12 +194,6 @@ def test_text_without_a_date_in_it_is_refused(text: str) -> None:
     assert "is not a date" in info.value.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parse_date reads a run of 6 or 7 digits as year, month and day although it "
-    "has two readings: '1990111' becomes 1990-11-01 (or is it 1990-01-11?), '199011' "
-    "becomes 1990-01-01 (or is it November 1990?); only YYYYMMDD is a documented spelling",
-)
 @SETTINGS
 @given(st.integers(1000, 9999), st.integers(1, 12), st.integers(1, 31))
 @example(1990, 1, 11)
