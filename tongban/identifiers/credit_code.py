@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from tongban.errors import RecordError
-from tongban.identifiers._text import ascii_matrix, clean_code
+from tongban.identifiers._text import ascii_matrix, clean_code, written_upper
 from tongban.identifiers.regions import PROVINCES
 
 if TYPE_CHECKING:
@@ -33,6 +33,7 @@ __all__ = [
     "AUTHORITIES",
     "CreditCode",
     "check_credit_code",
+    "check_credit_codes",
     "credit_check_char",
     "org_code_check_char",
     "parse_credit_code",
@@ -115,6 +116,26 @@ def check_credit_code(raw: object) -> str:
 
 _AUTHORITY_TYPES = frozenset(a + t for a, (_, types) in AUTHORITIES.items() for t in types)
 _PROVINCES_OR_CENTRAL = frozenset(PROVINCES) | {"10"}
+
+
+def check_credit_codes(
+    values: Sequence[object],
+) -> tuple[list[str | None], dict[int, RecordError]]:
+    """:func:`check_credit_code` of every value of a column: the codes (None where a value
+    failed) and, by position, each failure. Values already clean are judged together
+    (:func:`well_formed_credit_codes`); the rest, value by value."""
+    import numpy as np
+
+    ok = well_formed_credit_codes(values) & written_upper(values)
+    out: list[str | None] = list(values)  # type: ignore[arg-type]
+    errors: dict[int, RecordError] = {}
+    for i in np.flatnonzero(~ok).tolist():
+        try:
+            out[i] = _check_credit_code(values[i])
+        except RecordError as exc:
+            out[i] = None
+            errors[i] = exc
+    return out, errors
 
 
 def well_formed_credit_codes(values: Sequence[object]) -> npt.NDArray[np.bool_]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
+from tongban.batch import Batch
 from tongban.store import schema
 from tongban.store._bulk import JsonCache, insert_new, insert_new_columns, insert_rows, update_rows
 from tongban.store.columns import IncomingColumns
@@ -48,7 +49,7 @@ class ChildBatch:
     people), written in the batch's transaction, before it."""
 
     entity: str
-    records: Sequence[Incoming] | IncomingColumns
+    records: Sequence[Incoming] | Batch
     quarantined: Sequence[QuarantineEntry] = ()
 
 
@@ -64,7 +65,7 @@ class GoldenWriter:
     def write_batch(
         self,
         entity: str,
-        records: Sequence[Incoming] | IncomingColumns,
+        records: Sequence[Incoming] | Batch,
         *,
         run_id: str,
         quarantined: Sequence[QuarantineEntry] = (),
@@ -93,7 +94,7 @@ class GoldenWriter:
         self,
         conn: Connection,
         spec: GoldenTable,
-        records: Sequence[Incoming] | IncomingColumns,
+        records: Sequence[Incoming] | Batch,
         run_id: str,
         quarantined: Sequence[QuarantineEntry],
         cursor: tuple[str, Any] | None,
@@ -103,7 +104,9 @@ class GoldenWriter:
         table, key = spec.table, spec.key
         copies = dialect_of(conn).copies
         now = utcnow()
-        columnar = records if isinstance(records, IncomingColumns) else None
+        columnar = _columns_of(records) if isinstance(records, Batch) else None
+        if isinstance(records, Batch):
+            records = []
         if columnar is not None:
             counts = Counter(columnar.columns[key])
         else:
@@ -253,3 +256,7 @@ def _split_fresh(
 def _insert_ignore(conn: Connection, table: Any, rows: list[Row], unique: str) -> None:
     insert = dialect_of(conn).upsert(table)
     conn.execute(insert.on_conflict_do_nothing(index_elements=[unique]), rows)
+
+
+def _columns_of(batch: Batch) -> IncomingColumns:
+    return IncomingColumns(batch.source or "", batch.fields, batch.columns(), batch.record_ids)
