@@ -135,7 +135,7 @@ SURFACES = {
         "read_records", "run_pages",
     ],
     "tongban.store": [
-        "BatchResult", "ChildBatch", "Incoming", "IncomingColumns", "MergeRules",
+        "BatchResult", "ChildBatch", "Incoming", "MergeRules",
         "QuarantineEntry", "Store",
     ],
     "tongban.cli": ["LAZY", "app", "main"],

@@ -242,10 +242,10 @@ def _to_arrow(values: Sequence[Any]) -> tuple[pa.Array, bytes | None]:
         return _decimals(values), _DECIMAL
     try:
         array = pa.array(values, type=pa.string() if kind is str else None, from_pandas=False)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError):
-        return _as_json(values), _JSON
     except UnicodeEncodeError:
         return _to_arrow([_storable(v) for v in values])
+    except (pa.ArrowException, ValueError, TypeError, OverflowError):  # NaN in a list of ints
+        return _as_json(values), _JSON
     # Structures gain keys, a float NaN and None both read back as None: keep the
     # column as sent unless it reads back exactly.
     if kind in (list, dict, float) and not _same(array.to_pylist(), values):

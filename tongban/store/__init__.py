@@ -1,6 +1,5 @@
 """The shared store of people, enterprises and licenses (SQLite or PostgreSQL)."""
 
-from tongban.store.columns import IncomingColumns
 from tongban.store.merge import Incoming, MergeRules
 from tongban.store.store import BatchResult, ChildBatch, QuarantineEntry, Store
 
@@ -8,7 +7,6 @@ __all__ = [
     "BatchResult",
     "ChildBatch",
     "Incoming",
-    "IncomingColumns",
     "MergeRules",
     "QuarantineEntry",
     "Store",
