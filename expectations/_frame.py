@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from expectations.custom._base import per_distinct
 from expectations.suites import model_columns
@@ -93,18 +92,9 @@ def to_frame(entity: str, records: Batch | Sequence[Mapping[str, Any]]) -> pd.Da
 
 
 def _arrow_column(batch: Batch, name: str) -> np.ndarray:
-    """A column of the batch as Python objects: text converted by Arrow in C, the
-    others through their Python values."""
-    column = batch.table.column(name)
-    kind = column.type
-    if (pa.types.is_string(kind) or pa.types.is_large_string(kind)) and not _codec(batch, name):
-        return column.to_numpy(zero_copy_only=False)
+    """A column of the batch as an array of Python objects."""
     values = batch.column(name)
     return np.fromiter(values, dtype=object, count=len(values))
-
-
-def _codec(batch: Batch, name: str) -> bool:
-    return bool(batch.table.schema.field(name).metadata)
 
 
 _BLANK = re.compile(r"\x00\s*\x00")

@@ -29,6 +29,8 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from itertools import chain
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -55,17 +57,29 @@ class Batch:
     quarantine, not to the store. ``source`` names the source system the records came
     from (every record of a batch comes from one)."""
 
-    __slots__ = ("errors", "source", "table")
+    __slots__ = ("_lists", "errors", "source", "table")
 
     def __init__(
         self,
         table: pa.Table,
         errors: Mapping[int, RecordError] | None = None,
         source: str | None = None,
+        lists: dict[str, list[Any]] | None = None,
     ):
         self.table = table
         self.errors: dict[int, RecordError] = dict(errors) if errors else {}
         self.source = source
+        # The Python values of columns Arrow holds exactly as they are (no codec), by
+        # name (RECORD too): a batch made of Python lists, and what is taken, sliced and
+        # joined of it, hands them back without converting them again. Not pickled.
+        self._lists: dict[str, list[Any]] = lists or {}
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        return (self.table, self.errors, self.source)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        self.table, self.errors, self.source = state
+        self._lists = {}
 
     # -- building ----------------------------------------------------------------------
 
@@ -80,15 +94,19 @@ class Batch:
         """A batch of Python columns (``columns[field][i]``) and the records' ids."""
         n = len(record_ids)
         arrays, fields = [], []
+        lists: dict[str, list[Any]] = {}
         for name, values in columns.items():
             if len(values) != n:
                 raise ValueError(f"column {name!r} has {len(values)} values, not {n}")
-            array, codec = _to_arrow(values)
+            array, codec, kept = _to_arrow(values)
             arrays.append(array)
             fields.append(pa.field(name, array.type, metadata={_CODEC: codec} if codec else None))
-        ids = pa.array(list(record_ids), type=pa.string())
+            if codec is None:
+                lists[name] = kept if isinstance(kept, list) else list(kept)
+        lists[RECORD] = ids = list(record_ids)
         schema = pa.schema([*fields, pa.field(RECORD, pa.string())])
-        return cls(pa.Table.from_arrays([*arrays, ids], schema=schema), errors, source)
+        table = pa.Table.from_arrays([*arrays, pa.array(ids, type=pa.string())], schema=schema)
+        return cls(table, errors, source, lists)
 
     @classmethod
     def from_records(
@@ -126,7 +144,10 @@ class Batch:
             except (pa.ArrowInvalid, pa.ArrowTypeError):
                 pass
             else:
-                return cls(table, errors, source)
+                held = set.intersection(*(set(p._lists) for p in parts))
+                plain = [n for n in held if n == RECORD or not _codec_of(table.schema.field(n))]
+                lists = {n: list(chain.from_iterable(p._lists[n] for p in parts)) for n in plain}
+                return cls(table, errors, source, lists)
         # Types differ between parts (one page's column fell back to JSON text): rebuild.
         names = dict.fromkeys(n for p in parts for n in p.fields)
         columns = {n: [v for p in parts for v in p.column(n)] for n in names}
@@ -151,18 +172,23 @@ class Batch:
 
     @property
     def record_ids(self) -> list[str | None]:
-        return self.table.column(RECORD).to_pylist()
+        return self.column(RECORD)
 
     def column(self, name: str) -> list[Any]:
-        """A field's values as Python objects (None throughout when the batch lacks it)."""
-        if name not in self:
+        """A field's values as Python objects (None throughout when the batch lacks it).
+        The list may be the batch's own: change a copy."""
+        hit = self._lists.get(name)
+        if hit is not None:
+            return hit
+        if name not in self and name != RECORD:
             return [None] * len(self)
-        values = self.table.column(name).to_pylist()
+        values = _python(self.table.column(name))
         codec = _codec_of(self.table.schema.field(name))
         if codec == _JSON:
             return [None if v is None else json.loads(v) for v in values]
         if codec == _DECIMAL:
             return [None if v is None else Decimal(v) for v in values]
+        self._lists[name] = values
         return values
 
     def columns(self) -> dict[str, list[Any]]:
@@ -200,12 +226,23 @@ class Batch:
         errors = (
             {new: failed[old] for new, old in enumerate(rows) if old in failed} if failed else {}
         )
-        return Batch(self.table.take(pa.array(rows, type=pa.int64())), errors, self.source)
+        lists: dict[str, list[Any]] = {}
+        if self._lists:
+            if not rows:
+                lists = {n: [] for n in self._lists}
+            elif len(rows) == 1:
+                lists = {n: [v[rows[0]]] for n, v in self._lists.items()}
+            else:
+                get = itemgetter(*rows)
+                lists = {n: list(get(v)) for n, v in self._lists.items()}
+        table = self.table.take(pa.array(rows, type=pa.int64()))
+        return Batch(table, errors, self.source, lists)
 
     def slice(self, start: int, stop: int) -> Batch:
         stop = min(stop, len(self))
         errors = {i - start: e for i, e in self.errors.items() if start <= i < stop}
-        return Batch(self.table.slice(start, max(0, stop - start)), errors, self.source)
+        lists = {n: v[start:stop] for n, v in self._lists.items()}
+        return Batch(self.table.slice(start, max(0, stop - start)), errors, self.source, lists)
 
     def good(self) -> Batch:
         """The records without an error."""
@@ -221,36 +258,51 @@ class Batch:
         table = made.table.set_column(
             made.table.schema.get_field_index(RECORD), RECORD, self.table.column(RECORD)
         )
-        return Batch(table, errors, self.source)
+        made._lists.pop(RECORD)
+        if RECORD in self._lists:
+            made._lists[RECORD] = self._lists[RECORD]
+        return Batch(table, errors, self.source, made._lists)
+
+
+def _python(column: pa.ChunkedArray) -> list[Any]:
+    """A column's values as Python objects; text and dates through numpy, several times
+    faster than Arrow's own conversion."""
+    kind = column.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return column.to_numpy(zero_copy_only=False).tolist()
+    if pa.types.is_date32(kind):
+        return column.to_pandas(date_as_object=True).tolist()
+    return column.to_pylist()
 
 
 def _codec_of(field: pa.Field) -> bytes | None:
     return (field.metadata or {}).get(_CODEC)
 
 
-def _to_arrow(values: Sequence[Any]) -> tuple[pa.Array, bytes | None]:
-    """A column as Arrow, and the codec its values were kept in (None: as themselves).
+def _to_arrow(values: Sequence[Any]) -> tuple[pa.Array, bytes | None, Sequence[Any]]:
+    """A column as Arrow, the codec its values were kept in (None: as themselves) and
+    the values it holds.
 
     Only a column of one Python type (and None) is typed by Arrow: Arrow would read
     ``0`` beside a date as the first day of 1970."""
     kinds = set(map(type, values))
     kinds.discard(type(None))
     if len(kinds) > 1:
-        return _as_json(values), _JSON
+        return _as_json(values), _JSON, values
     kind = next(iter(kinds), None)
     if kind is Decimal:
-        return _decimals(values), _DECIMAL
+        return _decimals(values), _DECIMAL, values
     try:
         array = pa.array(values, type=pa.string() if kind is str else None, from_pandas=False)
     except UnicodeEncodeError:
         return _to_arrow([_storable(v) for v in values])
     except (pa.ArrowException, ValueError, TypeError, OverflowError):  # NaN in a list of ints
-        return _as_json(values), _JSON
+        return _as_json(values), _JSON, values
     # Structures gain keys, a float NaN and None both read back as None: keep the
     # column as sent unless it reads back exactly.
     if kind in (list, dict, float) and not _same(array.to_pylist(), values):
-        return _as_json(values), _JSON
-    return array, None
+        return _as_json(values), _JSON, values
+    return array, None, values
 
 
 def _decimals(values: Sequence[Any]) -> pa.Array:

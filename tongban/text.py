@@ -60,7 +60,9 @@ _LEADS = "=+-@\uff1d\uff0b\uff0d\uff20"
 _NUMBER_LIKE = re.compile(r"[+\-\uff0b\uff0d]?[\d\s().,:/\-\uff10-\uff19]*")
 # Fast scan of many values at once: a bad character anywhere, or a value that starts
 # with a formula lead (values are joined with line feeds).
-_LEADING = re.compile("\n[\\s" + _LEADS + "]")  # a value that starts with space or a lead
+# The leads escaped: unescaped, "+-@" is the range from "+" to "@", digits included, and
+# every page with a value starting with a digit went record by record.
+_LEADING = re.compile("\n[\\s" + re.escape(_LEADS) + "]")  # starts with space or a lead
 
 
 class RefusedRecord(dict[str, Any]):
