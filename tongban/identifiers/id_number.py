@@ -100,7 +100,9 @@ def upgrade_id_number(number15: str) -> str:
 def check_id_number(raw: object, *, region_check: RegionCheck = "historical") -> str:
     """Normalize and validate; return the 18-character number or raise :class:`RecordError`.
 
-    A whole column of numbers is checked at once by :func:`well_formed_id_numbers`.
+    A whole column of numbers is checked by :func:`check_id_numbers`, which judges
+    the clean ones together (:func:`well_formed_id_numbers`, held to this definition by
+    tests) and gives the others to this one.
     """
     return _check_id_number(raw, region_check=region_check)
 
