@@ -198,8 +198,9 @@ def plan_merge(
         if current is None and k in stored:
             held_row = stored[k]
             if not item.correction and unchanged(
-                held_row, tuple(map(rec.get, fields)), fields, source
-            ):
+                tuple(map(held_row.get, fields)), held_row["provenance"],
+                tuple(map(rec.get, fields)), source,
+            ):  # fmt: skip
                 plan.unchanged += 1  # and no state: a later record of the key starts afresh
                 continue
             current = dict(held_row)
@@ -288,17 +289,18 @@ def plan_merge(
     return plan
 
 
-def unchanged(held: Row, offered: Sequence[Any], fields: Sequence[str], source: str) -> bool:
-    """Whether a record offering ``offered`` (the values of ``fields``, in order) from
-    ``source`` changes nothing in golden row ``held``: it offers exactly what the row
-    holds, every field of which came from this same source, so no rule can change it
-    (the common case of a source sending records again), decided without expanding the
-    stored provenance."""
-    if sole_source(held["provenance"]) != source:
+def unchanged(holding: Sequence[Any], provenance: Any, offered: Sequence[Any], source: str) -> bool:
+    """Whether a record offering ``offered`` (its values of the entity's fields, in
+    order) from ``source`` changes nothing in a golden row holding ``holding`` (the same
+    fields) with ``provenance`` (as stored): it offers exactly what the row holds, every
+    field of which came from this same source, so no rule can change it (the common case
+    of a source sending records again), decided without expanding the provenance."""
+    if sole_source(provenance) != source:
         return False
-    holding = tuple(map(held.get, fields))
     # Equal values of one type each (1 == True and Decimal("1") == 1 are not the same).
-    return tuple(offered) == holding and tuple(map(type, offered)) == tuple(map(type, holding))
+    return tuple(offered) == tuple(holding) and tuple(map(type, offered)) == tuple(
+        map(type, holding)
+    )
 
 
 def sole_source(provenance: Any) -> str | None:

@@ -166,21 +166,25 @@ class GoldenWriter:
         golden row (or with each other: a key twice in the batch), those that make new
         golden rows alone (COPYed where the dialect copies), and how many change nothing
         (:func:`~tongban.store.merge.unchanged`)."""
-        key, fields = spec.key, spec.fields
-        stored = _stored(conn, spec.table, key, list(counts))
-        self._all_new[spec.name] = not stored  # the next batch may try COPY first
+        key, fields, table = spec.key, spec.fields, spec.table
+        # What the unchanged test reads of each stored row, as the driver gives it.
+        columns = [table.c[key], *(table.c[f] for f in fields), table.c.provenance]
+        held: dict[Any, Any] = {}
+        for match in dialect_of(conn).key_matches(table.c[key], list(counts)):
+            held.update((row[0], row) for row in conn.execute(select(*columns).where(match)))
+        self._all_new[spec.name] = not held  # the next batch may try COPY first
         copies = dialect_of(conn).copies
-        offered = zip(*(batch.column(f) for f in fields), strict=True) if stored else None
+        offered = zip(*(batch.column(f) for f in fields), strict=True) if held else None
         source = batch.source or ""
         fresh: list[int] = []
         merged: list[int] = []
         skipped = 0
         for i, k in enumerate(keys):
             values = next(offered) if offered is not None else ()
-            held = stored.get(k)
-            if held is None:
+            row = held.get(k)
+            if row is None:
                 (fresh if copies and counts[k] == 1 else merged).append(i)
-            elif counts[k] == 1 and unchanged(held, values, fields, source):
+            elif counts[k] == 1 and unchanged(row[1:-1], row[-1], values, source):
                 skipped += 1
             else:
                 merged.append(i)
