@@ -285,6 +285,15 @@ def _to_arrow(values: Sequence[Any]) -> tuple[pa.Array, bytes | None, Sequence[A
 
     Only a column of one Python type (and None) is typed by Arrow: Arrow would read
     ``0`` beside a date as the first day of 1970."""
+    try:  # text (most columns): Arrow refuses anything else beside it
+        array = pa.array(values, type=None, from_pandas=False)
+    except UnicodeEncodeError:
+        return _to_arrow([_storable(v) for v in values])
+    except (pa.ArrowException, ValueError, TypeError, OverflowError):
+        pass
+    else:
+        if pa.types.is_string(array.type) or pa.types.is_null(array.type):
+            return array, None, values
     kinds = set(map(type, values))
     kinds.discard(type(None))
     if len(kinds) > 1:

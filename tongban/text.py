@@ -159,12 +159,13 @@ def scan_records(records: Sequence[tuple[Any, Mapping[str, Any]]]) -> dict[int, 
             return _each(records)
         extend(raw)
         extend(raw.values())
-    texts = [v for v in values if v.__class__ is str]
-    if len(texts) != len(values) and any(
-        v.__class__ not in _SCALARS for v in values if v.__class__ is not str
-    ):
-        return _each(records)
-    joined = "\n".join(texts)
+    try:  # every key and value text (the common case): joined in C, no look at each
+        joined = "\n".join(values)
+    except TypeError:
+        texts = [v for v in values if v.__class__ is str]
+        if any(v.__class__ not in _SCALARS for v in values if v.__class__ is not str):
+            return _each(records)
+        joined = "\n".join(texts)
     if _clean_text_run(joined) and _LEADING.search("\n" + joined) is None:
         return {}
     return _each(records)
