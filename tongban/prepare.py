@@ -38,8 +38,9 @@ __all__ = [
 QUALITY_GROUP = 40_000
 """Records validated together. A suite run costs about 0.1 s whatever its size, so larger
 groups validate faster, but a group is in memory three times over (as received, mapped,
-normalized), and Great Expectations itself takes 250 MB; 40,000 keeps a sync under
-500 MB."""
+normalized; the batches as Arrow tables and the Python values they were made of), and
+Great Expectations itself takes 250 MB; 40,000 keeps a sync near 550 MB at its peak
+(``bench/ingest.py``)."""
 
 SourceRecord = tuple[str | None, Mapping[str, Any]]
 
