@@ -26,13 +26,14 @@ from connectors.mapping import Mapper
 from connectors.paths import PathSteps, get, parse_path, select
 from connectors.quality import batch_check
 from connectors.transforms import compile_mapping
+from tongban.batch import Batch
 from tongban.entities import Entity
 from tongban.entities import entity as entity_spec
 from tongban.errors import BatchHeld, FatalError
 from tongban.identifiers import DEFAULT_REGION_CHECK, RegionCheck
 from tongban.options import SyncOptions
-from tongban.prepare import BatchCheck, Prepared, SourceRecord, Staged, prepare_outcomes
-from tongban.store import ChildBatch, Incoming, QuarantineEntry, Store
+from tongban.prepare import BatchCheck, Prepared, SourceRecord, Staged
+from tongban.store import ChildBatch, Store
 
 __all__ = ["PARENT", "ChildStream", "FanOut", "fan_out_of"]
 
@@ -89,13 +90,12 @@ class ChildStream:
         return out
 
 
-def _keys(good: Any, key: str, only: Collection[str | None] | None) -> list[str]:
-    columns = getattr(good, "columns", None)
+def _keys(good: Prepared, key: str, only: Collection[str | None] | None) -> list[str]:
     pairs: Iterable[tuple[Any, Any]]
-    if columns is not None:
-        pairs = zip(columns.get(key, []), good.source_records, strict=False)
+    if isinstance(good.good, Batch):
+        pairs = zip(good.good.column(key), good.good.record_ids, strict=True)
     else:
-        pairs = ((i.record.get(key), i.source_record) for i in good)
+        pairs = ((i.record.get(key), i.source_record) for i in good.good)
     return [k for k, record in pairs if k is not None and (only is None or record in only)]
 
 
@@ -142,7 +142,7 @@ class FanOut:
         if only is not None:
             parents = [p for p in parents if p[0] in only]
         skip = frozenset(q.source_record for q in page.bad)
-        self._held.update(_keys(page.good, self._parent_key, only))
+        self._held.update(_keys(page, self._parent_key, only))
         found = [(n, s.records(parents, skip)) for n, s in enumerate(self.streams)]
         return [(n, records) for n, records in found if records]
 
@@ -157,10 +157,11 @@ class FanOut:
         for n, records in sorted(by_stream.items()):
             stream = self.streams[n]
             try:
-                outcomes, result = prepare_outcomes(
-                    stream.spec, self.source, records, mapper=stream.mapper,
-                    check=self.checks[n], region_check=self.region_check,
-                )  # fmt: skip
+                staged = Staged()
+                staged.add(stream.spec, records, stream.mapper, self.region_check)
+                pieces, result = staged.conclude_pages(
+                    stream.spec, self.source, self.checks[n], [len(records)]
+                )
             except BatchHeld as held:
                 raise FatalError(
                     f"{self.source}: the data-quality gate refused the {stream.spec.name}"
@@ -168,8 +169,7 @@ class FanOut:
                 ) from None
             if result is not None and self.on_validation is not None:
                 self.on_validation(result)
-            good = [o for o in outcomes if isinstance(o, Incoming)]
-            bad = [o for o in outcomes if isinstance(o, QuarantineEntry)]
+            good, bad = pieces[0]
             out.append(ChildBatch(stream.spec.name, good, bad))
         return out
 

@@ -36,12 +36,13 @@ from connectors.quality import batch_check
 from connectors.registry import open_connector
 from connectors.sync import prefetch
 from connectors.transforms import compile_mapping
+from tongban.batch import Batch
 from tongban.entities import ENTITIES
 from tongban.errors import BatchHeld, FatalError
 from tongban.options import SyncOptions
 from tongban.pipeline import RunSummary
 from tongban.prepare import Prepared, prepare_pages
-from tongban.store import Incoming, IncomingColumns, QuarantineEntry, Store
+from tongban.store import Incoming, QuarantineEntry, Store
 
 __all__ = ["PartitionEnd", "finish_partitions", "plan_partitions", "sync_partition"]
 
@@ -77,8 +78,8 @@ def plan_partitions(store: Store, definition: SourceDefinition) -> Any:
 
 def _take(page: Prepared, key: str, part: int, of: int) -> tuple[Any, list[QuarantineEntry]]:
     good = page.good
-    if isinstance(good, IncomingColumns):
-        rows = [i for i, k in enumerate(good.columns[key]) if _share(k, of) == part]
+    if isinstance(good, Batch):
+        rows = [i for i, k in enumerate(good.column(key)) if _share(k, of) == part]
         mine: Any = good.take(rows)
     else:
         mine = [r for r in good if _share(r.record[key], of) == part]
@@ -87,14 +88,14 @@ def _take(page: Prepared, key: str, part: int, of: int) -> tuple[Any, list[Quara
 
 
 def _record_ids(good: Any) -> set[str | None]:
-    if isinstance(good, IncomingColumns):
-        return set(good.source_records)
+    if isinstance(good, Batch):
+        return set(good.record_ids)
     return {r.source_record for r in good}
 
 
-def _join(parts: list[Any]) -> list[Incoming] | IncomingColumns:
-    if parts and all(isinstance(p, IncomingColumns) for p in parts):
-        return IncomingColumns.concat(parts)
+def _join(parts: list[Any]) -> list[Incoming] | Batch:
+    if parts and all(isinstance(p, Batch) for p in parts):
+        return Batch.concat(parts)
     return [item for p in parts for item in p]
 
 

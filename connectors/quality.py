@@ -8,10 +8,11 @@ from the source's ``quality:`` section, and the store's keys for holder checks.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from connectors.definition import SourceDefinition
+from tongban.batch import Batch
 from tongban.identifiers import DEFAULT_REGION_CHECK, RegionCheck
 from tongban.prepare import BatchCheck, VerdictLike
 from tongban.store import Store
@@ -66,7 +67,7 @@ def batch_check(
             thresholds = dataclasses.replace(thresholds, min_success_ratio=min_success_ratio)
         license_types = _license_types() if entity == "license" else None
 
-        def validate(entity: str, records: Sequence[Mapping[str, Any]]) -> VerdictLike:
+        def validate(entity: str, records: Batch) -> VerdictLike:
             return validate_batch(
                 entity, records, thresholds=thresholds, known_keys=known_keys,
                 license_types=license_types, source=source, region_check=region_check,
@@ -74,7 +75,7 @@ def batch_check(
 
         return validate
 
-    def check(entity: str, records: Sequence[Mapping[str, Any]]) -> VerdictLike:
+    def check(entity: str, records: Batch) -> VerdictLike:
         if not gate:
             gate.append(build())
         return gate[0](entity, records)

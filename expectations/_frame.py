@@ -22,6 +22,7 @@ import pandas as pd
 
 from expectations.custom import per_distinct
 from expectations.suites import model_columns
+from tongban.batch import Batch
 from tongban.errors import RecordError
 from tongban.normalize import clean_text, gender_code
 
@@ -48,20 +49,22 @@ CODE_COLUMNS: dict[str, dict[str, Callable[[Any], Any]]] = {
 }
 
 
-def to_frame(entity: str, records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+def to_frame(entity: str, records: Batch | Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     """The batch as a DataFrame: model columns first, then any unknown field a record has.
 
-    Row ``i`` is ``records[i]`` (a RangeIndex), which is how failures find their record.
-    """
+    Row ``i`` is record ``i`` (a RangeIndex), which is how failures find their record. A
+    :class:`~tongban.batch.Batch` gives its columns straight from Arrow."""
     model = model_columns(entity)
-    held = getattr(records, "columns", None)  # records held as columns (MappedRows)
-    present: set[str] = set(held) if held is not None else set().union(*records)
+    if isinstance(records, Batch):
+        present: set[str] = set(records.fields)
+    else:
+        present = set().union(*records)
     extra = sorted(str(k) for k in present.difference(model))
     columns = [*model, *extra]
-    if held is not None:
+    if isinstance(records, Batch):
         n = len(records)
         frame = pd.DataFrame(
-            {c: _object_array(held[c]) if c in held else np.full(n, None) for c in columns},
+            {c: _arrow_column(records, c) if c in records else np.full(n, None) for c in columns},
             columns=columns,
             dtype=object,
             copy=False,  # a block a column: not stacked into one 2-D array first
@@ -72,11 +75,9 @@ def to_frame(entity: str, records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
         frame = pd.DataFrame(list(records), columns=columns, dtype=object)  # a RangeIndex
     # Blank text becomes None, column by column.
     cleaners = CODE_COLUMNS.get(entity, {})
-    blank_free: frozenset[str] = getattr(records, "blank_free", frozenset())
     for column in columns:
         values = frame[column].to_numpy()
-        sent = held[column] if held is not None and column in held else values
-        if column not in blank_free and _may_be_blank(sent):
+        if _may_be_blank(values):
             blank = [
                 i for i, v in enumerate(values) if v.__class__ is str and (not v or v.isspace())
             ]
@@ -90,18 +91,20 @@ def to_frame(entity: str, records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     return frame
 
 
-_SPACE_ONLY = re.compile(r"\x00\s+\x00")
+def _arrow_column(batch: Batch, name: str) -> np.ndarray:
+    """A column of the batch as an array of Python objects."""
+    values = batch.column(name)
+    return np.fromiter(values, dtype=object, count=len(values))
 
 
-def _may_be_blank(values: Sequence[Any]) -> bool:
+_BLANK = re.compile(r"\x00\s*\x00")
+
+
+def _may_be_blank(values: Any) -> bool:
     """Whether a column may hold blank text (when it is all text: a join, a membership
     test and a search in C)."""
     try:
         joined = "\x00".join(values)
     except TypeError:  # None or other values: look value by value
         return True
-    return "" in values or _SPACE_ONLY.search(f"\x00{joined}\x00") is not None
-
-
-def _object_array(values: list[Any]) -> np.ndarray:
-    return np.fromiter(values, dtype=object, count=len(values))
+    return _BLANK.search(f"\x00{joined}\x00") is not None

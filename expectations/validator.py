@@ -26,6 +26,7 @@ from expectations._gx import validate as gx_validate
 from expectations._results import batch_failure, record_failure, trimmed_json
 from expectations.custom import Explains, KnownKeys, batch_scope
 from expectations.suites import Thresholds, build_suite
+from tongban.batch import Batch
 from tongban.errors import FatalError
 from tongban.identifiers import DEFAULT_REGION_CHECK, RegionCheck
 
@@ -97,9 +98,13 @@ class BatchVerdict:
         }
 
 
+def _record(records: Batch | Sequence[Mapping[str, Any]], index: int) -> Mapping[str, Any]:
+    return records.row(index) if isinstance(records, Batch) else records[index]
+
+
 def validate_batch(
     entity: str,
-    records: Sequence[Mapping[str, Any]],
+    records: Batch | Sequence[Mapping[str, Any]],
     *,
     thresholds: Thresholds | None = None,
     known_keys: KnownKeys | None = None,
@@ -141,7 +146,7 @@ def validate_batch(
                 expectation = config.to_domain_obj()
                 explains = expectation if isinstance(expectation, Explains) else None
                 for index in outcome.result.get("unexpected_index_list") or ():
-                    failure = Failure(**record_failure(config, explains, records[index]))
+                    failure = Failure(**record_failure(config, explains, _record(records, index)))
                     record_failures.setdefault(int(index), []).append(failure)
             reported_only = config.meta.get("level") == "report"
             if not outcome.success and records and not reported_only:  # empty: holds nothing

@@ -21,7 +21,7 @@ SURFACES = {
         "load_settings", "read_records", "run_pages",
     ],
     "tongban.store": [
-        "BatchResult", "ChildBatch", "Incoming", "IncomingColumns", "MergeRules",
+        "BatchResult", "ChildBatch", "Incoming", "MergeRules",
         "QuarantineEntry", "Store", "schema", "utcnow",
     ],
     "cli": ["LAZY", "app", "main"],

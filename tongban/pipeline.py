@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
+from tongban.batch import Batch
 from tongban.entities import entity as entity_spec
 from tongban.errors import BatchHeld
 from tongban.options import SyncOptions
@@ -42,7 +43,6 @@ from tongban.store import (
     BatchResult,
     ChildBatch,
     Incoming,
-    IncomingColumns,
     QuarantineEntry,
     Store,
 )
@@ -164,7 +164,7 @@ def run_pages(
     timings = summary.timings
     timings.update(extract=0.0, normalize=0.0, write=0.0)
     started = time.perf_counter()
-    good: list[list[Incoming] | IncomingColumns] = []
+    good: list[Batch | list[Incoming]] = []
     bad: list[QuarantineEntry] = []
     kids: list[Any] = []
     read = 0
@@ -240,11 +240,19 @@ def run_pages(
     return summary
 
 
-def _one_batch(parts: list[list[Incoming] | IncomingColumns]) -> list[Incoming] | IncomingColumns:
-    """Pages' records as one batch: still columns when every page held them so."""
-    if parts and all(isinstance(p, IncomingColumns) for p in parts):
-        return IncomingColumns.concat(parts)  # type: ignore[arg-type]
-    return [item for part in parts for item in part]
+def _one_batch(parts: list[Batch | list[Incoming]]) -> Batch | list[Incoming]:
+    """Pages' records as one batch (records a reviewer corrected stay records, each
+    with its correction)."""
+    batches = [p for p in parts if isinstance(p, Batch)]
+    if len(batches) == len(parts) and parts:
+        return Batch.concat(batches)
+    records = [_incoming(p) if isinstance(p, Batch) else p for p in parts]
+    return [item for part in records for item in part]
+
+
+def _incoming(batch: Batch) -> list[Incoming]:
+    source = batch.source or ""
+    return [Incoming(r, source, i) for r, i in zip(batch.rows(), batch.record_ids, strict=True)]
 
 
 def _hold(store: Store, held: BatchHeld, run_id: str, source: str, entity: str) -> str:
@@ -290,7 +298,7 @@ class _Writer:
 
     def submit(
         self,
-        good: list[Incoming] | IncomingColumns,
+        good: Batch | list[Incoming],
         bad: list[QuarantineEntry],
         read: int,
         cursor: tuple[str, Any] | None,
@@ -302,7 +310,7 @@ class _Writer:
 
     def _write(
         self,
-        good: list[Incoming] | IncomingColumns,
+        good: Batch | list[Incoming],
         bad: list[QuarantineEntry],
         cursor: tuple[str, Any] | None,
         children: list[ChildBatch],

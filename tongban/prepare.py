@@ -1,6 +1,7 @@
-"""From raw records to what the store takes: map, validate (the data-quality gate),
-normalize. Every record comes out either as an :class:`Incoming` golden-record update
-or as a :class:`QuarantineEntry` naming the rule (and expectation) it broke.
+"""From raw records to what the store takes: map, normalize, validate (the data-quality
+gate). A page travels as one :class:`~tongban.batch.Batch`: its records end either in
+the batch of records to store or as a :class:`QuarantineEntry` naming the rule (and
+expectation) they broke.
 
 Validation is a callable handed in (``check``): the Great Expectations suites live in
 the ``expectations`` package, which builds on this one. It sees a whole group of pages
@@ -11,24 +12,22 @@ none of its pages is written.
 
 from __future__ import annotations
 
-import json
 import time
-from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from tongban.columns import ColumnPage, MappedRows, join_columns, stage_columns
+from tongban.batch import Batch
 from tongban.entities import Entity
 from tongban.errors import BatchHeld, EntryError, RecordError
 from tongban.identifiers.id_number import RegionCheck
-from tongban.store import Incoming, IncomingColumns, QuarantineEntry
+from tongban.store import Incoming, QuarantineEntry
 from tongban.text import scan_records
 
 __all__ = [
     "QUALITY_GROUP",
     "BatchCheck",
-    "MappedRows",
+    "Mapper",
     "Prepared",
     "SourceRecord",
     "Staged",
@@ -41,11 +40,20 @@ __all__ = [
 QUALITY_GROUP = 40_000
 """Records validated together. A suite run costs about 0.1 s whatever its size, so larger
 groups validate faster, but a group is in memory three times over (as received, mapped,
-normalized: about 3 KB a record), and Great Expectations itself takes 250 MB; 40,000
-keeps a sync under 500 MB."""
+normalized; the batches as Arrow tables and the Python values they were made of), and
+Great Expectations itself takes 250 MB; 40,000 keeps a sync near 550 MB at its peak
+(``bench/ingest.py``)."""
 
 SourceRecord = tuple[str | None, Mapping[str, Any]]
-Mapper = Callable[[Mapping[str, Any]], dict[str, Any]]
+
+
+class Mapper(Protocol):
+    """A source's field mapping (``connectors.mapping.Mapper``): a page of raw records
+    as canonical columns, and by row the error of each record a transform failed."""
+
+    def columns(
+        self, raws: Sequence[Mapping[str, Any]]
+    ) -> tuple[dict[str, list[Any]], dict[int, RecordError]]: ...
 
 
 class FailureLike(Protocol):
@@ -69,55 +77,39 @@ class VerdictLike(Protocol):
     def as_record(self) -> dict[str, Any]: ...
 
 
-BatchCheck = Callable[[str, Sequence[Mapping[str, Any]]], VerdictLike]
-"""Validates mapped records of an entity as one batch (``expectations.validate_batch``)."""
+BatchCheck = Callable[[str, Batch], VerdictLike]
+"""Validates a batch of mapped records of an entity (``expectations.validate_batch``)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """One page, mapped, validated and normalized (here or in a worker process)."""
+    """One page, mapped, validated and normalized (here or in a worker process): the
+    records to store and those to quarantine. ``good`` is a list of :class:`Incoming`
+    only for records a reviewer corrected (each carries its correction)."""
 
-    good: list[Incoming] | IncomingColumns
+    good: Batch | list[Incoming]
     bad: list[QuarantineEntry]
     read: int
     seconds: float = 0.0
     validations: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _lenient(mapper: Mapper) -> Callable[[Mapping[str, Any]], tuple[dict, RecordError | None]]:
-    lenient = getattr(mapper, "lenient", None)
-    if lenient is not None:
-        return lenient
-
-    def strict(raw: Mapping[str, Any]) -> tuple[dict, RecordError | None]:
-        try:
-            return mapper(raw), None
-        except RecordError as exc:
-            return dict(raw), exc
-
-    return strict
-
-
-Outcome = tuple["list[Incoming] | IncomingColumns", list[QuarantineEntry]]
+Outcome = tuple[Batch, list[QuarantineEntry]]
 
 
 @dataclass(slots=True)
 class Staged:
-    """Records mapped and normalized, waiting for the group's validation.
+    """Pages mapped and normalized, waiting for the group's validation.
 
     Staging needs no Great Expectations and no store, so it can run in the process that
     fetches (``connectors._worker``) while validation and writing run in the syncing
-    one; a staged page pickles its three forms of a record with their values shared.
-
-    Pages of a mapped source whose entity has a column form are held column by column
-    (``pages``; see :meth:`Entity.normalize_columns`), the others record by record
-    (``mapped`` and ``results``); a group mixing both is held record by record."""
+    one; a staged page pickles as its raw records and two Arrow tables. Each page is
+    held as the batch the gate validates (``mapped``) and the batch of its normalized
+    records (``normalized``), whose errors are those of mapping and normalization."""
 
     records: list[SourceRecord] = field(default_factory=list)
-    mapped: list[Mapping[str, Any]] = field(default_factory=list)
-    # Per record: the normalized record, or the RecordError of its mapping or normalization.
-    results: list[dict[str, Any] | RecordError] = field(default_factory=list)
-    pages: list[ColumnPage] = field(default_factory=list)
+    mapped: list[Batch] = field(default_factory=list)
+    normalized: list[Batch] = field(default_factory=list)
     seconds: float = 0.0
 
     def add(
@@ -129,173 +121,94 @@ class Staged:
     ) -> None:
         """Map and normalize ``records`` now (as pages arrive); validation comes later."""
         t0 = time.perf_counter()
-        # A group held record by record stays so (a page staged elsewhere joined it).
-        joinable = bool(self.pages or not self.records)
-        refused = scan_records(records)
-        page = stage_columns(spec, records, mapper, region_check, refused) if joinable else None
-        if page is not None:
-            self.pages.append(page)
-            self.records.extend(records)
-            self.seconds += time.perf_counter() - t0
-            return
-        self._to_rows()
-        normalize = spec.normalize
-        to_canonical = _lenient(mapper) if mapper is not None else None
-        mapped, results = self.mapped, self.results
-        for i, record in enumerate(records):
-            raw = record[1]
-            if i in refused:
-                mapped.append(_validated_form(spec, raw, to_canonical))
-                results.append(refused[i])
-                continue
-            if to_canonical is None:
-                rec: Mapping[str, Any] = raw
-            else:
-                rec, error = to_canonical(raw)
-                if error is not None:
-                    mapped.append(rec)
-                    results.append(error)
-                    continue
-            mapped.append(rec)
-            try:
-                results.append(normalize(rec, region_check=region_check))
-            except RecordError as exc:
-                results.append(exc)
+        mapped = _mapped(spec, records, mapper)
+        self.mapped.append(mapped)
+        self.normalized.append(spec.normalize_batch(mapped, region_check=region_check))
         self.records.extend(records)
         self.seconds += time.perf_counter() - t0
 
-    def _to_rows(self) -> None:
-        """Hold the column pages record by record (before rows join them)."""
-        for page in self.pages:
-            for mapped, result in page.rows():
-                self.mapped.append(mapped)
-                self.results.append(result)
-        self.pages.clear()
-
     def extend(self, other: Staged) -> None:
-        """Append the records ``other`` staged (a page staged elsewhere joins a group)."""
-        if other.pages and (self.pages or not self.records):
-            self.pages.extend(other.pages)
-        else:
-            self._to_rows()
-            other._to_rows()
-            self.mapped.extend(other.mapped)
-            self.results.extend(other.results)
+        """Append the pages ``other`` staged (a page staged elsewhere joins a group)."""
         self.records.extend(other.records)
+        self.mapped.extend(other.mapped)
+        self.normalized.extend(other.normalized)
         self.seconds += other.seconds
 
-    def _verdict(
-        self, spec: Entity, mapped: Sequence[Mapping[str, Any]], check: BatchCheck | None
-    ) -> tuple[VerdictLike | None, float]:
-        """The check's verdict on the group (None without a check); raises
-        :class:`BatchHeld` when the gate refuses it."""
-        records = self.records
-        if check is None or not records:
-            return None, 0.0
-        t0 = time.perf_counter()
-        verdict = check(spec.name, mapped)
-        validated = time.perf_counter() - t0
-        if not verdict.gate_passed:
-            raise BatchHeld(verdict.reason or "the gate refused the batch", list(records),
-                            verdict.as_record())  # fmt: skip
-        return verdict, validated
-
-    def conclude(
+    def judge(
         self, spec: Entity, source: str, check: BatchCheck | None
-    ) -> tuple[list[Incoming | QuarantineEntry], dict[str, Any] | None]:
-        """Validate the staged records as one batch; each record's outcome, in order.
+    ) -> tuple[Batch, dict[int, QuarantineEntry], dict[str, Any] | None]:
+        """Validate the staged records as one batch: the normalized batch, the quarantine
+        entry of each record to hold back (by row) and the validation result (None
+        without a check). Raises :class:`BatchHeld` when the gate refuses the batch.
 
         A record the suite fails is quarantined under the expectation even when mapping or
-        normalization also failed it (the suite names the rule a reviewer reads first).
-        Raises :class:`BatchHeld` when the gate refuses the batch."""
-        self._to_rows()
-        records = self.records
+        normalization also failed it (the suite names the rule a reviewer reads first),
+        but for a record refused where it entered."""
         t0 = time.perf_counter()
-        verdict, validated = self._verdict(spec, self.mapped, check)
-        failures = verdict.record_failures if verdict is not None else {}
-        out: list[Incoming | QuarantineEntry] = []
-        name = spec.name
-        for i, result in enumerate(self.results):
-            found = failures.get(i) if failures else None
-            if not found and type(result) is dict:
-                out.append(Incoming(result, source, records[i][0]))
-                continue
-            out.append(_quarantined(name, source, records[i], found, result))
+        records = self.records
+        normalized = Batch.concat(self.normalized)
+        normalized.source = source
+        failures: Mapping[int, Sequence[FailureLike]] = {}
+        result: dict[str, Any] | None = None
+        if check is not None and records:
+            mapped = Batch.concat(self.mapped)
+            t1 = time.perf_counter()
+            verdict = check(spec.name, mapped)
+            validated = time.perf_counter() - t1
+            if not verdict.gate_passed:
+                raise BatchHeld(verdict.reason or "the gate refused the batch", list(records),
+                                verdict.as_record())  # fmt: skip
+            failures = verdict.record_failures
+            result = {**verdict.as_record(), "seconds": validated}
+        errors = normalized.errors
+        bad = {
+            i: _quarantined(spec.name, source, records[i], failures.get(i), errors.get(i))
+            for i in sorted({*failures, *errors})
+        }
         self.seconds += time.perf_counter() - t0
-        if verdict is None:
-            return out, None
-        return out, {**verdict.as_record(), "seconds": validated}
+        return normalized, bad, result
 
     def conclude_pages(
         self, spec: Entity, source: str, check: BatchCheck | None, sizes: Sequence[int]
     ) -> tuple[list[Outcome], dict[str, Any] | None]:
-        """:meth:`conclude`, the outcomes given back a page at a time (``sizes``): the
-        records to store (held as columns when they were staged so) and those to
-        quarantine."""
-        if not self.pages:
-            outcomes, result = self.conclude(spec, source, check)
-            split: list[Outcome] = []
-            start = 0
-            for size in sizes:
-                part = outcomes[start : start + size]
-                start += size
-                split.append((
-                    [o for o in part if isinstance(o, Incoming)],
-                    [o for o in part if isinstance(o, QuarantineEntry)],
-                ))  # fmt: skip
-            return split, result
+        """:meth:`judge`, the outcomes given back a page at a time (``sizes``): the
+        records to store and those to quarantine."""
+        normalized, bad, result = self.judge(spec, source, check)
         t0 = time.perf_counter()
-        pages, records = self.pages, self.records
-        n = len(records)
-        mapped = join_columns([p.mapped for p in pages])
-        blank_free = frozenset.intersection(*(p.blank_free for p in pages))
-        verdict, validated = self._verdict(spec, MappedRows(mapped, n, blank_free), check)
-        failures = verdict.record_failures if verdict is not None else {}
-        errors: dict[int, RecordError] = {}
-        offset = 0
-        for page in pages:
-            errors.update((offset + i, e) for i, e in page.errors.items())
-            offset += page.n
-        normalized = join_columns([p.normalized for p in pages])
-        batch = IncomingColumns(source, tuple(normalized), normalized, [r[0] for r in records])
-        held = sorted({*failures, *errors})
         pieces: list[Outcome] = []
         start = 0
-        name = spec.name
         for size in sizes:
             stop = start + size
-            bad_rows = held[bisect_left(held, start) : bisect_left(held, stop)]
-            chunk = batch.slice(start, stop)
-            if bad_rows:
-                bad_set = set(bad_rows)
-                chunk = chunk.take([i - start for i in range(start, stop) if i not in bad_set])
-            bad = [
-                _quarantined(name, source, records[i], failures.get(i), errors.get(i))
-                for i in bad_rows
-            ]
-            pieces.append((chunk, bad))
+            rows = range(start, stop)
+            held = [bad[i] for i in rows if i in bad] if bad else []
+            chunk = normalized.slice(start, stop)
+            if held:
+                chunk = chunk.take([i - start for i in rows if i not in bad])
+            chunk.errors = {}
+            pieces.append((chunk, held))
             start = stop
         self.seconds += time.perf_counter() - t0
-        if verdict is None:
-            return pieces, None
-        return pieces, {**verdict.as_record(), "seconds": validated}
+        return pieces, result
 
 
-def _validated_form(
-    spec: Entity,
-    raw: Mapping[str, Any],
-    to_canonical: Callable[[Mapping[str, Any]], tuple[dict, RecordError | None]] | None,
-) -> dict[str, Any]:
-    """What validation sees of a record refused where it entered: its fields of the
-    entity, a nested value as its JSON text. (Its rule is decided; the batch's checks, such as the
-    columns a batch may have, must not trip over what made it refused.)"""
-    mapped = raw if to_canonical is None else to_canonical(raw)[0]
-    inputs = spec.inputs
-    return {
-        k: (json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, Mapping | list) else v)
-        for k, v in mapped.items()
-        if k in inputs
-    }
+def _mapped(spec: Entity, records: Sequence[SourceRecord], mapper: Mapper | None) -> Batch:
+    """A page as the batch the gate validates: mapped to canonical fields (without a
+    mapper, the records' own fields); records refused where they entered keep that
+    error, and only their fields of the entity (what made them refused must not trip
+    the batch's checks, such as the columns a batch may have)."""
+    refused = scan_records(records)
+    ids = [r[0] for r in records]
+    if mapper is None:
+        if refused:
+            inputs = spec.inputs
+            records = [
+                (rid, {k: v for k, v in raw.items() if k in inputs}) if i in refused else (rid, raw)
+                for i, (rid, raw) in enumerate(records)
+            ]  # fmt: skip
+        return spec.batch_of(records, refused)
+    columns, errors = mapper.columns([r[1] for r in records])
+    errors.update(refused)
+    return Batch.from_columns(columns, ids, errors)
 
 
 def _quarantined(
@@ -303,10 +216,10 @@ def _quarantined(
     source: str,
     record: SourceRecord,
     found: Sequence[FailureLike] | None,
-    error: object,
+    error: RecordError | None,
 ) -> QuarantineEntry:
     """The quarantine entry of a record the suite failed (``found``) or whose mapping or
-    normalization raised ``error``; the suite's verdict is named first."""
+    normalization failed with ``error``; the suite's verdict is named first."""
     why: tuple[str, str, str | None, str | None]
     if isinstance(error, EntryError):  # refused where it entered: that comes first
         why = (error.rule, error.message, error.field, None)
@@ -315,7 +228,7 @@ def _quarantined(
         message = "; ".join(dict.fromkeys(f.message for f in found))
         why = (first.rule, message, first.field, first.expectation)
     else:
-        assert isinstance(error, RecordError)
+        assert error is not None
         why = (error.rule, error.message, error.field, None)
     return QuarantineEntry(entity, source, record[0], dict(record[1]), *why)
 
@@ -329,12 +242,21 @@ def prepare_outcomes(
     check: BatchCheck | None = None,
     region_check: RegionCheck = "historical",
 ) -> tuple[list[Incoming | QuarantineEntry], dict[str, Any] | None]:
-    """Each record's outcome, in order, and the validation result (None without check).
+    """Each record's outcome, in order (a record to store as an :class:`Incoming`), and
+    the validation result (None without check). For records handled one by one, such
+    as those a reviewer corrected.
 
     Raises :class:`BatchHeld` when the gate refuses the batch."""
     staged = Staged()
     staged.add(spec, records, mapper, region_check)
-    return staged.conclude(spec, source, check)
+    normalized, bad, result = staged.judge(spec, source, check)
+    rows = normalized.good().rows() if len(bad) < len(records) else []
+    good = iter(rows)
+    out: list[Incoming | QuarantineEntry] = [
+        bad[i] if i in bad else Incoming(next(good), source, records[i][0])
+        for i in range(len(records))
+    ]
+    return out, result
 
 
 def prepare_batch(
@@ -345,14 +267,14 @@ def prepare_batch(
     mapper: Mapper | None = None,
     check: BatchCheck | None = None,
     region_check: RegionCheck = "historical",
-) -> tuple[list[Incoming], list[QuarantineEntry]]:
-    """The records that go to the store and those held back in quarantine."""
-    outcomes, _ = prepare_outcomes(
-        spec, source, records, mapper=mapper, check=check, region_check=region_check
-    )
-    good = [o for o in outcomes if isinstance(o, Incoming)]
-    bad = [o for o in outcomes if isinstance(o, QuarantineEntry)]
-    return good, bad
+) -> tuple[Batch, list[QuarantineEntry]]:
+    """The records that go to the store, as one batch, and those held back in quarantine.
+
+    Raises :class:`BatchHeld` when the gate refuses the batch."""
+    staged = Staged()
+    staged.add(spec, records, mapper, region_check)
+    pieces, _ = staged.conclude_pages(spec, source, check, [len(records)])
+    return pieces[0]
 
 
 def prepare_pages(

@@ -60,7 +60,9 @@ _LEADS = "=+-@\uff1d\uff0b\uff0d\uff20"
 _NUMBER_LIKE = re.compile(r"[+\-\uff0b\uff0d]?[\d\s().,:/\-\uff10-\uff19]*")
 # Fast scan of many values at once: a bad character anywhere, or a value that starts
 # with a formula lead (values are joined with line feeds).
-_LEADING = re.compile("\n[\\s" + _LEADS + "]")  # a value that starts with space or a lead
+# The leads escaped: unescaped, "+-@" is the range from "+" to "@", digits included, and
+# every page with a value starting with a digit went record by record.
+_LEADING = re.compile("\n[\\s" + re.escape(_LEADS) + "]")  # starts with space or a lead
 
 
 class RefusedRecord(dict[str, Any]):
@@ -157,12 +159,13 @@ def scan_records(records: Sequence[tuple[Any, Mapping[str, Any]]]) -> dict[int, 
             return _each(records)
         extend(raw)
         extend(raw.values())
-    texts = [v for v in values if v.__class__ is str]
-    if len(texts) != len(values) and any(
-        v.__class__ not in _SCALARS for v in values if v.__class__ is not str
-    ):
-        return _each(records)
-    joined = "\n".join(texts)
+    try:  # every key and value text (the common case): joined in C, no look at each
+        joined = "\n".join(values)
+    except TypeError:
+        texts = [v for v in values if v.__class__ is str]
+        if any(v.__class__ not in _SCALARS for v in values if v.__class__ is not str):
+            return _each(records)
+        joined = "\n".join(texts)
     if _clean_text_run(joined) and _LEADING.search("\n" + joined) is None:
         return {}
     return _each(records)

@@ -3,7 +3,7 @@
 Each looks the key up, finds nothing, and COPYs a new golden row; the second COPY meets
 the first's row on the primary key. The batch must then be planned again against what
 is stored now (a merge), not fail the run. Both lanes of the write are covered: records
-(``Incoming``) and columns (``IncomingColumns``).
+(``Incoming``) and a batch (``Batch``).
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
+from tongban.batch import Batch
 from tongban.entities import PERSON
-from tongban.store import Incoming, IncomingColumns, Store
+from tongban.store import Incoming, Store
 from tongban.store.golden import golden_table
 
 pytestmark = pytest.mark.postgres
@@ -54,13 +55,13 @@ def test_a_key_inserted_by_another_writer_meanwhile_is_merged(form, store):
     first = PERSON.normalize({"id_number": ID, "name": "张三", "address": "户籍地址"})
     second = PERSON.normalize({"id_number": ID, "name": "张三", "phone": "13800138000"})
     run_id = store.start_run("renshe_insurance", entity="person")
-    batch: list[Incoming] | IncomingColumns
+    batch: list[Incoming] | Batch
     if form == "records":
         batch = [Incoming(second, "renshe_insurance", "a.csv:2")]
     else:
         fields = tuple(second)
-        batch = IncomingColumns(
-            "renshe_insurance", fields, {f: [second[f]] for f in fields}, ["a.csv:2"]
+        batch = Batch.from_columns(
+            {f: [second[f]] for f in fields}, ["a.csv:2"], source="renshe_insurance"
         )
     conninfo = _raw_url(store)
     # The other writer: the first person inserted, not yet committed (so the lookup of

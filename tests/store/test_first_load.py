@@ -7,9 +7,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event
 
+from tongban.batch import Batch
 from tongban.entities import ENTERPRISE
 from tongban.identifiers import credit_check_char, org_code_check_char
-from tongban.store import IncomingColumns, Store
+from tongban.store import Store
 
 pytestmark = pytest.mark.postgres
 
@@ -20,11 +21,11 @@ def _code(n: int) -> str:
     return first17 + credit_check_char(first17)
 
 
-def _batch(numbers: list[int], name: str = "甲公司", source: str = "scjg") -> IncomingColumns:
+def _batch(numbers: list[int], name: str = "甲公司", source: str = "scjg") -> Batch:
     records = [ENTERPRISE.normalize({"credit_code": _code(n), "name": name}) for n in numbers]
     fields = tuple(records[0])
     columns = {f: [r[f] for r in records] for f in fields}
-    return IncomingColumns(source, fields, columns, [f"r{n}" for n in numbers])
+    return Batch.from_columns(columns, [f"r{n}" for n in numbers], source=source)
 
 
 @pytest.fixture

@@ -7,9 +7,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import create_engine
 
+from tongban.batch import Batch
 from tongban.entities import ENTERPRISE, ENTITIES
 from tongban.identifiers import credit_check_char, org_code_check_char
-from tongban.store import IncomingColumns, Store
+from tongban.store import Store
 from tongban.store.dialect import POSTGRESQL, SQLITE, dialect_of
 from tongban.store.golden import golden_table
 
@@ -42,8 +43,8 @@ def test_keys_beyond_one_chunk_are_found_and_rewritten_unchanged(store: Store) -
     numbers = list(range(0, 12_000, 1000))
     records = [ENTERPRISE.normalize({"credit_code": _code(n), "name": "甲公司"}) for n in numbers]
     fields = tuple(records[0])
-    batch = IncomingColumns(
-        "scjg", fields, {f: [r[f] for r in records] for f in fields}, [f"r{n}" for n in numbers]
+    batch = Batch.from_columns(
+        {f: [r[f] for r in records] for f in fields}, [f"r{n}" for n in numbers], source="scjg"
     )
     run_id = store.start_run("scjg", entity="enterprise")
     assert store.write_batch("enterprise", batch, run_id=run_id, cursor=("scjg", 12)).inserted == 12

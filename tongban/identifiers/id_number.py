@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from tongban.errors import RecordError
-from tongban.identifiers._text import ascii_matrix, clean_code
+from tongban.identifiers._text import ascii_matrix, clean_code, written_upper
 from tongban.identifiers.regions import PROVINCES, region_codes
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ __all__ = [
     "DEFAULT_REGION_CHECK",
     "IdNumber",
     "check_id_number",
+    "check_id_numbers",
     "id_check_char",
     "parse_id_number",
     "upgrade_id_number",
@@ -103,9 +104,31 @@ def upgrade_id_number(number15: str) -> str:
 def check_id_number(raw: object, *, region_check: RegionCheck = DEFAULT_REGION_CHECK) -> str:
     """Normalize and validate; return the 18-character number or raise :class:`RecordError`.
 
-    A whole column of numbers is checked at once by :func:`well_formed_id_numbers`.
+    A whole column of numbers is checked by :func:`check_id_numbers`, which judges
+    the clean ones together (:func:`well_formed_id_numbers`, held to this definition by
+    tests) and gives the others to this one.
     """
     return _check_id_number(raw, region_check=region_check)
+
+
+def check_id_numbers(
+    values: Sequence[object], *, region_check: RegionCheck = "historical"
+) -> tuple[list[str | None], dict[int, RecordError]]:
+    """:func:`check_id_number` of every value of a column: the numbers (None where a value
+    failed) and, by position, each failure. Values already clean are judged together
+    (:func:`well_formed_id_numbers`); the rest, value by value."""
+    import numpy as np
+
+    ok = well_formed_id_numbers(values, region_check=region_check) & written_upper(values)
+    out: list[str | None] = list(values)  # type: ignore[arg-type]
+    errors: dict[int, RecordError] = {}
+    for i in np.flatnonzero(~ok).tolist():
+        try:
+            out[i] = _check_id_number(values[i], region_check=region_check)
+        except RecordError as exc:
+            out[i] = None
+            errors[i] = exc
+    return out, errors
 
 
 def well_formed_id_numbers(

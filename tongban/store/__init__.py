@@ -5,7 +5,6 @@
 """
 
 from tongban.store import schema
-from tongban.store.columns import IncomingColumns
 from tongban.store.merge import Incoming, MergeRules
 from tongban.store.store import BatchResult, ChildBatch, QuarantineEntry, Store, utcnow
 
@@ -13,7 +12,6 @@ __all__ = [
     "BatchResult",
     "ChildBatch",
     "Incoming",
-    "IncomingColumns",
     "MergeRules",
     "QuarantineEntry",
     "Store",

@@ -2,24 +2,25 @@
 
 Row-by-row ``executemany`` costs a round of statement processing per row on PostgreSQL;
 COPY streams rows in one statement and is the baseline ``bench/identifiers.py`` compares
-against. Updates go through a temporary table filled by COPY and one ``UPDATE ... FROM``.
+against. Every COPY goes through one writer, :func:`copy_columns`: the text is made a
+column at a time (:func:`copy_column`) and the rows joined in C. New golden rows of a
+batch, rows a merge planned, and the temporary table of an update all take it.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from json.encoder import encode_basestring
-from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import JSON, Connection, DateTime, Table, bindparam, update
+from sqlalchemy import JSON, Connection, Table, bindparam, update
 from sqlalchemy import insert as sa_insert
 
-from tongban.store.columns import IncomingColumns
+from tongban.batch import Batch
 from tongban.store.dialect import dialect_of
 from tongban.store.merge import jsonable
 
@@ -90,99 +91,42 @@ def _is_json(table: Table, name: str) -> bool:
     return isinstance(table.c[name].type, JSON)  # JSONB and the JSON/JSONB variant included
 
 
-def _is_timestamp(table: Table, name: str) -> bool:
-    return isinstance(table.c[name].type, DateTime)
-
-
-class _Timestamps:
-    """ISO text of timestamps for COPY. A batch stamps all its rows with one or two
-    instants, and the driver's datetime adaptation costs more than the rest of a row:
-    each instant is formatted once."""
-
-    def __init__(self) -> None:
-        self._text: dict[datetime, str] = {}
-
-    def __call__(self, value: Any) -> Any:
-        if type(value) is not datetime:
-            return value
-        text = self._text.get(value)
-        if text is None:
-            text = self._text[value] = value.isoformat()
-        return text
+def copy_columns(
+    conn: Connection,
+    name: str,
+    names: Sequence[str],
+    columns: Sequence[list[Any]],
+    cache: JsonCache,
+    json_columns: Collection[str] = (),
+) -> None:
+    """COPY rows given a column at a time (``columns[j][i]``: column ``names[j]`` of row
+    ``i``) into table ``name``; the values of ``json_columns`` go as JSON text."""
+    if not columns or not columns[0]:
+        return
+    texts = [
+        copy_column(values, cache, as_json=c in json_columns)
+        for c, values in zip(names, columns, strict=True)
+    ]
+    data = "\n".join(map("\t".join, zip(*texts, strict=True)))
+    quoted = ", ".join(f'"{c}"' for c in names)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(f'COPY "{name}" ({quoted}) FROM STDIN') as copy:
+        copy.write(data + "\n")
 
 
 def insert_rows(
     conn: Connection, table: Table, rows: Sequence[Row], cache: JsonCache | None = None
 ) -> None:
+    """Insert row dicts (of the same keys): COPYed where the dialect copies."""
     if not rows:
         return
     if not dialect_of(conn).copies:
         conn.execute(sa_insert(table), list(rows))
         return
-    _copy(conn, table.name, list(rows[0]), rows, table, cache or JsonCache())
-
-
-def _copy(
-    conn: Connection,
-    name: str,
-    cols: list[str],
-    rows: Sequence[Row],
-    table: Table,
-    cache: JsonCache,
-) -> None:
-    stamps = _Timestamps()
-    convert = [
-        (i, cache.encode if _is_json(table, c) else stamps)
-        for i, c in enumerate(cols)
-        if _is_json(table, c) or _is_timestamp(table, c)
-    ]
-    values = itemgetter(*cols) if len(cols) > 1 else (lambda row: (row[cols[0]],))
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    quoted = ", ".join(f'"{c}"' for c in cols)
-    with cursor.copy(f'COPY "{name}" ({quoted}) FROM STDIN') as copy:
-        write_row = copy.write_row
-        if not convert:
-            for row in rows:
-                write_row(values(row))
-            return
-        for row in rows:
-            out = list(values(row))
-            for i, fn in convert:
-                out[i] = fn(out[i])
-            write_row(out)
-
-
-def insert_new(
-    conn: Connection,
-    table: Table,
-    key: str,
-    fields: Sequence[str],
-    items: Sequence[Any],
-    *,
-    run_id: str,
-    now: datetime,
-    cache: JsonCache,
-) -> None:
-    """New golden rows straight from their records (``Incoming``), on PostgreSQL: each
-    its first version, its provenance the one origin in the stored short form, as
-    :func:`~tongban.store.merge.plan_merge` would make it, without a row dict each."""
-    if not items:
-        return
-    cols = [key, *fields]
-    at = now.isoformat()
-    bookkeeping = ["version", "provenance", "created_at", "updated_at"]
-    quoted = ", ".join(f'"{c}"' for c in [*cols, *bookkeeping])
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    provenance = cache.short_provenance
-    json_cols = [i for i, c in enumerate(cols) if _is_json(table, c)]  # license fields
-    with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-        write_row = copy.write_row
-        for item in items:
-            values = [*map(item.record.get, cols), 1, None, at, at]
-            values[-3] = provenance(item.source, item.source_record, run_id, at)
-            for i in json_cols:
-                values[i] = cache.encode(values[i])
-            write_row(values)
+    names = list(rows[0])
+    columns = [[row[c] for row in rows] for c in names]
+    json_columns = {c for c in names if _is_json(table, c)}
+    copy_columns(conn, table.name, names, columns, cache or JsonCache(), json_columns)
 
 
 def update_rows(
@@ -209,7 +153,10 @@ def update_rows(
         f'CREATE TEMP TABLE "{temp}" ON COMMIT DROP AS SELECT {selected}'
         f' FROM "{table.name}" WITH NO DATA'
     )
-    _copy(conn, temp, [*keys, *cols], rows, table, cache or JsonCache())
+    names = [*keys, *cols]
+    json_columns = {c for c in names if _is_json(table, c)}
+    columns = [[row[c] for row in rows] for c in names]
+    copy_columns(conn, temp, names, columns, cache or JsonCache(), json_columns)
     assignments = ", ".join(f'"{c}" = u."{c}"' for c in cols)
     match_sql = " AND ".join(f't."{k}" = u."{k}"' for k in keys)
     conn.exec_driver_sql(
@@ -245,12 +192,17 @@ def _copy_text(value: Any, cache: JsonCache) -> str:
     return str(value)  # Decimal, int, float
 
 
-def copy_column(values: list[Any], cache: JsonCache) -> list[str]:
-    """One column's values as COPY text: escaped, None as ``\\N``.
+def copy_column(values: list[Any], cache: JsonCache, *, as_json: bool = False) -> list[str]:
+    """One column's values as COPY text: escaped, None as ``\\N``; with ``as_json``
+    every value as its JSON text.
 
     A column of plain strings that need no escape (nearly every column) is judged by
     one join and a scan in C (``_plain``) and handed back as it is; a column of one other plain
     type (decimals, dates) is turned to text by one ``map``."""
+    if as_json:
+        texts = [None if v is None else cache.encode(v) for v in values]
+        special = not _plain("".join(filter(None, texts)))
+        return [_NULL if t is None else t.translate(_COPY_ESCAPES) if special else t for t in texts]
     try:
         joined = "".join(values)
     except TypeError:  # None, or values of another type
@@ -286,55 +238,48 @@ _AS_TEXT: dict[type, Callable[[Any], str]] = {
 }
 
 
-def insert_new_columns(
+def new_golden_rows(
     conn: Connection,
     table: Table,
     key: str,
     fields: Sequence[str],
-    batch: IncomingColumns,
+    batch: Batch,
     *,
     run_id: str,
     now: datetime,
     cache: JsonCache,
 ) -> None:
-    """:func:`insert_new` for a batch held column by column: the COPY text is made a
-    column at a time and the rows joined in C, with no Python call per value."""
-    if not len(batch):
+    """COPY a batch's records as new golden rows: each its first version, its provenance
+    the one origin in the stored short form, as :func:`~tongban.store.merge.plan_merge`
+    would make it, without a row dict each."""
+    n = len(batch)
+    if not n:
         return
-    cols = [key, *fields]
+    names = [key, *fields]
+    columns = [batch.column(c) for c in names]
     at = now.isoformat()
-    texts = [
-        copy_column(batch.columns[c], cache) if c in batch.columns else [_NULL] * len(batch)
-        for c in cols
-    ]
-    # Provenance (the short form), version and the two timestamps close every row.
-    head, tail = cache.short_provenance(batch.source, "\x00", run_id, at).split('"\\u0000"')
-    tail = f"{tail}\t1\t{at}\t{at}".translate(_COPY_ESCAPES_EXCEPT_TAB)
-    head = head.translate(_COPY_ESCAPES_EXCEPT_TAB)
-    ids = batch.source_records
+    source = batch.source or ""
+    # Provenance (the short form): text made once, but for each record's id.
+    head, tail = cache.short_provenance(source, "\x00", run_id, at).split('"\\u0000"')
+    ids = batch.record_ids
     try:
         safe = _UNSAFE_ID.search("".join(ids)) is None  # type: ignore[arg-type]
     except TypeError:  # a record without an id
         safe = False
     if safe:  # made in C: the ids joined by what separates them, split again
-        between = f'"{tail}' + "\x00" + f'{head}"'
-        joined = between.join(ids)  # type: ignore[arg-type]
-        closing = f'{head}"{joined}"{tail}'.split("\x00")
+        between = f'"{tail}\x00{head}"'
+        provenance = f'{head}"{between.join(ids)}"{tail}'.split("\x00")  # type: ignore[arg-type]
     else:
-        closing = [
-            head + (encode_basestring(i) if type(i) is str else dumps(i)).translate(_COPY_ESCAPES)
-            + tail
-            for i in ids
-        ]  # fmt: skip
-    texts.append(closing)
-    data = "\n".join(map("\t".join, zip(*texts, strict=True)))
+        provenance = [
+            head + (encode_basestring(i) if type(i) is str else dumps(i)) + tail for i in ids
+        ]
     bookkeeping = ["provenance", "version", "created_at", "updated_at"]
-    quoted = ", ".join(f'"{c}"' for c in [*cols, *bookkeeping])
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-        copy.write(data + "\n")
+    copy_columns(
+        conn, table.name, [*names, *bookkeeping],
+        [*columns, provenance, [1] * n, [at] * n, [at] * n], cache,
+        {c for c in names if _is_json(table, c)},
+    )  # fmt: skip
 
 
-# A record id that JSON and COPY both take as it is (no quote, backslash or control).
+# A record id that JSON takes as it is (no quote, backslash or control character).
 _UNSAFE_ID = re.compile(r'["\\\x00-\x1f]')
-_COPY_ESCAPES_EXCEPT_TAB = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r"})

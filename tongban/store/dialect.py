@@ -2,7 +2,7 @@
 
 The store's parts ask the dialect of their connection (:func:`dialect_of`) rather than
 test its name: whether bulk writes go by COPY, how an upsert is spelled, how a list of
-keys is matched, how a sync holds its source, and what the unchanged test reads back.
+keys is matched and how a sync holds its source.
 
     >>> from sqlalchemy import create_engine
     >>> dialect_of(create_engine("sqlite://")).copies
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import msgspec
 from sqlalchemy import (
@@ -24,17 +24,11 @@ from sqlalchemy import (
     bindparam,
     create_engine,
     event,
-    literal_column,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-
-from tongban.store.merge import sole_source
-
-if TYPE_CHECKING:
-    from sqlalchemy.sql.elements import Label
 
 __all__ = ["POSTGRESQL", "SQLITE", "Dialect", "constraint_violation", "dialect_of", "open_engine"]
 
@@ -56,15 +50,6 @@ class Dialect:
         """``column`` matching ``keys``, a condition per chunk of them."""
         for i in range(0, len(keys), _IN_CHUNK):
             yield column.in_(list(keys[i : i + _IN_CHUNK]))
-
-    def held_source(self, table: Any) -> Any:
-        """The last column the unchanged test reads of a golden row: what gives its
-        :func:`~tongban.store.merge.sole_source`."""
-        return table.c.provenance
-
-    def held_row(self, row: Sequence[Any]) -> Sequence[Any]:
-        """A row read with :meth:`held_source` last, as ``(key, *fields, sole_source)``."""
-        return (*row[:-1], sole_source(row[-1]))
 
     def engine_options(self) -> dict[str, Any]:
         return {"connect_args": {"timeout": 60}}
@@ -90,14 +75,6 @@ class _PostgreSQL(Dialect):
             chunk = list(keys[i : i + _IN_CHUNK])
             # One array parameter instead of thousands of bound values.
             yield column == any_(bindparam("keys", chunk, type_=ARRAY(String)))
-
-    def held_source(self, table: Any) -> Any:
-        # The server works the source out of the stored JSONB itself, so neither the
-        # provenance nor the bookkeeping columns are sent and parsed.
-        return SOLE_SOURCE
-
-    def held_row(self, row: Sequence[Any]) -> Sequence[Any]:
-        return row
 
     def on_connect(self, dbapi_conn: Any, _record: Any) -> None:
         """JSON and JSONB values read with msgspec: a merge reads the provenance of every
@@ -148,20 +125,6 @@ def constraint_violation(exc: BaseException) -> bool:
     """An integrity constraint broken (SQLSTATE class 23), whether SQLAlchemy raised it or
     the driver did on a COPY, which goes around SQLAlchemy."""
     return isinstance(exc, IntegrityError) or str(getattr(exc, "sqlstate", None)).startswith("23")
-
-
-# merge.sole_source in SQL: the source of the one origin of a short-form provenance
-# (an object holding only "origins", a list of one object whose source is a string).
-# Nested CASEs: the conditions of one AND may be evaluated in any order.
-SOLE_SOURCE_SQL = (
-    "CASE WHEN jsonb_typeof(provenance) = 'object'"
-    " THEN CASE WHEN provenance - 'origins' = '{}'::jsonb"
-    " AND jsonb_typeof(provenance -> 'origins') = 'array'"
-    " THEN CASE WHEN jsonb_array_length(provenance -> 'origins') = 1"
-    " AND jsonb_typeof(provenance -> 'origins' -> 0 -> 'source') = 'string'"
-    " THEN provenance -> 'origins' -> 0 ->> 'source' END END END"
-)
-SOLE_SOURCE: Label[Any] = literal_column(SOLE_SOURCE_SQL).label("sole_source")
 
 
 def _json_loads(data: str | bytes) -> Any:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -28,6 +28,7 @@ __all__ = [
     "jsonable",
     "plan_merge",
     "sole_source",
+    "unchanged",
 ]
 
 Row = dict[str, Any]
@@ -196,7 +197,10 @@ def plan_merge(
         current = state.get(k)
         if current is None and k in stored:
             held_row = stored[k]
-            if _unchanged(held_row, rec, fields, source, item.correction):
+            if not item.correction and unchanged(
+                tuple(map(held_row.get, fields)), held_row["provenance"],
+                tuple(map(rec.get, fields)), source,
+            ):  # fmt: skip
                 plan.unchanged += 1  # and no state: a later record of the key starts afresh
                 continue
             current = dict(held_row)
@@ -285,15 +289,18 @@ def plan_merge(
     return plan
 
 
-def _unchanged(held: Row, rec: Row, fields: tuple[str, ...], source: str, correction: Any) -> bool:
-    """A record offering exactly what its golden row holds, every field of which came
-    from this same source, changes nothing whatever the rules: the common case of a
-    source sending records again, decided without expanding the stored provenance."""
-    if correction or sole_source(held["provenance"]) != source:
+def unchanged(holding: Sequence[Any], provenance: Any, offered: Sequence[Any], source: str) -> bool:
+    """Whether a record offering ``offered`` (its values of the entity's fields, in
+    order) from ``source`` changes nothing in a golden row holding ``holding`` (the same
+    fields) with ``provenance`` (as stored): it offers exactly what the row holds, every
+    field of which came from this same source, so no rule can change it (the common case
+    of a source sending records again), decided without expanding the provenance."""
+    if sole_source(provenance) != source:
         return False
-    offered, holding = tuple(map(rec.get, fields)), tuple(map(held.get, fields))
     # Equal values of one type each (1 == True and Decimal("1") == 1 are not the same).
-    return offered == holding and tuple(map(type, offered)) == tuple(map(type, holding))
+    return tuple(offered) == tuple(holding) and tuple(map(type, offered)) == tuple(
+        map(type, holding)
+    )
 
 
 def sole_source(provenance: Any) -> str | None:

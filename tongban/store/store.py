@@ -23,9 +23,9 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from tongban.batch import Batch
 from tongban.store._bulk import dumps
 from tongban.store.checksum import store_checksum
-from tongban.store.columns import IncomingColumns
 from tongban.store.dialect import open_engine
 from tongban.store.golden import utcnow
 from tongban.store.merge import Incoming, MergeRules
@@ -153,7 +153,7 @@ class Store:
     def write_batch(
         self,
         entity: str,
-        records: Sequence[Incoming] | IncomingColumns,
+        records: Sequence[Incoming] | Batch,
         *,
         run_id: str,
         quarantined: Sequence[QuarantineEntry] = (),

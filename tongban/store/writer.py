@@ -1,31 +1,32 @@
 """The golden writer: a batch merged into the golden rows, with its history versions,
 conflicts, quarantined records, cursor and run counts, in one transaction.
 
-New golden rows go by COPY where the dialect has it (:mod:`tongban.store._bulk`); the
-rest through :func:`~tongban.store.merge.plan_merge`, the one merge.
+A batch's records that make new golden rows alone go by COPY where the dialect has it
+(:mod:`tongban.store._bulk`); the rest through :func:`~tongban.store.merge.plan_merge`,
+the one merge. Records a reviewer corrected come as a list of :class:`Incoming`, each
+with its correction, and go through the same merge.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
+from tongban.batch import Batch
 from tongban.store import schema
-from tongban.store._bulk import JsonCache, insert_new, insert_new_columns, insert_rows, update_rows
-from tongban.store.columns import IncomingColumns
+from tongban.store._bulk import JsonCache, insert_rows, new_golden_rows, update_rows
 from tongban.store.dialect import constraint_violation, dialect_of
 from tongban.store.golden import GoldenTable, golden_table, utcnow
 from tongban.store.holders import refresh_holders
-from tongban.store.merge import Incoming, MergeRules, compact_provenance, plan_merge
+from tongban.store.merge import Incoming, MergeRules, compact_provenance, plan_merge, unchanged
 from tongban.store.quality import QuarantineEntry, quarantine_row
 from tongban.store.runs import count_in_run, set_cursor
-from tongban.store.unchanged import changed_rows, held
 
 __all__ = ["BatchResult", "ChildBatch", "GoldenWriter"]
 
@@ -48,7 +49,7 @@ class ChildBatch:
     people), written in the batch's transaction, before it."""
 
     entity: str
-    records: Sequence[Incoming] | IncomingColumns
+    records: Sequence[Incoming] | Batch
     quarantined: Sequence[QuarantineEntry] = ()
 
 
@@ -58,13 +59,13 @@ class GoldenWriter:
     def __init__(self, engine: Engine, rules: MergeRules):
         self.engine = engine
         self.rules = rules
-        # Per entity: whether its last columnar batch found none of its keys stored.
+        # Per entity: whether its last batch found none of its keys stored.
         self._all_new: dict[str, bool] = {}
 
     def write_batch(
         self,
         entity: str,
-        records: Sequence[Incoming] | IncomingColumns,
+        records: Sequence[Incoming] | Batch,
         *,
         run_id: str,
         quarantined: Sequence[QuarantineEntry] = (),
@@ -93,7 +94,7 @@ class GoldenWriter:
         self,
         conn: Connection,
         spec: GoldenTable,
-        records: Sequence[Incoming] | IncomingColumns,
+        records: Sequence[Incoming] | Batch,
         run_id: str,
         quarantined: Sequence[QuarantineEntry],
         cursor: tuple[str, Any] | None,
@@ -101,41 +102,27 @@ class GoldenWriter:
         count: bool = True,
     ) -> BatchResult:
         table, key = spec.table, spec.key
-        copies = dialect_of(conn).copies
         now = utcnow()
-        columnar = records if isinstance(records, IncomingColumns) else None
-        if columnar is not None:
-            counts = Counter(columnar.columns[key])
-        else:
-            counts = Counter([r.record[key] for r in records])
-        stored: dict[str, Row] = {}
-        new: list[Incoming] = []
-        fresh: IncomingColumns | None = None
+        cache = JsonCache()  # golden rows and their versions share provenance objects
         copied = skipped = 0
-        if columnar is not None and self._copied_all_new(conn, spec, columnar, counts, run_id, now):
-            copied, records = len(columnar), []
-        elif columnar is not None:
-            holding = held(conn, table, key, spec.fields, list(counts))
-            self._all_new[spec.name] = not holding  # the next batch may try COPY first
-            rest = changed_rows(columnar, key, spec.fields, holding, counts)
-            skipped = len(columnar) - len(rest)
-            columnar = columnar.take(rest)
-            merging = [k for k in dict.fromkeys(columnar.columns[key]) if k in holding]
-            stored = _stored(conn, table, key, merging) if merging else {}
-            records, fresh = _split_fresh(copies, columnar, key, stored, counts)
-        else:
-            stored = _stored(conn, table, key, list(counts))
-        if columnar is None and copies:
-            # A key neither stored nor repeated in the batch makes a new golden row from
-            # its record alone: it goes straight to COPY (most records of a first load).
-            merged: list[Incoming] = []
-            for item in records:
-                k = item.record[key]
-                is_new = k not in stored and counts[k] == 1 and not item.correction
-                (new if is_new else merged).append(item)
-            records = merged
+        if isinstance(records, Batch):
+            keys = records.column(key)
+            counts = Counter(keys)
+            if self._copied_all_new(conn, spec, records, counts, run_id, now):
+                merging: list[Incoming] = []
+                copied = len(records)
+            else:
+                merging, fresh, skipped = self._sorted(conn, spec, records, keys, counts)
+                new_golden_rows(
+                    conn, table, key, spec.fields, fresh, run_id=run_id, now=now, cache=cache
+                )  # fmt: skip
+                copied = len(fresh)
+        else:  # records a reviewer corrected, each with its correction
+            merging = list(records)
+            counts = Counter([r.record[key] for r in merging])
+        stored = _stored(conn, table, key, list(dict.fromkeys(r.record[key] for r in merging)))
         plan = plan_merge(
-            spec.name, key, spec.fields, stored, records, self.rules, run_id=run_id, now=now
+            spec.name, key, spec.fields, stored, merging, self.rules, run_id=run_id, now=now
         )
         for row in plan.updates:  # inserts come compact already
             row["provenance"] = compact_provenance(row["provenance"], row, spec.fields)
@@ -146,15 +133,6 @@ class GoldenWriter:
             if hit is None or hit[0] is not prov:
                 hit = packed[id(prov)] = (prov, compact_provenance(prov))
             row["provenance"] = hit[1]
-        cache = JsonCache()  # golden rows and their versions share provenance objects
-        insert_new(
-            conn, table, key, spec.fields, new, run_id=run_id, now=now, cache=cache
-        )  # fmt: skip
-        if fresh is not None:
-            insert_new_columns(
-                conn, table, key, spec.fields, fresh, run_id=run_id, now=now, cache=cache
-            )  # fmt: skip
-            copied += len(fresh)
         insert_rows(conn, table, plan.inserts, cache)
         cols = [*spec.fields, "version", "provenance", "updated_at"]
         update_rows(conn, table, [key], plan.updates, cols, cache)
@@ -167,7 +145,7 @@ class GoldenWriter:
         if cursor is not None:
             set_cursor(conn, cursor[0], cursor[1], run_id, now)
         result = BatchResult(
-            plan.inserted + len(new) + copied, plan.updated, plan.unchanged + skipped,
+            plan.inserted + copied, plan.updated, plan.unchanged + skipped,
             len(quarantined), len(plan.conflicts),
         )  # fmt: skip
         if spec.name == "license" and (result.inserted or result.updated):
@@ -176,18 +154,58 @@ class GoldenWriter:
             count_in_run(conn, run_id, result)
         return result
 
+    def _sorted(
+        self,
+        conn: Connection,
+        spec: GoldenTable,
+        batch: Batch,
+        keys: list[Any],
+        counts: Counter[Any],
+    ) -> tuple[list[Incoming], Batch, int]:
+        """A batch's records sorted by what they do to the store: those to merge with a
+        golden row (or with each other: a key twice in the batch), those that make new
+        golden rows alone (COPYed where the dialect copies), and how many change nothing
+        (:func:`~tongban.store.merge.unchanged`)."""
+        key, fields, table = spec.key, spec.fields, spec.table
+        # What the unchanged test reads of each stored row, as the driver gives it.
+        columns = [table.c[key], *(table.c[f] for f in fields), table.c.provenance]
+        held: dict[Any, Any] = {}
+        for match in dialect_of(conn).key_matches(table.c[key], list(counts)):
+            held.update((row[0], row) for row in conn.execute(select(*columns).where(match)))
+        self._all_new[spec.name] = not held  # the next batch may try COPY first
+        copies = dialect_of(conn).copies
+        offered = zip(*(batch.column(f) for f in fields), strict=True) if held else None
+        source = batch.source or ""
+        fresh: list[int] = []
+        merged: list[int] = []
+        skipped = 0
+        for i, k in enumerate(keys):
+            values = next(offered) if offered is not None else ()
+            row = held.get(k)
+            if row is None:
+                (fresh if copies and counts[k] == 1 else merged).append(i)
+            elif counts[k] == 1 and unchanged(row[1:-1], row[-1], values, source):
+                skipped += 1
+            else:
+                merged.append(i)
+        rows = batch.take(merged)
+        incoming = [
+            Incoming(r, source, rid) for r, rid in zip(rows.rows(), rows.record_ids, strict=True)
+        ]
+        return incoming, batch.take(fresh), skipped
+
     def _copied_all_new(
         self,
         conn: Connection,
         spec: GoldenTable,
-        batch: IncomingColumns,
-        counts: Counter[str],
+        batch: Batch,
+        counts: Counter[Any],
         run_id: str,
         now: datetime,
     ) -> bool:
-        """COPY a columnar batch as new golden rows without looking its keys up first,
-        while the batches of this entity bring only keys the store does not hold (a first
-        load), where the dialect copies; True when it did.
+        """COPY a batch as new golden rows without looking its keys up first, while the
+        batches of this entity bring only keys the store does not hold (a first load),
+        where the dialect copies; True when it did.
 
         The primary key tells if one is held after all: the COPY is then rolled back to
         its savepoint, and the batch looked up and planned as usual. Saves the look-up,
@@ -200,7 +218,7 @@ class GoldenWriter:
             return False
         savepoint = conn.begin_nested()
         try:
-            insert_new_columns(
+            new_golden_rows(
                 conn, spec.table, spec.key, spec.fields, batch, run_id=run_id, now=now,
                 cache=JsonCache(),
             )  # fmt: skip
@@ -218,6 +236,8 @@ def _stored(conn: Connection, table: Any, key: str, keys: list[str]) -> dict[str
     """The golden rows held under ``keys``, by key (provenance in its stored form: the
     merge expands it where it must)."""
     stored: dict[str, Row] = {}
+    if not keys:
+        return stored
     for match in dialect_of(conn).key_matches(table.c[key], keys):
         result = conn.execute(select(table).where(match))
         names = tuple(result.keys())
@@ -225,29 +245,6 @@ def _stored(conn: Connection, table: Any, key: str, keys: list[str]) -> dict[str
             golden = dict(zip(names, found, strict=True))
             stored[golden[key]] = golden
     return stored
-
-
-def _split_fresh(
-    copies: bool,
-    batch: IncomingColumns,
-    key: str,
-    stored: Mapping[str, Row],
-    counts: Counter[str],
-) -> tuple[list[Incoming], IncomingColumns | None]:
-    """The records of a columnar batch to merge, and where the dialect ``copies`` those
-    whose key is neither stored nor repeated in the batch: new golden rows, COPYed as
-    columns."""
-    if not copies:
-        return batch.incoming(), None
-    keys = batch.columns[key]
-    # ``counts`` are of the whole batch written, of which ``batch`` may be a part.
-    if not stored and all(counts[k] == 1 for k in keys):  # every key is new, once
-        return [], batch
-    fresh: list[int] = []
-    merged: list[int] = []
-    for i, k in enumerate(keys):
-        (fresh if k not in stored and counts[k] == 1 else merged).append(i)
-    return batch.incoming(merged), batch.take(fresh)
 
 
 def _insert_ignore(conn: Connection, table: Any, rows: list[Row], unique: str) -> None:
