@@ -21,7 +21,7 @@ from sqlalchemy import Table
 
 from tongban.batch import Batch
 from tongban.errors import RecordError
-from tongban.identifiers import RegionCheck
+from tongban.identifiers import DEFAULT_REGION_CHECK, RegionCheck
 from tongban.rules import Columns, Errors, clean_enterprises, clean_licenses, clean_people
 from tongban.rules.license import HOLDER_CITIZEN, HOLDER_ENTERPRISE
 from tongban.store import schema
@@ -51,7 +51,9 @@ class Entity:
     fields: tuple[str, ...]
     rule: Rule
 
-    def normalize_batch(self, batch: Batch, *, region_check: RegionCheck = "historical") -> Batch:
+    def normalize_batch(
+        self, batch: Batch, *, region_check: RegionCheck = DEFAULT_REGION_CHECK
+    ) -> Batch:
         """The batch's records normalized: the entity's fields, clean, and by row the
         error of each record that broke a rule (a record that failed before keeps its
         error and is not judged again; its values then mean nothing)."""
@@ -66,7 +68,7 @@ class Entity:
         return batch.with_columns(self.rule(cols, len(batch), region_check, errors), errors)
 
     def normalize(
-        self, raw: Mapping[str, Any], *, region_check: RegionCheck = "historical"
+        self, raw: Mapping[str, Any], *, region_check: RegionCheck = DEFAULT_REGION_CHECK
     ) -> Record:
         """One record normalized (:meth:`normalize_batch` of a batch of one), or the
         :class:`RecordError` of the rule it broke."""

@@ -20,12 +20,12 @@ from typing import Any, Protocol
 from tongban.batch import Batch
 from tongban.entities import Entity
 from tongban.errors import BatchHeld, EntryError, RecordError
-from tongban.identifiers.id_number import RegionCheck
+from tongban.identifiers import DEFAULT_REGION_CHECK, RegionCheck
+from tongban.options import QUALITY_GROUP
 from tongban.store import Incoming, QuarantineEntry
 from tongban.text import scan_records
 
 __all__ = [
-    "QUALITY_GROUP",
     "BatchCheck",
     "Mapper",
     "Prepared",
@@ -37,12 +37,6 @@ __all__ = [
     "prepare_pages",
 ]
 
-QUALITY_GROUP = 40_000
-"""Records validated together. A suite run costs about 0.1 s whatever its size, so larger
-groups validate faster, but a group is in memory three times over (as received, mapped,
-normalized; the batches as Arrow tables and the Python values they were made of), and
-Great Expectations itself takes 250 MB; 40,000 keeps a sync near 550 MB at its peak
-(``bench/ingest.py``)."""
 
 SourceRecord = tuple[str | None, Mapping[str, Any]]
 
@@ -240,7 +234,7 @@ def prepare_outcomes(
     *,
     mapper: Mapper | None = None,
     check: BatchCheck | None = None,
-    region_check: RegionCheck = "historical",
+    region_check: RegionCheck = DEFAULT_REGION_CHECK,
 ) -> tuple[list[Incoming | QuarantineEntry], dict[str, Any] | None]:
     """Each record's outcome, in order (a record to store as an :class:`Incoming`), and
     the validation result (None without check). For records handled one by one, such
@@ -266,7 +260,7 @@ def prepare_batch(
     *,
     mapper: Mapper | None = None,
     check: BatchCheck | None = None,
-    region_check: RegionCheck = "historical",
+    region_check: RegionCheck = DEFAULT_REGION_CHECK,
 ) -> tuple[Batch, list[QuarantineEntry]]:
     """The records that go to the store, as one batch, and those held back in quarantine.
 
@@ -284,7 +278,7 @@ def prepare_pages(
     *,
     mapper: Mapper | None = None,
     check: BatchCheck | None = None,
-    region_check: RegionCheck = "historical",
+    region_check: RegionCheck = DEFAULT_REGION_CHECK,
     group: int = QUALITY_GROUP,
 ) -> Iterator[tuple[Prepared, Any]]:
     """Prepare raw pages in groups of about ``group`` records (one validation each) and
