@@ -308,13 +308,6 @@ def test_a_license_with_a_broken_co_holder_is_refused_naming_the_holders(
     assert_refused(LICENSE, rec, "holders", co_holders, f"license.holders.{rule}")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a license whose holder_id breaks the ID-number or credit-code rule is refused "
-    "with the bare identifier rule (id_number.checksum) and no field (field None), where a "
-    "broken person or enterprise key names its field and a broken co-holder or legal "
-    "representative names holders or legal_rep_id_number",
-)
 @SETTINGS
 @given(licenses().filter(lambda r: "holder_id" in r), st.data())
 def test_a_license_with_a_broken_holder_id_is_refused_naming_the_field(

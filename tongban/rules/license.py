@@ -106,7 +106,7 @@ def _holder_ids(
         for j, i in enumerate(rows):
             out[i] = checked[j]
             if j in bad:
-                errors.fail(i, bad[j])
+                errors.fail(i, bad[j], field="holder_id")
     return out
 
 
