@@ -307,12 +307,6 @@ def test_an_enterprise_sent_again_is_unchanged_whatever_its_capital(
     assert len(store.history("enterprise", code)) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="registered_capital is Numeric(20, 4) and the enterprise rule accepts any scale: "
-    "a capital with more than 4 decimal places (100.12345) is stored rounded (100.1235), so "
-    "the same record sent again never equals its golden row and each re-send adds a version",
-)
 @SETTINGS
 @given(st.decimals(min_value=0, max_value=10**6, places=5).filter(lambda d: d != round(d, 4)))
 @example(Decimal("100.12345"))

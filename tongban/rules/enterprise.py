@@ -2,13 +2,16 @@
 
 The unified social credit code is checked (GB 32100); a legal representative's ID
 number, when given, is checked too (under ``enterprise.legal_rep.<rule>``); the
-registered capital is an amount and the founding day a date; the region is the one
+registered capital is an amount in 万元, kept to the yuan (four decimal places, as the
+store holds it: an amount sent with more is rounded here, so the same record sent again
+is unchanged), and the founding day a date; the region is the one
 given or else the code's; an enterprise must have a name.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from tongban.errors import RecordError
@@ -43,9 +46,8 @@ def clean_enterprises(
     out["credit_code"] = codes
     out["legal_rep_id_number"] = _legal_reps(cols.get("legal_rep_id_number", empty), codes,
                                              region_check, errors)  # fmt: skip
-    out["registered_capital"] = decimals(
-        cols.get("registered_capital", empty), "registered_capital", errors
-    )
+    capital = decimals(cols.get("registered_capital", empty), "registered_capital", errors)
+    out["registered_capital"] = [_to_the_yuan(v) for v in capital]
     out["established_on"] = dates(cols.get("established_on", empty), "established_on", errors)
     regions = [c[2:8] if c is not None else None for c in codes]
     given = cols.get("region_code")
@@ -86,3 +88,15 @@ def _legal_reps(
             value=given[i], field="legal_rep_id_number",
         ))  # fmt: skip
     return numbers
+
+
+_YUAN = Decimal("0.0001")  # 万元 to four places: one yuan
+
+
+def _to_the_yuan(amount: Any) -> Any:
+    """``amount`` rounded to four decimal places when it has more (the store's scale)."""
+    if isinstance(amount, Decimal) and amount.is_finite():
+        exponent = amount.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -4:
+            return amount.quantize(_YUAN, rounding=ROUND_HALF_UP)
+    return amount
