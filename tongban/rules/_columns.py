@@ -15,8 +15,6 @@ from datetime import date
 from typing import Any
 
 from tongban.errors import RecordError
-from tongban.identifiers.credit_code import check_credit_codes
-from tongban.identifiers.id_number import RegionCheck, check_id_numbers
 from tongban.normalize import (
     clean_text,
     clean_text_column,
@@ -30,10 +28,8 @@ __all__ = [
     "Columns",
     "Errors",
     "clean_texts",
-    "credit_codes",
     "dates",
     "decimals",
-    "id_numbers",
     "per_distinct",
 ]
 
@@ -66,37 +62,29 @@ def clean_texts(cols: Mapping[str, list[Any]], names: tuple[str, ...], n: int) -
     return out
 
 
-def id_numbers(
-    values: list[Any], region_check: RegionCheck
-) -> tuple[list[str | None], dict[int, RecordError]]:
-    """``check_id_number`` of every value."""
-    return check_id_numbers(values, region_check=region_check)
-
-
-def credit_codes(values: list[Any]) -> tuple[list[str | None], dict[int, RecordError]]:
-    """``check_credit_code`` of every value."""
-    return check_credit_codes(values)
-
-
 def dates(values: list[Any], field: str, errors: Errors) -> list[date | None]:
     """``parse_date`` of every value (its failure under ``<field>.format``)."""
-    undecided: set[int] = set()
-    out = date_column(values, undecided)
-    for i in undecided:
-        try:
-            out[i] = parse_date(values[i], field=field)
-        except RecordError as exc:
-            errors.fail(i, exc)
-    return out
+    return _decided(date_column, parse_date, values, field, errors)
 
 
 def decimals(values: list[Any], field: str, errors: Errors) -> list[Any]:
     """``parse_decimal`` of every value (its failure under ``<field>.format``)."""
+    return _decided(decimal_column, parse_decimal, values, field, errors)
+
+
+def _decided(
+    column: Callable[[list[Any], set[int]], list[Any]],
+    one: Callable[..., Any],
+    values: list[Any],
+    field: str,
+    errors: Errors,
+) -> list[Any]:
+    """``column`` of ``values``; each value it leaves undecided, ``one`` of that value."""
     undecided: set[int] = set()
-    out = decimal_column(values, undecided)
+    out = column(values, undecided)
     for i in undecided:
         try:
-            out[i] = parse_decimal(values[i], field=field)
+            out[i] = one(values[i], field=field)
         except RecordError as exc:
             errors.fail(i, exc)
     return out

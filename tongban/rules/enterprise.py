@@ -15,15 +15,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from tongban.errors import RecordError
-from tongban.identifiers.id_number import RegionCheck
+from tongban.identifiers.credit_code import check_credit_codes
+from tongban.identifiers.id_number import RegionCheck, check_id_numbers
 from tongban.rules._columns import (
     Columns,
     Errors,
     clean_texts,
-    credit_codes,
     dates,
     decimals,
-    id_numbers,
     text_or,
 )
 
@@ -40,7 +39,7 @@ def clean_enterprises(
 ) -> Columns:
     """The enterprise rule over ``n`` records held as columns; each failure into ``errors``."""
     empty: list[Any] = [None] * n
-    codes, bad = credit_codes(cols.get("credit_code", empty))
+    codes, bad = check_credit_codes(cols.get("credit_code", empty))
     errors.fail_all(bad, "credit_code")
     out = clean_texts(cols, TEXTS, n)
     out["credit_code"] = codes
@@ -72,9 +71,9 @@ def _legal_reps(
     if not rows:
         return texts
     if len(rows) == len(given):
-        numbers, bad = id_numbers(given, region_check)
+        numbers, bad = check_id_numbers(given, region_check=region_check)
     else:
-        checked, found = id_numbers([given[i] for i in rows], region_check)
+        checked, found = check_id_numbers([given[i] for i in rows], region_check=region_check)
         numbers = list(texts)
         bad = {}
         for j, i in enumerate(rows):

@@ -13,9 +13,10 @@ from typing import Any
 
 from tongban.errors import RecordError
 from tongban.identifiers import check_credit_code, check_id_number
-from tongban.identifiers.id_number import RegionCheck
+from tongban.identifiers.credit_code import check_credit_codes
+from tongban.identifiers.id_number import RegionCheck, check_id_numbers
 from tongban.normalize import clean_text
-from tongban.rules._columns import Columns, Errors, clean_texts, credit_codes, dates, id_numbers
+from tongban.rules._columns import Columns, Errors, clean_texts, dates
 
 __all__ = ["HOLDER_CITIZEN", "HOLDER_ENTERPRISE", "TEXTS", "clean_licenses"]
 
@@ -101,7 +102,9 @@ def _holder_ids(
     for kind, rows in by_type.items():
         values = [given[i] for i in rows]
         checked, bad = (
-            id_numbers(values, region_check) if kind == HOLDER_CITIZEN else credit_codes(values)
+            check_id_numbers(values, region_check=region_check)
+            if kind == HOLDER_CITIZEN
+            else check_credit_codes(values)
         )
         for j, i in enumerate(rows):
             out[i] = checked[j]

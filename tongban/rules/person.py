@@ -13,9 +13,9 @@ from typing import Any
 
 from tongban.errors import RecordError
 from tongban.identifiers import ascii_matrix
-from tongban.identifiers.id_number import RegionCheck
+from tongban.identifiers.id_number import RegionCheck, check_id_numbers
 from tongban.normalize import gender_code
-from tongban.rules._columns import Columns, Errors, clean_texts, dates, id_numbers, per_distinct
+from tongban.rules._columns import Columns, Errors, clean_texts, dates, per_distinct
 
 __all__ = ["TEXTS", "clean_people"]
 
@@ -27,7 +27,7 @@ def clean_people(
 ) -> Columns:
     """The person rule over ``n`` records held as columns; each failure into ``errors``."""
     empty: list[Any] = [None] * n
-    numbers, bad = id_numbers(cols.get("id_number", empty), region_check)
+    numbers, bad = check_id_numbers(cols.get("id_number", empty), region_check=region_check)
     errors.fail_all(bad, "id_number")
     out = clean_texts(cols, TEXTS, n)
     out["id_number"] = numbers
