@@ -165,8 +165,9 @@ class Stack:
         return "\n".join(lines)
 
 
-def _store_checksum_reference(sandbox: Sandbox, path: Path, sources: list[str]) -> str:
-    """What ``tongban sync`` of ``sources`` leaves in a fresh store."""
+def _store_reference(sandbox: Sandbox, path: Path, sources: list[str]) -> tuple[str, set[str]]:
+    """What ``tongban sync`` of ``sources`` leaves in a fresh store: its checksum, and the
+    sources it keeps a sync state (a cursor) for."""
     reference = Store(f"sqlite:///{path}")
     reference.migrate()
     found = load_definitions()
@@ -177,9 +178,9 @@ def _store_checksum_reference(sandbox: Sandbox, path: Path, sources: list[str]) 
             SyncOptions(batch_size=BATCH, quality_group=GROUP),
             env=sandbox.env,
         )
-    checksum = reference.checksum()
+    checksum, states = reference.checksum(), set(reference.sync_states())
     reference.dispose()
-    return checksum
+    return checksum, states
 
 
 @pytest.fixture(scope="module")
@@ -309,10 +310,17 @@ def test_every_source_syncs_through_celery_and_licenses_follow(stack, tmp_path):
     assert issued and {r["state"] for r in issued} == {"success"}, issued
     assert all(r["run_type"] == "asset_triggered" for r in issued)
 
-    reference = _store_checksum_reference(stack.sandbox, tmp_path / "reference.db", SOURCES)
+    reference, states = _store_reference(stack.sandbox, tmp_path / "reference.db", SOURCES)
     store = stack.store()
     try:
+        # The DAGs end with the store `tongban sync --all` makes.
         assert store.checksum() == reference
+        # The partitioned source ran as its partitions, and left no progress cursor behind.
+        parts = store.runs(source="gongan_population~1of2") + store.runs(
+            source="gongan_population~2of2"
+        )
+        assert len(parts) == 2 and {r["status"] for r in parts} == {"succeeded"}
+        assert set(store.sync_states()) == states
         # The e-licenses are in the S3 server: the vault finds every one issued already.
         from license_vault import Vault, load_vault_settings
         from tongban.settings import load_settings
@@ -447,12 +455,13 @@ def test_a_killed_worker_is_retried_and_the_store_stays_exact(stack, tmp_path):
     survivor = next(w for w in WORKERS if w != killed["worker"])
     assert retried["hostname"] == survivor
 
-    reference = _store_checksum_reference(
+    reference, states = _store_reference(
         stack.sandbox, tmp_path / "reference.db", ["gongan_population"]
     )
     store = stack.store()
     try:
         assert store.checksum() == reference
+        assert set(store.sync_states()) == states
         part = f"gongan_population~{killed['map_index'] + 1}of2"
         statuses = [r["status"] for r in store.runs(source=part)]
         assert "interrupted" in statuses and statuses[0] == "succeeded", statuses
