@@ -33,6 +33,7 @@ from itertools import chain
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pyarrow as pa
 
 from tongban.errors import RecordError
@@ -105,7 +106,7 @@ class Batch:
                 lists[name] = kept if isinstance(kept, list) else list(kept)
         lists[RECORD] = ids = list(record_ids)
         schema = pa.schema([*fields, pa.field(RECORD, pa.string())])
-        table = pa.Table.from_arrays([*arrays, pa.array(ids, type=pa.string())], schema=schema)
+        table = pa.Table.from_arrays([*arrays, _text_array(ids)], schema=schema)
         return cls(table, errors, source, lists)
 
     @classmethod
@@ -284,29 +285,26 @@ def _to_arrow(values: Sequence[Any]) -> tuple[pa.Array, bytes | None, Sequence[A
     the values it holds.
 
     Only a column of one Python type (and None) is typed by Arrow: Arrow would read
-    ``0`` beside a date as the first day of 1970."""
-    try:  # text (most columns): Arrow refuses anything else beside it
-        array = pa.array(values, type=None, from_pandas=False)
-    except UnicodeEncodeError:
-        return _to_arrow([_storable(v) for v in values])
-    except (pa.ArrowException, ValueError, TypeError, OverflowError):
-        pass
-    else:
-        if pa.types.is_string(array.type) or pa.types.is_null(array.type):
-            return array, None, values
+    ``0`` beside a date as the first day of 1970. A text column (most columns) is given
+    its type: Arrow's own inference reads text beyond ASCII about ten times slower."""
     kinds = set(map(type, values))
     kinds.discard(type(None))
+    if len(kinds) > 1 and all(issubclass(k, str) for k in kinds):
+        kinds = {str}  # text of a str subclass (an XML parser's) beside plain text
     if len(kinds) > 1:
         return _as_json(values), _JSON, values
     kind = next(iter(kinds), None)
     if kind is Decimal:
         return _decimals(values), _DECIMAL, values
+    text = kind is not None and issubclass(kind, str)
     try:
-        array = pa.array(values, type=pa.string() if kind is str else None, from_pandas=False)
+        array = _text_array(values) if text else pa.array(values, from_pandas=False)
     except UnicodeEncodeError:
         return _to_arrow([_storable(v) for v in values])
     except (pa.ArrowException, ValueError, TypeError, OverflowError):  # NaN in a list of ints
         return _as_json(values), _JSON, values
+    if text or kind is None:
+        return array, None, values
     # Structures gain keys, a float NaN and None both read back as None: keep the
     # column as sent unless it reads back exactly.
     if kind in (list, dict, float) and not _same(array.to_pylist(), values):
@@ -317,7 +315,7 @@ def _to_arrow(values: Sequence[Any]) -> tuple[pa.Array, bytes | None, Sequence[A
 def _decimals(values: Sequence[Any]) -> pa.Array:
     """Decimals as their text: Arrow's decimal type gives a column one scale (1 would
     read back as 1.00), and holds no NaN."""
-    return pa.array([None if v is None else str(v) for v in values], pa.string())
+    return _text_array([None if v is None else str(v) for v in values])
 
 
 def _same(back: list[Any], sent: Sequence[Any]) -> bool:
@@ -344,11 +342,20 @@ def _deep(back: Any, sent: Any) -> bool:
 
 
 def _as_json(values: Iterable[Any]) -> pa.Array:
-    return pa.array(
+    return _text_array(
         [None if v is None else _storable(json.dumps(v, ensure_ascii=False, default=_jsonable))
-         for v in values],
-        pa.string(),
+         for v in values]
     )  # fmt: skip
+
+
+def _text_array(values: Sequence[str | None]) -> pa.Array:
+    """Text (and None) as an Arrow string array. Through a numpy array of objects: Arrow
+    converts text beyond ASCII from a Python list about twenty times slower (3 µs a
+    value for a Chinese address), the form most columns of a page take. A lone
+    surrogate raises UnicodeEncodeError, as from a list."""
+    holder = np.empty(len(values), dtype=object)
+    holder[:] = values
+    return pa.array(holder, type=pa.string(), from_pandas=True)
 
 
 def _jsonable(value: Any) -> Any:
