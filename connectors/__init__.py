@@ -8,8 +8,12 @@ cursor and field mapping. Code is only for a new kind of transport.
     >>> options = SyncOptions.from_settings(load_settings())
     >>> sync_source(store, definitions["gongan_population"], options,
     ...             env=os.environ)                                     # doctest: +SKIP
+
+``warm_up`` starts the sync worker's fork server ahead of the first sync that asks for a
+worker, for a process that would rather pay that second before it starts timing.
 """
 
+from connectors._worker import warm_up
 from connectors.base import Connector, Page, call_with_retries
 from connectors.definition import (
     DefinitionError,
@@ -54,4 +58,5 @@ __all__ = [
     "reprocess",
     "sync_partition",
     "sync_source",
+    "warm_up",
 ]

@@ -23,13 +23,12 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from connectors.mapping import Mapper, RowErrors, Step, Transform, each_item, field_path
 from connectors.paths import parse_path, selects_many
 from tongban.errors import RecordError
-from tongban.identifiers import FULL_TO_HALF, region, region_codes
+from tongban.identifiers import FULL_TO_HALF, region_by_name
 from tongban.normalize import (
     clean_text,
     clean_text_column,
@@ -257,7 +256,8 @@ def _default(target: str, arg: Any) -> ColumnTransform:
 
 
 def _region(target: str, arg: Any) -> ColumnTransform:
-    """Region names (浙江省杭州市西湖区, 西湖区) or codes to GB/T 2260 codes."""
+    """Region names (浙江省杭州市西湖区, 杭州西湖区) or codes to GB/T 2260 codes; how a name
+    is read: :func:`~tongban.identifiers.region_by_name`."""
 
     def to_code(value: Any) -> Any:
         text = clean_text(value)
@@ -265,58 +265,17 @@ def _region(target: str, arg: Any) -> ColumnTransform:
             return None
         if text.isdigit() and len(text) == 6:
             return text
-        code = _region_by_name(text)
+        code = region_by_name(text)
         if code is None:
             raise RecordError(
                 f"{target}.region_name",
-                f"{text!r} names no GB/T 2260 region, or more than one",
+                f"{text!r} names no GB/T 2260 region, or more than one, or one under other parents",
                 value=value,
                 field=target,
             )
         return code
 
     return ColumnTransform("region", to_code, _per_distinct(to_code))
-
-
-@cache
-def _region_names() -> dict[str, list[str]]:
-    names: dict[str, list[str]] = {}
-    for code in region_codes():
-        r = region(code)
-        if r is not None and r.name not in ("市辖区", "县"):
-            names.setdefault(r.name, []).append(code)
-    return names
-
-
-def _region_by_name(text: str) -> str | None:
-    names = _region_names()
-    # The longest known name the text ends with is the most specific region.
-    for start in range(len(text)):
-        candidates = names.get(text[start:])
-        if not candidates:
-            continue
-        if len(candidates) == 1:
-            return candidates[0]
-        # Ambiguous (two 西湖区): keep those whose province and city appear in the text.
-        fitting = [c for c in candidates if _parents_named(c, text[:start])]
-        in_force = [c for c in fitting if _in_force(c)]
-        pick = in_force or fitting
-        return pick[0] if len(pick) == 1 else None
-    return None
-
-
-def _in_force(code: str) -> bool:
-    r = region(code)
-    return r is not None and r.in_force
-
-
-def _parents_named(code: str, prefix: str) -> bool:
-    for parent in (code[:2] + "0000", code[:4] + "00"):
-        r = region(parent)
-        named = r is not None and r.name not in ("市辖区", "县")
-        if parent != code and named and r.name not in prefix:  # type: ignore[union-attr]
-            return False
-    return bool(prefix)
 
 
 def _nfkc(target: str, arg: Any) -> ColumnTransform:

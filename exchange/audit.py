@@ -17,12 +17,12 @@ released (see :meth:`AuditLog._flush`): the log is written in order, so an entry
 a crash takes every later one with it, and the chain stays whole.
 :meth:`AuditLog.verify` finds a changed, removed, inserted or reordered
 entry and names the first one broken; the head row also catches entries cut off the end.
+What an entry's hash covers and how the walk judges the chain live in
+``exchange._audit_chain``; this module writes the log and reads it back.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +33,7 @@ from sqlalchemy import Connection, Engine, create_engine, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from exchange.anchor import Anchor, check_anchor, load_anchors
+from exchange._audit_chain import GENESIS, Broken, ChainReport, entry_hash, verify_chain
 from tongban.store import Store, schema, utcnow
 
 if TYPE_CHECKING:
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
 
 __all__ = ["GENESIS", "AuditEntry", "AuditLog", "Broken", "ChainReport", "entry_hash"]
 
-GENESIS = "0" * 64
 _LOG = schema.audit_log
 _HEAD = schema.audit_head
 
@@ -65,69 +64,6 @@ class AuditEntry:
     reason: str | None = None
     answer_sha256: str | None = None
     at: datetime = field(default_factory=utcnow)
-
-
-_HASHED = (
-    "seq",
-    "at",
-    "request_id",
-    "client_id",
-    "operator",
-    "service_item",
-    "case_no",
-    "method",
-    "path",
-    "subject",
-    "resource",
-    "fields",
-    "outcome",
-    "status",
-    "reason",
-    "answer_sha256",
-)
-
-
-def _stamp(value: datetime) -> str:
-    if value.tzinfo is None:  # SQLite hands back naive UTC
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def entry_hash(prev_hash: str, row: dict[str, Any]) -> str:
-    """The hash an entry must carry: SHA-256 over the previous hash and the entry's text."""
-    values = [
-        _stamp(row["at"])
-        if name == "at"
-        else list(row["fields"])
-        if name == "fields"
-        else row[name]
-        for name in _HASHED
-    ]
-    text = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(f"{prev_hash}\n{text}".encode()).hexdigest()
-
-
-@dataclass(frozen=True, slots=True)
-class Broken:
-    """The first entry that breaks the chain, and how."""
-
-    seq: int
-    rule: str  # audit.missing, audit.hash, audit.link, audit.head, audit.anchor
-    message: str
-
-    def __str__(self) -> str:
-        return f"entry {self.seq}: {self.rule}: {self.message}"
-
-
-@dataclass(frozen=True, slots=True)
-class ChainReport:
-    entries: int
-    broken: Broken | None
-    anchors: tuple[Anchor, ...] = ()  # the anchors checked and found holding
-
-    @property
-    def ok(self) -> bool:
-        return self.broken is None
 
 
 class _Slot:
@@ -289,53 +225,7 @@ class AuditLog:
         With the trusted hub ``roots``, every anchor is checked as well: its token must
         prove its (seq, hash) under a root, and the entry it names must carry that hash.
         """
-        anchors = {a.seq: a for a in load_anchors(self.store)} if roots is not None else {}
-        held: list[Anchor] = []
-        prev, expected = GENESIS, 1
-        with self.store.engine.connect() as conn:
-            head = conn.execute(select(_HEAD.c.seq, _HEAD.c.entry_hash)).first()
-            rows = conn.execution_options(yield_per=5000).execute(select(_LOG).order_by(_LOG.c.seq))
-            for r in rows.mappings():
-                broken = _check(dict(r), expected, prev)
-                anchor = anchors.pop(r["seq"], None)
-                if broken is None and anchor is not None:
-                    assert roots is not None
-                    broken = _check_anchor(anchor, r["entry_hash"], roots)
-                    if broken is None:
-                        held.append(anchor)
-                if broken is not None:
-                    return ChainReport(expected - 1, broken, tuple(held))
-                prev, expected = r["entry_hash"], expected + 1
-        last = expected - 1
-        report = ChainReport(last, None, tuple(held))
-        if anchors:  # anchors over entries past the end: the log was cut short
-            first = min(anchors.values(), key=lambda a: a.seq)
-            return ChainReport(
-                last,
-                Broken(
-                    first.seq,
-                    "audit.anchor",
-                    f"{first} no longer holds: the log ends at entry {last}, entries were cut off",
-                ),
-                report.anchors,
-            )
-        if head is None:
-            if last == 0:
-                return report
-            return ChainReport(last, Broken(last, "audit.head", "the chain head is missing"))
-        if head.seq != last or head.entry_hash != prev:
-            return ChainReport(
-                last,
-                Broken(
-                    last + 1,
-                    "audit.head",
-                    f"the chain head names entry {head.seq} but the log ends at entry {last}"
-                    if head.seq != last
-                    else f"the chain head's hash does not match entry {last}",
-                ),
-                report.anchors,
-            )
-        return report
+        return verify_chain(self.store, roots)
 
     # -- reading ----------------------------------------------------------------------
 
@@ -377,38 +267,3 @@ def _aware(row: dict[str, Any]) -> dict[str, Any]:
     if isinstance(at, datetime) and at.tzinfo is None:
         row["at"] = at.replace(tzinfo=UTC)
     return row
-
-
-def _check_anchor(
-    anchor: Anchor, entry_hash: str, roots: Sequence[x509.Certificate]
-) -> Broken | None:
-    why = check_anchor(anchor, roots)
-    if why is not None:
-        return Broken(anchor.seq, "audit.anchor", f"{anchor} no longer holds: {why}")
-    if anchor.entry_hash != entry_hash:
-        return Broken(
-            anchor.seq,
-            "audit.anchor",
-            f"{anchor} no longer holds: the entry's hash is not the one time-stamped,"
-            " the chain was rewritten",
-        )
-    return None
-
-
-def _check(row: dict[str, Any], expected: int, prev: str) -> Broken | None:
-    seq = row["seq"]
-    if seq != expected:
-        return Broken(
-            expected,
-            "audit.missing",
-            f"entry {expected} is missing (the next one is {seq}): entries were removed",
-        )
-    if row["prev_hash"] != prev:
-        return Broken(
-            seq,
-            "audit.link",
-            f"does not follow entry {seq - 1}: an entry was removed, inserted or reordered",
-        )
-    if entry_hash(prev, row) != row["entry_hash"]:
-        return Broken(seq, "audit.hash", "its content does not match its hash: it was changed")
-    return None

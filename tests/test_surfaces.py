@@ -30,7 +30,7 @@ SURFACES = {
         "SourceDefinition", "SourceSet", "TRANSFORMS", "batch_check", "call_with_retries",
         "compile_mapping", "corrected", "finish_partitions", "load_definition",
         "load_definitions", "load_sources", "open_connector", "plan_partitions", "reprocess",
-        "sync_partition", "sync_source",
+        "sync_partition", "sync_source", "warm_up",
     ],
     "expectations.custom": [
         "ExpectColumnPairDatesToBeInOrder", "ExpectColumnPairValuesToMatchIdNumberBirthDate",

@@ -35,6 +35,8 @@ def _map(transforms, value, target="f"):
         (["decimal"], "1,000.50", Decimal("1000.50")),
         (["region"], "浙江省杭州市西湖区", "330106"),
         (["region"], "江西省南昌市西湖区", "360103"),
+        (["region"], "山西省阳泉市郊区", "140311"),
+        (["region"], "吉林省四平市铁西区", "220302"),
         ([{"map": {"已婚": "20"}}], "已婚", "20"),
         ([{"map": {"values": {"a": 1}, "unknown": "keep"}}], "b", "b"),
         ([{"map": {"values": {"a": 1}, "unknown": "null"}}], "b", None),
@@ -54,6 +56,7 @@ def test_transform(transforms, value, expected):
         (["gender"], "X", "birth_date.value"),
         ([{"map": {"a": 1}}], "b", "birth_date.value"),
         (["region"], "西湖区", "birth_date.region_name"),  # two of them, no province given
+        (["region"], "广东省阳泉市郊区", "birth_date.region_name"),  # 阳泉 is in 山西
         (["decimal"], "约100万", "birth_date.format"),
     ],
 )

@@ -438,6 +438,7 @@ def test_public_surface_is_pinned() -> None:
         "parse_credit_code",
         "parse_id_number",
         "region",
+        "region_by_name",
         "region_codes",
         "upgrade_id_number",
         "well_formed_credit_codes",

@@ -1,4 +1,5 @@
-"""Identifiers the hub is keyed by: citizen ID numbers, credit codes, region codes.
+"""Identifiers the hub is keyed by: citizen ID numbers, credit codes, region codes (and the
+region names departments write for them, ``region_by_name``).
 
 Every failure raises :class:`tongban.errors.RecordError` with a named rule
 (``id_number.checksum``, ``credit_code.charset``, ...) and a message a reviewer can act on.
@@ -27,6 +28,7 @@ from tongban.identifiers.id_number import (
     upgrade_id_number,
     well_formed_id_numbers,
 )
+from tongban.identifiers.region_names import region_by_name
 from tongban.identifiers.regions import PROVINCES, Region, is_known_region, region, region_codes
 
 __all__ = [
@@ -48,6 +50,7 @@ __all__ = [
     "parse_credit_code",
     "parse_id_number",
     "region",
+    "region_by_name",
     "region_codes",
     "upgrade_id_number",
     "well_formed_credit_codes",
