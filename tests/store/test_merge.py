@@ -95,6 +95,42 @@ def test_same_key_twice_in_one_batch_is_applied_in_order(store):
     assert store.get("person", ID)["version"] == 2
 
 
+def test_a_key_twice_from_one_source_sent_again_changes_nothing(store):
+    records = (person(address="一", phone="13800000000"), person(address="二"))
+    write(store, "manual", *records)
+    before = store.get("person", ID)
+    # The later record's address, the earlier one's phone (the later offers none).
+    assert (before["address"], before["phone"]) == ("二", "13800000000")
+    assert before["provenance"]["address"]["record"] == "manual-1"
+    assert before["provenance"]["phone"]["record"] == "manual-0"
+    again = write(store, "manual", *records)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 2)
+    assert store.get("person", ID) == before
+    assert len(store.history("person", ID)) == 1
+    # A batch that does change the row still makes one version, counted by record.
+    changed = write(store, "manual", person(address="三"), person(address="四"))
+    assert (changed.updated, changed.unchanged) == (2, 0)
+    assert [v["data"]["address"] for v in store.history("person", ID)] == ["二", "四"]
+
+
+def test_one_disagreement_is_one_conflict_whichever_side_was_held(store):
+    run_id = store.start_run("renshe_insurance", entity="person")
+    batch = [
+        Incoming(person(name="张叁"), "renshe_insurance", "r-1"),
+        Incoming(person(name="张三"), "gongan_population", "g-1"),
+    ]
+    store.write_batch("person", batch, run_id=run_id)
+    (first,) = store.conflicts("person", ID)
+    assert (first["resolution"], first["kept_source"]) == ("replaced", "gongan_population")
+    # Sent again, the registry's value is held and the insurer's is kept out: the same
+    # disagreement, already recorded.
+    again = store.write_batch("person", batch, run_id=run_id)
+    assert (again.updated, again.unchanged) == (0, 2)
+    assert store.conflicts("person", ID) == [first]
+    write(store, "renshe_insurance", person(name="张叁"))
+    assert store.conflicts("person", ID) == [first]
+
+
 def test_quarantine_is_idempotent_and_in_the_same_transaction(store):
     run_id = store.start_run("manual", entity="person")
     bad = QuarantineEntry(
@@ -115,7 +151,10 @@ def test_enterprise_decimal_capital_reload_is_unchanged(store):
     store.write_batch("enterprise", [Incoming(rec, "scjg_enterprise", "1")], run_id=run_id)
     again = store.write_batch("enterprise", [Incoming(rec, "scjg_enterprise", "1")], run_id=run_id)
     assert again.unchanged == 1
-    assert store.get("enterprise", "91350100M000100Y43")["region_code"] == "350100"
+    held = store.get("enterprise", "91350100M000100Y43")
+    assert held["region_code"] == "350100"
+    # The same decimal, at the column's scale, from either dialect.
+    assert str(held["registered_capital"]) == "100.0000"
 
 
 def test_provenance_is_stored_short_when_one_origin_gave_every_field(store):

@@ -4,14 +4,19 @@ through lists of keys longer than one statement's chunk."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+from functools import partial
+
 import pytest
 from sqlalchemy import create_engine
+from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
+from sqlalchemy.dialects.sqlite import pysqlite as sqlite_dialect
 
 from tongban.batch import Batch
 from tongban.entities import ENTERPRISE, ENTITIES
 from tongban.identifiers import credit_check_char, org_code_check_char
 from tongban.store import Store
-from tongban.store.dialect import POSTGRESQL, SQLITE, dialect_of
+from tongban.store.dialect import POSTGRESQL, SQLITE, ExactNumeric, dialect_of
 from tongban.store.golden import golden_table
 
 
@@ -55,3 +60,28 @@ def test_keys_beyond_one_chunk_are_found_and_rewritten_unchanged(store: Store) -
     assert store.cursor("scjg") == 12
     run = store.run(run_id)
     assert run is not None and (run["read"], run["inserted"], run["unchanged"]) == (24, 12, 12)
+
+
+def test_an_exact_decimal_is_numeric_on_postgresql_and_text_at_its_scale_on_sqlite() -> None:
+    amount = ExactNumeric(20, 4)
+    sqlite, postgresql = sqlite_dialect.dialect(), psycopg_dialect.dialect()
+    assert amount.process_bind_param(Decimal("7.5"), postgresql) == Decimal("7.5")
+    bind = partial(amount.process_bind_param, dialect=sqlite)
+    # Rounded half away from zero to the scale, as PostgreSQL's NUMERIC rounds.
+    assert [bind(v) for v in (Decimal("0.00005"), Decimal("-0.00005"), 12, 0.1, "1e2")] == [
+        "0.0001", "-0.0001", "12.0000", "0.1000", "100.0000"
+    ]  # fmt: skip
+    assert bind(Decimal("9999999999999999.9999")) == "9999999999999999.9999"
+    for too_big in (Decimal("1e16"), Decimal("9999999999999999.99995")):
+        with pytest.raises(ValueError, match=r"does not fit NUMERIC\(20, 4\)"):
+            bind(too_big)
+    with pytest.raises(ValueError, match="'十万' is not a decimal number"):
+        bind("十万")
+    with pytest.raises(ValueError, match="does not fit"):
+        bind(Decimal("NaN"))
+    read = partial(amount.process_result_value, dialect=sqlite)
+    # Text as stored, and what SQLite's NUMERIC column held before: a float, an integer.
+    assert [read(v) for v in ("1234567890123.4567", 1234567890123.4568, 100, None)] == [
+        Decimal("1234567890123.4567"), Decimal("1234567890123.4568"), Decimal("100.0000"), None
+    ]  # fmt: skip
+    assert str(read(100.5)) == "100.5000"

@@ -2,7 +2,8 @@
 
 The store's parts ask the dialect of their connection (:func:`dialect_of`) rather than
 test its name: whether bulk writes go by COPY, how an upsert is spelled, how a list of
-keys is matched and how a sync holds its source.
+keys is matched, how a sync holds its source and how an exact decimal is kept
+(:class:`ExactNumeric`).
 
     >>> from sqlalchemy import create_engine
     >>> dialect_of(create_engine("sqlite://")).copies
@@ -13,13 +14,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 import msgspec
 from sqlalchemy import (
     Connection,
     Engine,
+    Numeric,
     String,
+    TypeDecorator,
     any_,
     bindparam,
     create_engine,
@@ -30,7 +34,15 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
-__all__ = ["POSTGRESQL", "SQLITE", "Dialect", "constraint_violation", "dialect_of", "open_engine"]
+__all__ = [
+    "POSTGRESQL",
+    "SQLITE",
+    "Dialect",
+    "ExactNumeric",
+    "constraint_violation",
+    "dialect_of",
+    "open_engine",
+]
 
 _IN_CHUNK = 5000
 
@@ -41,6 +53,9 @@ class Dialect:
     name = "sqlite"
     copies = False  # bulk writes by COPY (else executemany)
     advisory_locks = False  # one sync per source by a server lock (else a lock file)
+    # NUMERIC keeps a decimal exactly (else it is a float of 15 significant digits, and
+    # an exact decimal is kept as its text: see ExactNumeric).
+    exact_numeric = False
 
     def upsert(self, table: Any) -> Any:
         """An INSERT that takes ``on_conflict_do_nothing`` / ``on_conflict_do_update``."""
@@ -66,6 +81,7 @@ class _PostgreSQL(Dialect):
     name = "postgresql"
     copies = True
     advisory_locks = True
+    exact_numeric = True
 
     def upsert(self, table: Any) -> Any:
         return pg_insert(table)
@@ -119,6 +135,59 @@ def read_engine(engine: Engine) -> Engine:
     if engine.dialect.name == "postgresql":
         return engine.execution_options(isolation_level="AUTOCOMMIT")
     return engine
+
+
+class ExactNumeric(TypeDecorator[Decimal]):
+    """``NUMERIC(precision, scale)`` that gives back the decimal put in, on every dialect.
+
+    PostgreSQL's NUMERIC is exact. SQLite's is a float (1234567890123.4567 comes back as
+    1234567890123.4568), so there the value is kept as its text at the scale
+    (``"100.0000"``), rounded half away from zero and refused past the precision, as
+    PostgreSQL does. A value SQLite stored as a number before (a float, an integer) is
+    read as the decimal NUMERIC gave for it: to the scale.
+
+        >>> from sqlalchemy.dialects import sqlite
+        >>> ExactNumeric(20, 4).process_bind_param(Decimal("1e2"), sqlite.dialect())
+        '100.0000'
+    """
+
+    impl = Numeric
+    cache_ok = True
+
+    def __init__(self, precision: int, scale: int) -> None:
+        super().__init__(precision=precision, scale=scale, asdecimal=True)
+        self.precision, self.scale = precision, scale
+        self._quantum = Decimal(1).scaleb(-scale)
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        if _BY_NAME.get(dialect.name, SQLITE).exact_numeric:
+            return dialect.type_descriptor(Numeric(self.precision, self.scale))
+        # A text column: SQLite turns text put in a NUMERIC column into a float.
+        return dialect.type_descriptor(String(self.precision + 2))  # a sign, a point
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        if value is None or _BY_NAME.get(dialect.name, SQLITE).exact_numeric:
+            return value
+        return format(self._exact(value), "f")
+
+    def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
+        if value is None or isinstance(value, Decimal):
+            return value
+        if isinstance(value, float):  # stored as a number, as NUMERIC read it
+            return Decimal(f"{value:.{self.scale}f}")
+        return Decimal(str(value)).quantize(self._quantum, ROUND_HALF_UP)
+
+    def _exact(self, value: Any) -> Decimal:
+        try:
+            amount = Decimal(repr(value) if isinstance(value, float) else value)
+        except (InvalidOperation, TypeError, ValueError):
+            raise ValueError(f"{value!r} is not a decimal number") from None
+        digits = self.precision - self.scale  # before the point
+        if amount.is_finite() and amount.adjusted() < digits:
+            amount = amount.quantize(self._quantum, ROUND_HALF_UP)
+        if not amount.is_finite() or amount.adjusted() >= digits:
+            raise ValueError(f"{value!r} does not fit NUMERIC({self.precision}, {self.scale})")
+        return amount
 
 
 def constraint_violation(exc: BaseException) -> bool:

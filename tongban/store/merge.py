@@ -24,6 +24,7 @@ __all__ = [
     "MergePlan",
     "MergeRules",
     "compact_provenance",
+    "conflict_fingerprint",
     "expand_provenance",
     "jsonable",
     "plan_merge",
@@ -154,8 +155,15 @@ def _same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-def _fingerprint(*parts: Any) -> str:
-    text = json.dumps([jsonable(p) for p in parts], ensure_ascii=False, sort_keys=True)
+def conflict_fingerprint(
+    entity: str, key: str, field_name: str, *sides: tuple[str | None, str | None]
+) -> str:
+    """One disagreement's identity: the record, the field, and the two sides, each a
+    source and the value it offered (as stored, :func:`_text`), in either order. Which
+    side was held when it was met is left out: met again the other way round (the same
+    batch sent again finds the winner held), it is the same disagreement, one row."""
+    ordered = sorted(json.dumps(list(side), ensure_ascii=False) for side in sides)
+    text = json.dumps([entity, key, field_name, *ordered], ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -174,16 +182,20 @@ def plan_merge(
 
     ``stored`` maps keys to golden rows as read from the store (with ``version``,
     ``provenance`` and ``updated_at``). Records with the same key in one batch are applied
-    in order. A batch makes at most one new version per key; the state it replaces goes
-    to history (``versions``) with the interval it was current. A new record writes no
-    history row: the golden row is its first version.
+    in order (a source's later record over its earlier one, as a later page would). A
+    batch makes at most one new version per key, none for a key it leaves as it found it
+    (each field's value and source), and counts that key's records unchanged: the same
+    batch sent again changes nothing. The state a version replaces goes to history
+    (``versions``) with the interval it was current. A new record writes no history
+    row: the golden row is its first version.
     """
     fields = tuple(fields)
     plan = MergePlan()
     at = now.isoformat()
     state: dict[str, Row] = {}
     new_keys: set[str] = set()
-    superseded: set[str] = set()
+    # Stored keys the batch changed, each with how many of its records changed it.
+    superseded: dict[str, int] = {}
     # A new golden row's columns, in order, with its bookkeeping filled in.
     blank: Row = dict.fromkeys((key, *fields))
     blank.update(provenance=None, version=1, created_at=now, updated_at=now)
@@ -237,17 +249,18 @@ def plan_merge(
                 continue
             wins = rules.rank(entity, f, source) >= rules.rank(entity, f, held_source)
             if held_source != source:
+                held_text, offered_text = _text(held), _text(offered)
                 plan.conflicts.append(
                     {
-                        "fingerprint": _fingerprint(
-                            entity, k, f, held, held_source, offered, source
+                        "fingerprint": conflict_fingerprint(
+                            entity, k, f, (held_source, held_text), (source, offered_text)
                         ),
                         "entity": entity,
                         "entity_key": k,
                         "field": f,
-                        "kept_value": _text(offered if wins else held),
+                        "kept_value": offered_text if wins else held_text,
                         "kept_source": source if wins else held_source,
-                        "offered_value": _text(held if wins else offered),
+                        "offered_value": held_text if wins else offered_text,
                         "offered_source": held_source if wins else source,
                         "offered_record": (prov.get(f) or {}).get("record")
                         if wins
@@ -264,29 +277,50 @@ def plan_merge(
             plan.unchanged += 1
             continue
         plan.updated += 1
-        if k in stored and k not in superseded:
-            superseded.add(k)
-            old = stored[k]
-            current["version"] = old["version"] + 1
-            current["updated_at"] = now
-            plan.versions.append(
-                {
-                    "entity": entity,
-                    "entity_key": k,
-                    "version": old["version"],
-                    "valid_from": old["updated_at"],
-                    "valid_to": now,
-                    "data": {f: old.get(f) for f in (key, *fields)},
-                    "provenance": expand_provenance(old["provenance"], old, fields),
-                    "run_id": run_id,  # the run that replaced this version
-                }
-            )
+        if k in stored:
+            superseded[k] = superseded.get(k, 0) + 1
+    for k, count in superseded.items():
+        old, current = stored[k], state[k]
+        if count > 1 and _as_found(current, old, fields):
+            # Its records took the row away and back (a source's two records of it, the
+            # later one as the store holds it): the batch changed nothing in it.
+            plan.updated -= count
+            plan.unchanged += count
+            del state[k]
+            continue
+        current["version"] = old["version"] + 1
+        current["updated_at"] = now
+        plan.versions.append(
+            {
+                "entity": entity,
+                "entity_key": k,
+                "version": old["version"],
+                "valid_from": old["updated_at"],
+                "valid_to": now,
+                "data": {f: old.get(f) for f in (key, *fields)},
+                "provenance": expand_provenance(old["provenance"], old, fields),
+                "run_id": run_id,  # the run that replaced this version
+            }
+        )
     for k, row in state.items():
         if k in new_keys:
             plan.inserts.append(row)
         elif k in superseded:
             plan.updates.append(row)
     return plan
+
+
+def _as_found(current: Row, old: Row, fields: Sequence[str]) -> bool:
+    """Whether a golden row a batch went through ends as it was stored: each field the
+    same value from the same source. Its origins are then the stored ones, as a source
+    offering a value it gave before leaves the origin of that value as it was."""
+    if not all(_same(current[f], old[f]) for f in fields):
+        return False
+    held = expand_provenance(old["provenance"], old, fields)
+    now = current["provenance"]
+    return all(
+        (now.get(f) or {}).get("source") == (held.get(f) or {}).get("source") for f in fields
+    )
 
 
 def unchanged(holding: Sequence[Any], provenance: Any, offered: Sequence[Any], source: str) -> bool:

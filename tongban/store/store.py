@@ -15,7 +15,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from importlib import resources
@@ -99,11 +99,12 @@ class Store:
     def dispose(self) -> None:
         self.engine.dispose()
 
-    def checksum(self, *, cursors: bool = True) -> str:
+    def checksum(self, *, cursors: bool = True, tables: Collection[str] | None = None) -> str:
         """A digest of what the store holds, independent of run ids and clock times:
         equal for two stores that loaded the same records, however the runs went.
-        ``cursors=False`` leaves the sources' sync cursors out."""
-        return store_checksum(self.engine, cursors=cursors)
+        ``cursors=False`` leaves the sources' sync cursors out; ``tables`` keeps to the
+        tables of those names."""
+        return store_checksum(self.engine, cursors=cursors, tables=tables)
 
     # -- runs and cursors -------------------------------------------------------------
 

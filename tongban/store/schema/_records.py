@@ -3,8 +3,9 @@ their history (``record_version``) and the conflicts merging them met."""
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Date, ForeignKey, Index, Integer, Numeric, String, Table, Text
+from sqlalchemy import JSON, Column, Date, ForeignKey, Index, Integer, String, Table, Text
 
+from tongban.store.dialect import ExactNumeric
 from tongban.store.schema._base import Json, Timestamp, metadata
 
 
@@ -48,7 +49,8 @@ enterprise = Table(
     Column("enterprise_type", String(100)),
     Column("legal_rep_id_number", String(18), comment="法定代表人; links person.id_number"),
     Column("legal_rep_name", String(100)),
-    Column("registered_capital", Numeric(20, 4), comment="注册资本, 万元"),
+    # Exact on SQLite too, where NUMERIC is a float (see ExactNumeric).
+    Column("registered_capital", ExactNumeric(20, 4), comment="注册资本, 万元"),
     Column("established_on", Date),
     Column("region_code", String(6)),
     Column("address", String(300)),
