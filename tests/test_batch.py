@@ -183,3 +183,31 @@ def test_pages_whose_column_types_differ_join():
     assert joined.column("a") == [None, None, "t", None, 1, "1"]
     assert joined.column("b") == ["x", "y", None, None, None, None]
     assert joined.column("c") == [None, None, 1, 2, None, None]
+
+
+def test_with_columns_keeps_ids_and_shares_the_columns_a_rule_left_as_they_were() -> None:
+    names = ["浙江某某科技有限公司", None, "杭州某某商贸有限公司"]
+    sent = Batch.from_columns(
+        {"name": names, "capital": ["100", "x", None]}, ["p.json:1", "p.json:2", "p.json:3"]
+    )
+    error = RecordError("enterprise.registered_capital", "not an amount", value="x")
+    done = sent.with_columns(
+        {"name": sent.column("name"), "registered_capital": [Decimal("100"), None, None]},
+        {1: error},
+    )
+    assert done.fields == ("name", "registered_capital")
+    assert done.record_ids == ["p.json:1", "p.json:2", "p.json:3"]
+    assert done.column("name") == names
+    assert done.column("registered_capital") == [Decimal("100"), None, None]
+    assert done.errors == {1: error}
+    # The untouched column is the same Arrow data, not a copy.
+    shared = done.table.column("name").chunk(0).buffers()[2]
+    assert shared is not None
+    assert shared.address == sent.table.column("name").chunk(0).buffers()[2].address
+    # A column of equal but new objects is converted anew, and reads back the same.
+    again = sent.with_columns({"name": [str(n) if n else None for n in names]}, {})
+    assert again.column("name") == names
+    # Taken, sliced and joined, every record keeps its values.
+    both = Batch.concat([done.take([2, 0]), done.slice(1, 2)])
+    assert both.record_ids == ["p.json:3", "p.json:1", "p.json:2"]
+    assert both.column("name") == [names[2], names[0], None]

@@ -30,7 +30,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import chain
-from operator import itemgetter
+from operator import is_, itemgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -254,15 +254,39 @@ class Batch:
     def with_columns(
         self, columns: Mapping[str, Sequence[Any]], errors: Mapping[int, RecordError]
     ) -> Batch:
-        """A batch of the same records holding ``columns`` (Python values) and ``errors``."""
-        made = Batch.from_columns(columns, [None] * len(self))
-        table = made.table.set_column(
-            made.table.schema.get_field_index(RECORD), RECORD, self.table.column(RECORD)
+        """A batch of the same records holding ``columns`` (Python values) and ``errors``.
+
+        A column whose values are the very objects this batch holds under the same name
+        (text a rule found clean already) shares this batch's Arrow array, unconverted."""
+        kept = {
+            name
+            for name, values in columns.items()
+            if name != RECORD and _same_objects(values, self._lists.get(name))
+        }
+        made = Batch.from_columns(
+            {n: v for n, v in columns.items() if n not in kept}, [None] * len(self)
         )
         made._lists.pop(RECORD)
+        arrays, fields = [], []
+        for name in columns:
+            source = self.table if name in kept else made.table
+            arrays.append(source.column(name))
+            fields.append(source.schema.field(name))
+        arrays.append(self.table.column(RECORD))
+        fields.append(pa.field(RECORD, pa.string()))
+        table = pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+        lists = {name: made._lists[name] for name in columns if name in made._lists}
+        lists.update((name, self._lists[name]) for name in kept)
         if RECORD in self._lists:
-            made._lists[RECORD] = self._lists[RECORD]
-        return Batch(table, errors, self.source, made._lists)
+            lists[RECORD] = self._lists[RECORD]
+        return Batch(table, errors, self.source, lists)
+
+
+def _same_objects(values: Sequence[Any], held: Sequence[Any] | None) -> bool:
+    """Whether ``values`` are, one by one, the objects ``held`` (``is``, not ``==``)."""
+    if held is None or len(values) != len(held):
+        return False
+    return values is held or all(map(is_, values, held))
 
 
 def _python(column: pa.ChunkedArray) -> list[Any]:
