@@ -2,7 +2,7 @@
 fetched once per peer within ``TONGBAN_FEDERATION_CRL_MAX_AGE_S`` however many answers and
 e-licenses are relayed, counted at the peer itself (its ``/metrics``), and once the cache
 expires, a peer whose answer seal its own root revoked is refused (502
-``peer.seal_revoked``), the refusal on the asking hub's audit chain."""
+``peer.seal_revoked``), the refusal on the asking hub's audit chain, and so is its catalog."""
 
 from __future__ import annotations
 
@@ -129,6 +129,9 @@ def a_peer_whose_answer_seal_its_root_revoked_is_refused(levels: Levels) -> None
     d = get(levels, "county-a", f"/v1/items/{ITEM}/evidence?applicant={person}")
     assert d.status_code == 502 and d.json()["error"] == "peer.seal_revoked", d.text
     assert "province" in d.json()["message"] and "supplied" not in d.json()
+    # Its signed catalog too, fetched from the command line (no event loop, no cache kept).
+    done = levels["county-a"].tongban("peer", "refresh", "province")
+    assert done.returncode == 1 and "peer.seal_revoked" in done.stdout, done.stdout + done.stderr
     # The province's revocation is its own: county-b, asked by the province, still answers.
     code = levels["county-b"].enterprises[0]
     assert get(levels, "province", f"/v1/enterprises/{code}").status_code == 200
