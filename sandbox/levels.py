@@ -67,6 +67,7 @@ class LevelHub:
     api_key: str
     timeout_s: float
     rate_limit: int | None = None
+    crl_max_age_s: float | None = None  # how long it keeps a peer's CRL
     process: subprocess.Popen[bytes] | None = None
     enterprises: list[str] = field(default_factory=list)
     _log: IO[bytes] | None = None
@@ -90,6 +91,8 @@ class LevelHub:
             TONGBAN_VAULT_PKI_BASE_URL=f"{self.url}/licenses/pki",
             TONGBAN_VAULT_VERIFY_BASE_URL=f"{self.url}/licenses/verify",
         )
+        if self.crl_max_age_s is not None:
+            env["TONGBAN_FEDERATION_CRL_MAX_AGE_S"] = str(self.crl_max_age_s)
         if self.rate_limit is not None:  # the clients a peer enrols here
             env["TONGBAN_EXCHANGE_DEFAULT_RATE_LIMIT"] = str(self.rate_limit)
         if self.spec.offers is not None:
@@ -234,16 +237,20 @@ def start_levels(
     timeout_s: float = 3.0,
     rate_limit: int | None = None,
     licenses: int = 2,
+    crl_max_age_s: float | None = None,
 ) -> Iterator[Levels]:
     """Seed, start and wire the three hubs; stop them on the way out. ``licenses``: how
-    many married residents hold a marriage certificate in the province's vault."""
+    many married residents hold a marriage certificate in the province's vault;
+    ``crl_max_age_s``: how long each hub keeps a peer's CRL (default: the setting's)."""
     people_held = make_residents(people)
     hubs: dict[str, LevelHub] = {}
     for spec in SPECS:
         data = root / spec.hub_id
         data.mkdir(parents=True, exist_ok=True)
         url = (database_urls or {}).get(spec.hub_id) or f"sqlite:///{data / 'tongban.db'}"
-        hubs[spec.hub_id] = LevelHub(spec, data, url, _free_port(), "", timeout_s, rate_limit)
+        hubs[spec.hub_id] = LevelHub(
+            spec, data, url, _free_port(), "", timeout_s, rate_limit, crl_max_age_s
+        )
     try:
         for hub in hubs.values():
             seed(hub, people_held, enterprises, licenses)

@@ -16,8 +16,7 @@ from datetime import timedelta
 
 from fastapi.concurrency import run_in_threadpool
 
-from exchange.federation.client import PeerUnavailable
-from exchange.federation.credentials import PeerCredentialError
+from exchange.federation.credentials import PeerCredentialError, PeerUnavailable
 from exchange.federation.peers import Peer
 from exchange.federation.routing import Federation
 from tongban.store import utcnow

@@ -20,8 +20,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from exchange.federation.client import PeerUnavailable
-from exchange.federation.credentials import PeerCredentialError
+from exchange.federation.credentials import PeerCredentialError, PeerUnavailable
 from exchange.federation.peers import LEVELS, Peer
 from exchange.federation.routing import Federation, enrol
 from exchange.federation.settings import load_federation_settings

@@ -8,7 +8,9 @@
 Every request carries ``X-Peer-Assertion`` (see :mod:`exchange.federation.credentials`),
 sealed with this hub's federation seal. A peer that does not accept the connection within
 ``connect_timeout_s`` or answer within ``timeout_s`` is :class:`PeerUnavailable`; the answer
-is read whole before anything is passed on.
+is read whole before anything is passed on, and taken only when its seal holds under the
+peer's root and the peer's CRL (kept per peer, :mod:`exchange.federation.crls`) does not
+list it (``peer.seal_revoked``).
 """
 
 from __future__ import annotations
@@ -28,14 +30,18 @@ from fastapi.concurrency import run_in_threadpool
 from exchange.federation.credentials import (
     PEER_HEADER,
     PeerCredentialError,
+    PeerUnavailable,
     check_answer,
     seal_request,
 )
+from exchange.federation.crls import PeerCrls, check_seal
 from exchange.federation.peers import Peer
 from exchange.federation.settings import FederationSettings
 from exchange.signing import SIGNATURE_HEADER
 
 if TYPE_CHECKING:
+    from cryptography import x509
+
     from exchange.clients import Client
     from exchange.deps import Purpose
     from exchange.hub import Hub
@@ -45,16 +51,6 @@ __all__ = ["FEDERATION_SEAL", "PeerAnswer", "PeerClient", "PeerUnavailable"]
 
 _CATALOG = "/federation/v1/catalog"
 FEDERATION_SEAL = "federation"  # authority_code of the seal that signs peer requests
-
-
-class PeerUnavailable(Exception):
-    """The peer did not answer in time, or at all."""
-
-    def __init__(self, peer: Peer, rule: str, message: str) -> None:
-        super().__init__(f"{rule}: {message}")
-        self.peer = peer
-        self.rule = rule
-        self.message = message
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +64,7 @@ class PeerAnswer:
     elapsed_ms: int
     retry_after: str | None = None  # a peer's rate limit (429), passed on
     media_type: str = "application/json"  # a license's PDF or JWS is passed on as sent
+    seal: x509.Certificate | None = None  # the certificate that signed a 200 answer
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -82,6 +79,7 @@ class PeerClient:
         self._sealer: JwsSealer | None = None
         self._http: httpx.AsyncClient | None = None
         self._lock = threading.Lock()
+        self.crls = PeerCrls(self.fetch, max_age_s=settings.crl_max_age_s)
 
     @property
     def timeout(self) -> httpx.Timeout:
@@ -166,7 +164,13 @@ class PeerClient:
         start = time.perf_counter()
         with self._reaching(peer):
             r = await self._client().request(method, peer.url + target, headers=headers)
-        return _answer(peer, r, start)
+        return await self._unrevoked(_answer(peer, r, start))
+
+    async def _unrevoked(self, got: PeerAnswer) -> PeerAnswer:
+        """The answer once the peer's CRL does not list the seal that signed it."""
+        if got.seal is not None:
+            check_seal(await self.crls.crl(got.peer), got.peer, got.seal)
+        return got
 
     def _catalog_headers(self, peer: Peer) -> dict[str, str]:
         client = {"id": self.settings.hub_id, "name": "catalog"}
@@ -178,7 +182,10 @@ class PeerClient:
         start = time.perf_counter()
         with self._reaching(peer):
             r = httpx.get(peer.url + _CATALOG, headers=headers, timeout=self.timeout)
-        return _offers(_answer(peer, r, start))
+        got = _answer(peer, r, start)
+        if got.seal is not None:
+            check_seal(self.crls.crl_sync(peer, self.timeout), peer, got.seal)
+        return _offers(got)
 
     async def acatalog(self, peer: Peer) -> list[str]:
         """The same, on the app's event loop (the catalog refresher)."""
@@ -186,7 +193,7 @@ class PeerClient:
         start = time.perf_counter()
         with self._reaching(peer):
             r = await self._client().get(peer.url + _CATALOG, headers=headers)
-        return _offers(_answer(peer, r, start))
+        return _offers(await self._unrevoked(_answer(peer, r, start)))
 
     async def fetch(self, peer: Peer, path: str) -> httpx.Response:
         """A public resource of the peer (its CRL), unsigned, within the same time limits."""
@@ -223,8 +230,7 @@ def _offers(got: PeerAnswer) -> list[str]:
 
 def _answer(peer: Peer, r: httpx.Response, start: float) -> PeerAnswer:
     signature = r.headers.get(SIGNATURE_HEADER)
-    if r.status_code == 200:
-        check_answer(r.content, signature, peer)
+    seal = check_answer(r.content, signature, peer) if r.status_code == 200 else None
     seq = r.headers.get("X-Audit-Seq")
     return PeerAnswer(
         peer=peer,
@@ -236,4 +242,5 @@ def _answer(peer: Peer, r: httpx.Response, start: float) -> PeerAnswer:
         elapsed_ms=int((time.perf_counter() - start) * 1000),
         retry_after=r.headers.get("Retry-After"),
         media_type=r.headers.get("content-type", "application/json").split(";")[0].strip(),
+        seal=seal,
     )

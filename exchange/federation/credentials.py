@@ -5,7 +5,7 @@
     ...                      client={"id": "zwfw-xian", "name": "县审批系统"}, purpose={...},
     ...                      request_id=rid, ttl_s=60)        # the X-Peer-Assertion header
     >>> claims = check_request(token, peer, hub_id="province", method="GET", target=...)
-    >>> check_answer(body, detached_signature, peer)        # raises PeerCredentialError
+    >>> seal = check_answer(body, detached_signature, peer)  # raises PeerCredentialError
 
 A peer request is a compact JWS (ES256) over a small JSON claim set: who signs (``iss``:
 the asking hub), for whom (``aud``: the answering hub), the method and target it is bound
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 __all__ = [
     "PEER_HEADER",
     "PeerCredentialError",
+    "PeerUnavailable",
     "check_answer",
     "check_request",
     "seal_request",
@@ -50,6 +51,16 @@ class PeerCredentialError(ValueError):
 
     def __init__(self, rule: str, message: str) -> None:
         super().__init__(f"{rule}: {message}")
+        self.rule = rule
+        self.message = message
+
+
+class PeerUnavailable(Exception):
+    """The peer did not answer in time, or at all."""
+
+    def __init__(self, peer: Peer, rule: str, message: str) -> None:
+        super().__init__(f"{rule}: {message}")
+        self.peer = peer
         self.rule = rule
         self.message = message
 
@@ -92,7 +103,7 @@ def seal_request(
     return sealer.seal(json.dumps(claims, ensure_ascii=False, separators=(",", ":")).encode())
 
 
-def _under_root(token: CompactJws, peer: Peer, what: str) -> None:
+def _under_root(token: CompactJws, peer: Peer, what: str) -> x509.Certificate:
     """The signing certificate is issued by the peer's root, current, and made the signature."""
     from license_vault.jws import JwsError, verify_signature
 
@@ -114,6 +125,7 @@ def _under_root(token: CompactJws, peer: Peer, what: str) -> None:
         raise PeerCredentialError("peer.certificate", f"{what}: signed by a CA certificate")
     if not verify_signature(token, cert):
         raise PeerCredentialError("peer.signature", f"{what}: the signature does not verify")
+    return cert
 
 
 def _is_ca(cert: x509.Certificate) -> bool:
@@ -180,8 +192,9 @@ def check_request(
     )
 
 
-def check_answer(body: bytes, signature: str | None, peer: Peer) -> None:
-    """The peer's detached JWS over ``body`` holds under its hub root."""
+def check_answer(body: bytes, signature: str | None, peer: Peer) -> x509.Certificate:
+    """The certificate of the seal whose detached JWS over ``body`` holds under the peer's
+    hub root (whether the peer's CRL lists it is :mod:`exchange.federation.crls`' to say)."""
     from license_vault.jws import JwsError, b64url, parse_compact
 
     if not signature:
@@ -193,4 +206,4 @@ def check_answer(body: bytes, signature: str | None, peer: Peer) -> None:
         parsed = parse_compact(f"{header}.{b64url(body).decode('ascii')}.{sig}")
     except JwsError as exc:
         raise PeerCredentialError("peer.signature", f"the answer's signature: {exc}") from None
-    _under_root(parsed, peer, f"the answer of peer {peer.peer_id}")
+    return _under_root(parsed, peer, f"the answer of peer {peer.peer_id}")

@@ -6,18 +6,18 @@ hub root, by a seal the peer's own CRL does not list.
 
 The PDF (PAdES) or JWS is passed on untouched; what is checked here is the seal that
 sealed it. Its certificate (the PDF's signer, the JWS's ``x5c``) must be issued by the
-root this hub holds for the peer, and the peer's CRL — fetched from the peer at the path
-its vault publishes it (``/licenses/pki/crl/<root>.crl``) for every document relayed,
-signed by that same root and current — must not list it. A revoked seal is refused
-(409 ``license.seal_revoked``); a CRL that cannot be had or does not hold is a 503 or
-502 naming the peer, never a document passed on unchecked. The license's own status
-(吊销, 注销) is the peer's to say: its metadata answer carries it, signed.
+root this hub holds for the peer, and the peer's CRL — published by its vault at
+``/licenses/pki/crl/<root>.crl``, signed by that same root and current, and kept here per
+peer until its nextUpdate or ``crl_max_age_s`` (:mod:`exchange.federation.crls`, the same
+CRL the peer's answer seals are checked against) — must not list it. A revoked seal is
+refused (409 ``license.seal_revoked``); a CRL that cannot be had or does not hold is a 503
+or 502 ``peer.crl`` naming the peer, never a document passed on unchecked. The license's
+own status (吊销, 注销) is the peer's to say: its metadata answer carries it, signed.
 """
 
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from cryptography import x509
@@ -25,21 +25,15 @@ from cryptography.exceptions import InvalidSignature
 from fastapi.concurrency import run_in_threadpool
 
 from exchange.errors import Refusal
+from exchange.federation.crls import revoked_on
 from exchange.federation.peers import Peer
 
 if TYPE_CHECKING:
     from exchange.federation.routing import Federation
 
-__all__ = ["DOCUMENT_TYPES", "check_document", "crl_path", "current_crl", "seal_certificate"]
+__all__ = ["DOCUMENT_TYPES", "check_document", "seal_certificate"]
 
 DOCUMENT_TYPES = ("application/pdf", "application/jose")
-
-
-def crl_path(peer: Peer) -> str:
-    """Where the peer's vault publishes the CRL of the root held for it here."""
-    from license_vault.pki import fingerprint
-
-    return f"/licenses/pki/crl/{fingerprint(peer.root)[:16]}.crl"
 
 
 def seal_certificate(body: bytes, media_type: str) -> x509.Certificate:
@@ -63,7 +57,10 @@ def seal_certificate(body: bytes, media_type: str) -> x509.Certificate:
 async def check_document(
     fed: Federation, peer: Peer, body: bytes, media_type: str
 ) -> x509.Certificate:
-    """The seal certificate of a peer's license document once it holds; a refusal if not."""
+    """The seal certificate of a peer's license document once it holds; a refusal if not.
+
+    The peer's CRL comes from the federation's cache (:class:`PeerUnavailable` or
+    :class:`PeerCredentialError` ``peer.crl`` when it cannot be had or does not hold)."""
     cert = await run_in_threadpool(seal_certificate, body, media_type)
     try:
         cert.verify_directly_issued_by(peer.root)
@@ -73,13 +70,8 @@ async def check_document(
             "license.chain",
             f"the e-license is not sealed under the hub root held for peer {peer.label}",
         ) from None
-    got = await fed.client.fetch(peer, crl_path(peer))  # PeerUnavailable: 503 naming it
-    if got.status_code != 200:
-        raise Refusal(503, "peer.crl", f"peer {peer.label} published no CRL ({got.status_code})")
-    crl = current_crl(peer, got.content)
-    revoked = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
-    if revoked is not None:
-        when = revoked.revocation_date_utc.date().isoformat()
+    when = revoked_on(await fed.client.crls.crl(peer), cert)
+    if when is not None:
         raise Refusal(
             409,
             "license.seal_revoked",
@@ -87,20 +79,3 @@ async def check_document(
             f" (CRL of peer {peer.label}); it is no proof",
         )
     return cert
-
-
-def current_crl(peer: Peer, der: bytes) -> x509.CertificateRevocationList:
-    try:
-        crl = x509.load_der_x509_crl(der)
-    except ValueError as exc:
-        raise Refusal(502, "peer.crl", f"peer {peer.label} sent no CRL: {exc}") from None
-    if crl.issuer != peer.root.subject or not crl.is_signature_valid(
-        peer.root.public_key()  # type: ignore[arg-type]
-    ):
-        raise Refusal(
-            502, "peer.crl", f"the CRL of peer {peer.label} is not signed by its hub root"
-        )
-    next_update = crl.next_update_utc
-    if next_update is not None and next_update < datetime.now(UTC):
-        raise Refusal(502, "peer.crl", f"the CRL of peer {peer.label} is out of date")
-    return crl

@@ -5,7 +5,9 @@ The answer is passed on as the peer sent it — the same bytes, the peer's own s
 this hub's audit entry written ("client X asked, peer P answered": reason ``via peer P``).
 A peer's refusal is passed on with its status and rule, its message prefixed with the
 peer's name; a peer that is down or slow is a 503 naming it (``peer.unavailable``,
-``peer.timeout``); a peer that refuses this hub, or whose answer does not verify, a 502.
+``peer.timeout``, or ``peer.crl`` for its CRL); a peer that refuses this hub, or whose
+answer does not verify or is signed by a seal its own CRL lists (``peer.seal_revoked``),
+a 502.
 Nothing is kept beyond the request: the body is not cached, only its digest is logged.
 """
 
@@ -97,9 +99,13 @@ async def relay(request: Request, exc: Exception) -> Response:
             return await run_in_threadpool(
                 refuse, hub, request, no.status, no.rule, no.message, got.peer
             )
-        except PeerUnavailable as down:
+        except PeerUnavailable as down:  # its CRL cannot be had
             return await run_in_threadpool(
-                refuse, hub, request, 503, "peer.crl", f"CRL: {down.message}", got.peer
+                refuse, hub, request, 503, down.rule, down.message, got.peer
+            )
+        except PeerCredentialError as bad:  # its CRL does not hold
+            return await run_in_threadpool(
+                refuse, hub, request, 502, bad.rule, bad.message, got.peer
             )
     response = await run_in_threadpool(_pass_on, hub, request, got)
     if seal is not None:

@@ -53,6 +53,13 @@ class FederationSettings(BaseSettings):
         le=600,
         description="Lifetime of a signed peer request; a peer's clock may differ this much.",
     )
+    crl_max_age_s: float = Field(
+        default=300.0,
+        gt=0,
+        le=86400,
+        description="How long a peer's CRL is kept before it is fetched again (sooner at its"
+        " nextUpdate); a seal the peer revokes is refused here at most this much later.",
+    )
 
 
 def load_federation_settings(**overrides: object) -> FederationSettings:

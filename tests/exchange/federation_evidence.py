@@ -10,6 +10,7 @@ import base64
 import hashlib
 import io
 import json
+import time
 from typing import Any
 
 from cryptography import x509
@@ -182,6 +183,9 @@ def a_license_whose_seal_the_province_revoked_is_refused(levels: Levels) -> None
         vault.revoke_seal(row.seal_id, reason="印章遗失")
     finally:
         store.dispose()
+    max_age = levels["county-a"].crl_max_age_s
+    assert max_age is not None
+    time.sleep(max_age + 0.2)  # the province's CRL the county holds is fetched again
     for kind in ("pdf", "jws"):
         r = get(levels, "county-a", f"/v1/licenses/{row.identifier}/{kind}")
         assert r.status_code == 409, r.text

@@ -37,7 +37,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 @pytest.fixture
 def levels(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Levels]:
     root = tmp_path_factory.mktemp("levels")
-    with start_levels(root, database_urls={"province": pg_url}, people=6, timeout_s=10) as lv:
+    with start_levels(
+        root, database_urls={"province": pg_url}, people=6, timeout_s=10, crl_max_age_s=1.0
+    ) as lv:
         yield lv
 
 

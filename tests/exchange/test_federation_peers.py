@@ -21,7 +21,8 @@ from exchange.federation import (
     through,
 )
 from exchange.federation.credentials import check_answer, check_request, seal_request
-from exchange.federation.licenses import crl_path, current_crl, seal_certificate
+from exchange.federation.crls import check_seal, crl_path, current_crl
+from exchange.federation.licenses import seal_certificate
 from exchange.federation.peers import Peer
 from exchange.signing import detach
 from license_vault.jws import JwsSealer
@@ -252,10 +253,21 @@ def test_a_peer_crl_holds_only_under_its_root_and_while_current(county: Hub, str
         (_crl(county, next_update_h=-1), "out of date"),
         (b"junk", "sent no CRL"),
     ):
-        with pytest.raises(Refusal) as caught:
+        with pytest.raises(PeerCredentialError) as caught:
             current_crl(peer, der)
         assert caught.value.rule == "peer.crl" and says in caught.value.message
         assert "province" in caught.value.message
+
+
+def test_an_answer_seal_its_peer_crl_lists_is_refused(county: Hub, stranger: Hub) -> None:
+    peer = county.as_peer("province")
+    seal = check_answer(b"{}", detach(county.sealer.seal(b"{}")), peer)
+    check_seal(current_crl(peer, _crl(county, next_update_h=24)), peer, seal)
+    listed = current_crl(peer, _crl(county, next_update_h=24, revoked=seal))
+    with pytest.raises(PeerCredentialError) as caught:
+        check_seal(listed, peer, seal)
+    assert caught.value.rule == "peer.seal_revoked"
+    assert "province" in caught.value.message and f"{seal.serial_number:x}" in caught.value.message
 
 
 def test_the_seal_of_a_license_document_is_read_from_it(county: Hub) -> None:
