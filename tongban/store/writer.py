@@ -171,7 +171,7 @@ class GoldenWriter:
         columns = [table.c[key], *(table.c[f] for f in fields), table.c.provenance]
         held: dict[Any, Any] = {}
         for match in dialect_of(conn).key_matches(table.c[key], list(counts)):
-            held.update((row[0], row) for row in conn.execute(select(*columns).where(match)))
+            held.update((row[0], row) for row in conn.execute(select(*columns).where(match)).all())
         self._all_new[spec.name] = not held  # the next batch may try COPY first
         copies = dialect_of(conn).copies
         offered = zip(*(batch.column(f) for f in fields), strict=True) if held else None
