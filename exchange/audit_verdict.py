@@ -91,11 +91,11 @@ class AuditVerdict:
                 f"not verified: the chain holds link by link up to entry {self.entries}, but"
                 f" {self.unpinned}"
             )
-        roots = ", ".join(str(r) for r in self.roots)
+        roots = ", ".join(str(r) for r in self.roots) + f" in {self.root_path}"
         if self.last_anchor is None:
             return (
-                f"chain intact up to entry {self.entries}, but not anchored yet: a chain"
-                " rewritten from the start would pass (`tongban audit anchor`"
+                f"not anchored yet: the chain holds link by link up to entry {self.entries},"
+                " but a chain rewritten from the start would pass too (`tongban audit anchor`"
                 f" time-stamps the head); pinned root {roots}"
             )
         return (

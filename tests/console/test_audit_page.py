@@ -18,12 +18,14 @@ from audit_forgery import append_entries, forge_anchors, rewrite_from_the_start
 from console_hub import PASSWORD, serve
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
+from sqlalchemy import delete
 
 from console import Console, ConsoleSettings, mount
 from exchange import ExchangeSettings, Hub, create_app
 from exchange.anchor import load_anchors
 from tongban.settings import Settings
 from tongban.store import Store
+from tongban.store.schema import audit_anchor
 
 ADMIN = "guanli"
 CHAIN = r'<div class="(\w+)" role="\w+" id="chain" data-state="(\w+)">(.*?)</div>'
@@ -137,3 +139,14 @@ def test_no_pinned_root_is_a_warning_not_intact(site: Site) -> None:
     site.root.unlink()  # anchors in the store, the pinned file gone
     state, text = site.check()
     assert state == "unpinned" and "1 anchors in the store cannot be checked" in text, text
+
+
+def test_a_pinned_root_without_anchors_is_a_warning_not_intact(site: Site) -> None:
+    append_entries(site.hub.audit, 3)
+    site.hub.anchor()
+    with site.hub.store.engine.begin() as conn:  # anchors deleted outright
+        conn.execute(delete(audit_anchor))
+    state, text = site.check()
+    assert state == "unanchored", text
+    assert "审计链尚未锚定" in text and "哈希链逐条链接无误，至条目 3" in text
+    assert _fingerprint(site.root) in text and "审计链完整" not in text
