@@ -278,11 +278,32 @@ LABELS: dict[str, tuple[str, str]] = {
     "audit_log": ("访问审计日志", "Audit log"),
     "check_chain": ("校验审计链", "Check the audit chain"),
     "check_chain_intro": (
-        "逐条核对哈希链，指出第一处断裂。",
-        "Walks the hash chain and names the first break.",
+        "与 tongban audit verify 相同：逐条核对哈希链，并以固定的根证书核验每个锚定时间戳，"
+        "指出第一处断裂。",
+        "As tongban audit verify: walks the hash chain and checks every anchor's time-stamp"
+        " under the pinned hub root, naming the first break.",
     ),
-    "chain_ok": ("审计链完整，条目数：", "The audit chain is intact; entries:"),
-    "chain_broken": ("审计链断裂：", "The audit chain is broken:"),
+    "chain_intact": ("审计链完整", "The audit chain is intact"),
+    "chain_up_to": ("校验至条目", "checked up to entry"),
+    "chain_anchored_at": ("最后锚定于", "last anchored at"),
+    "chain_anchors_held": ("有效锚定数", "anchors holding"),
+    "chain_broken": ("审计链断裂于条目", "The audit chain is broken at entry"),
+    "chain_unpinned": (
+        "未配置固定的根证书：无法核验锚定，不能确认审计链未被整体重写。",
+        "No pinned hub root configured: the anchors cannot be checked, so a chain rewritten"
+        " as a whole cannot be ruled out.",
+    ),
+    "chain_unanchored": (
+        "审计链尚未锚定：从第一条起重写并重算全部哈希的链也能通过校验。",
+        "The audit chain is not anchored yet: a chain rewritten from the first entry with"
+        " every hash recomputed would pass too.",
+    ),
+    "chain_links_hold": (
+        "哈希链逐条链接无误，至条目",
+        "The hash chain holds link by link up to entry",
+    ),
+    "chain_pinned_root": ("固定的根证书", "Pinned hub root"),
+    "chain_root_file": ("根证书文件", "Root file"),
     "entry": ("条目", "entry"),
     "subject": ("数据主体", "Subject"),
     "case_no": ("办件编号", "Case number"),

@@ -1,7 +1,8 @@
 """Exchange administration (administrators): approval-system clients and their grants,
 the share catalog, the audit log searchable by client, subject and case, and the check
 of the audit chain. The calls are the exchange's own registries
-(``ClientRegistry``, ``GrantRegistry``, ``AuditLog.verify``)."""
+(``ClientRegistry``, ``GrantRegistry``) and its ``audit_verdict``, the check `tongban
+audit verify` runs, under the hub root pinned in the same file."""
 
 from __future__ import annotations
 
@@ -13,12 +14,12 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from console.app import PREFIX
-from tongban.errors import FatalError, TongbanError
+from tongban.errors import TongbanError
 from tongban.store import schema
 
 if TYPE_CHECKING:
     from console.app import Console
-    from exchange import ChainReport
+    from exchange import AuditVerdict
 
 ADMIN = ("admin",)
 
@@ -158,20 +159,21 @@ def router(console: Console) -> APIRouter:
             client=client,
             subject=subject,
             case=case,
-            report=None,
+            verdict=None,
         )
 
     @r.post("/exchange/audit/check", response_class=HTMLResponse)
     async def check(request: Request) -> Response:
         session, _ = await console.sessions.require_form(request, *ADMIN)
-        report = await run_in_threadpool(_verify_chain, console)
+        verdict = await run_in_threadpool(_verify_chain, console)
         console.record(
             session,
             "exchange.audit.check",
             None,
-            entries=report.entries,
-            ok=report.ok,
-            broken=str(report.broken) if report.broken else None,
+            state=verdict.state,
+            entries=verdict.entries,
+            broken=str(verdict.broken) if verdict.broken else None,
+            root=str(verdict.root_path),
         )
         return console.render(
             request,
@@ -181,20 +183,17 @@ def router(console: Console) -> APIRouter:
             client="",
             subject="",
             case="",
-            report=report,
+            verdict=verdict,
         )
 
     return r
 
 
-def _verify_chain(console: Console) -> ChainReport:
-    """The chain checked as `tongban audit verify` checks it: every anchor under the hub
-    root pinned on disk. Anchors with no pinned root are a broken chain, not a pass."""
-    from exchange import Broken, ChainReport, verify_pinned
+def _verify_chain(console: Console) -> AuditVerdict:
+    """The chain checked as `tongban audit verify` checks it: the same function, under the
+    hub root pinned in the file the exchange settings name (TONGBAN_EXCHANGE_ANCHOR_ROOT,
+    by default <data dir>/vault/hub-root.pem), never a root read from the store."""
+    from exchange import audit_verdict
 
-    log = console.exchange.audit
     path = console.exchange.config.anchor_root_path(console.hub.data_dir)
-    try:
-        return verify_pinned(log, path)
-    except FatalError as exc:
-        return ChainReport(0, Broken(0, "audit.anchor", str(exc)))
+    return audit_verdict(console.exchange.audit, path)

@@ -10,8 +10,9 @@
 ``authenticated_client`` and ``stated_purpose`` are the dependencies every route uses;
 ``answer`` signs the body and writes the audit entry before the response leaves;
 ``Refusal`` is how a route says no (status and rule). ``AuditLog`` is the hash-chained
-log (``append``, ``verify``, ``for_subject``; ``verify_pinned`` checks it under the
-pinned hub root, ``Broken`` names the first broken entry), ``Hub`` what a process holds
+log (``append``, ``verify``, ``for_subject``; ``Broken`` names the first broken entry),
+``audit_verdict`` its one check under the pinned hub root (``AuditVerdict``: intact,
+unanchored, unpinned or broken; `audit verify` and the console), ``Hub`` what a process holds
 (``request.app.state.hub``), ``load_share_catalog`` the share catalog of resources.
 """
 
@@ -21,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 # The public names load on first use (PEP 562): FastAPI takes a second to import, and
 # `tongban` mounts this package's CLI for every command.
 _WHERE = {
-    "create_app": "app", "verify_pinned": "anchor", "AuditEntry": "audit", "AuditLog": "audit",
+    "create_app": "app", "AuditEntry": "audit", "AuditLog": "audit",
+    "AuditVerdict": "audit_verdict", "audit_verdict": "audit_verdict",
     "Broken": "audit", "ChainReport": "audit", "load_share_catalog": "catalog",
     "Client": "clients", "ClientRegistry": "clients", "Access": "deps", "Purpose": "deps",
     "answer": "deps", "authenticated_client": "deps", "get_hub": "deps",
@@ -31,9 +33,9 @@ _WHERE = {
 }  # fmt: skip
 
 if TYPE_CHECKING:
-    from exchange.anchor import verify_pinned
     from exchange.app import create_app
     from exchange.audit import AuditEntry, AuditLog, Broken, ChainReport
+    from exchange.audit_verdict import AuditVerdict, audit_verdict
     from exchange.catalog import load_share_catalog
     from exchange.clients import Client, ClientRegistry
     from exchange.deps import (
@@ -64,6 +66,7 @@ __all__ = [
     "Access",
     "AuditEntry",
     "AuditLog",
+    "AuditVerdict",
     "Broken",
     "ChainReport",
     "Client",
@@ -76,6 +79,7 @@ __all__ = [
     "Purpose",
     "Refusal",
     "answer",
+    "audit_verdict",
     "authenticated_client",
     "create_app",
     "get_hub",
@@ -83,5 +87,4 @@ __all__ = [
     "load_share_catalog",
     "request_access",
     "stated_purpose",
-    "verify_pinned",
 ]

@@ -11,6 +11,9 @@ not hold in the clear, so a rewritten chain no longer matches the hashes its anc
 name (as X-Road time-stamps its message log). The trusted hub root is read from a file
 outside the store: replacing the ``seal`` rows does not help a forger either.
 
+:func:`exchange.audit_verdict.audit_verdict` is the check under the pinned root that
+`tongban audit verify` and the console's audit page both run.
+
 The API anchors at an interval (:class:`Anchorer`, one thread per process); several
 processes may anchor the same head, and the second is dropped (``seq`` is the key).
 """
@@ -38,7 +41,6 @@ from tongban.errors import FatalError, RecordError
 from tongban.store import Store, schema
 
 if TYPE_CHECKING:
-    from exchange.audit import AuditLog, ChainReport
     from license_vault import HubTsa, SealRegistry
 
 __all__ = [
@@ -51,8 +53,6 @@ __all__ = [
     "load_anchors",
     "load_roots",
     "pin_root",
-    "pinned_roots",
-    "verify_pinned",
 ]
 
 _ANCHOR = schema.audit_anchor
@@ -169,27 +169,11 @@ def load_roots(path: Path) -> list[x509.Certificate]:
     except FileNotFoundError:
         raise FatalError(
             f"no pinned hub root at {path}: the first anchor writes it; otherwise save the"
-            " hub root certificate there (or pass --root)"
+            " hub root certificate there, or point TONGBAN_EXCHANGE_ANCHOR_ROOT (or --root) at it"
         ) from None
     except ValueError as exc:
         raise FatalError(f"{path}: not a PEM certificate file ({exc})") from None
     return roots
-
-
-def pinned_roots(store: Store, path: Path) -> list[x509.Certificate] | None:
-    """The hub roots the chain's anchors must hold under, from the pinned file at
-    ``path``; None while there is neither the file nor an anchor (nothing to check yet).
-    Anchors with no pinned root raise :class:`FatalError`: a check that skipped them
-    would call a rewritten log intact."""
-    if path.exists() or load_anchors(store):
-        return load_roots(path)
-    return None
-
-
-def verify_pinned(log: AuditLog, path: Path) -> ChainReport:
-    """The whole chain and every anchor checked under the roots pinned at ``path``
-    (``audit verify`` and the console's check run this one)."""
-    return log.verify(roots=pinned_roots(log.store, path))
 
 
 # -- anchoring at an interval ----------------------------------------------------------

@@ -225,25 +225,14 @@ RootOption = Annotated[
 
 @audit_app.command("verify")
 def audit_verify(root: RootOption = None) -> None:
-    """Check the whole chain and every anchor; exit 1 naming the first that breaks."""
-    from exchange.anchor import verify_pinned
+    """Check the whole chain and every anchor under the pinned hub root; exit 1 naming the
+    first entry or anchor that breaks, or when anchors cannot be checked for want of it."""
+    from exchange.audit_verdict import audit_verdict
 
-    log = _audit()
-    path = _root_path(root)
-    try:
-        report = verify_pinned(log, path)
-    except FatalError as exc:
-        _fail(str(exc))
-    if report.broken is not None:
-        _fail(f"audit log broken at {report.broken}")
-    console.print(f"audit log intact: {report.entries} entries, every one chained")
-    if report.anchors:
-        last = report.anchors[-1]
-        console.print(
-            f"{len(report.anchors)} anchors hold under the hub root in {path}; the last is {last}"
-        )
-    else:
-        console.print("no anchors yet: `tongban audit anchor` time-stamps the head")
+    verdict = audit_verdict(_audit(), _root_path(root))
+    if verdict.state == "broken" or (verdict.state == "unpinned" and verdict.stored_anchors):
+        _fail(f"audit log {verdict}")
+    console.print(f"audit log {verdict}")
 
 
 @audit_app.command("anchor")

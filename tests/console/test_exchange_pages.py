@@ -77,8 +77,10 @@ def test_admin_grants_a_client_and_the_api_then_answers_it(page: Any, hub: Hub) 
     assert rows.count() == 2
     text = page.inner_text("#audit-list")
     assert "shengyu-sp" in text and "已提供" in text and "已拒绝" in text
+    assert hub.console.exchange.anchor() is not None  # as the API's interval thread does
     page.click("form[action$='/exchange/audit/check'] button")
     assert "审计链完整" in page.inner_text("#chain")
+    assert page.get_attribute("#chain", "data-state") == "intact"
     page.screenshot(path=str(hub.shots / "admin-audit-chain.png"), full_page=True)
     actions = {e["action"] for e in hub.console.users.events(actor="guanli")}
     assert {"exchange.client.add", "exchange.grant.add", "exchange.audit.check"} <= actions

@@ -4,58 +4,22 @@ recomputed, is caught by the anchors the hub TSA signed; a forged anchor is refu
 from __future__ import annotations
 
 import asyncio
-import secrets
 import time
-import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text, update
+from audit_forgery import append_entries as _append
+from audit_forgery import forge_anchors
+from audit_forgery import hub_seals as _seals
+from audit_forgery import rewrite_from_the_start as _rewrite_from_the_start
+from sqlalchemy import text, update
 from typer.testing import CliRunner
 
-from exchange import AuditEntry, AuditLog
+from exchange import AuditLog
 from exchange.anchor import Anchorer, anchor_head, anchor_now, load_anchors, load_roots
-from exchange.audit import GENESIS, entry_hash
-from license_vault import SealRegistry, VaultSettings, open_storage
+from license_vault import SealRegistry
 from tongban.store import Store
-from tongban.store.schema import audit_head, audit_log
-
-
-def _append(log: AuditLog, n: int) -> None:
-    for i in range(n):
-        log.append(
-            AuditEntry(
-                request_id=str(uuid.uuid4()), method="GET", path=f"/v1/people/{i}",
-                outcome="allowed", status=200, client_id="zwfw", service_item="11110000RS0201",
-                case_no=f"C-{i}", subject=f"S{i}", resource="person", fields=("name",),
-            )
-        )  # fmt: skip
-
-
-def _seals(store: Store, data: Path) -> SealRegistry:
-    vs = VaultSettings(data_dir=data, key_encryption_key=secrets.token_urlsafe(32))
-    return SealRegistry(store, open_storage(vs), vs)
-
-
-def _rewrite_from_the_start(store: Store) -> None:
-    """What a database administrator can do: edit entry 1 and recompute every hash after
-    it and the head row, so that the chain alone holds again."""
-    with store.engine.begin() as conn:
-        rows = [
-            dict(r) for r in conn.execute(select(audit_log).order_by(audit_log.c.seq)).mappings()
-        ]
-        prev = GENESIS
-        for row in rows:
-            if row["seq"] == 1:
-                row["case_no"] = "C-forged"
-            row["prev_hash"] = prev
-            row["entry_hash"] = prev = entry_hash(prev, row)
-            conn.execute(
-                update(audit_log)
-                .where(audit_log.c.seq == row["seq"])
-                .values(case_no=row["case_no"], prev_hash=row["prev_hash"], entry_hash=prev)
-            )
-        conn.execute(update(audit_head).values(seq=rows[-1]["seq"], entry_hash=prev))
+from tongban.store.schema import audit_head
 
 
 @pytest.fixture
@@ -101,15 +65,9 @@ def test_anchors_forged_with_another_key_are_refused(
     """The forger replaces the seal rows with a root and TSA of their own and anchors the
     rewritten chain with them: the pinned root, kept off the store, refuses the tokens."""
     log, _, root = anchored
-    store = log.store
     pinned = root.read_bytes()
-    _rewrite_from_the_start(store)
-    with store.engine.begin() as conn:
-        conn.execute(text("DELETE FROM audit_anchor"))
-        conn.execute(text("DELETE FROM seal"))
-    forger = _seals(store, root.parent / "forger")
-    assert anchor_now(store, forger, root) is not None  # the pinned file is not replaced
-    assert root.read_bytes() == pinned
+    forger = forge_anchors(log.store, root, root.parent / "forger")
+    assert root.read_bytes() == pinned  # the pinned file is not replaced
     assert log.verify(roots=forger.roots()).ok  # it would hold under the forger's root
     broken = log.verify(roots=load_roots(root)).broken
     assert broken is not None and (broken.seq, broken.rule) == (9, "audit.anchor"), broken
@@ -211,11 +169,13 @@ def test_the_console_checks_anchors_under_the_pinned_root(
     hub = Settings(data_dir=tmp_path, database_url=store.url)
     exchange = Hub(hub, ExchangeSettings(anchor_root=root), store=store)
     console = Console(store, hub, exchange=exchange)
-    assert _verify_chain(console).ok
+    verdict = _verify_chain(console)
+    assert verdict.state == "intact" and verdict.last_anchor is not None
+    assert verdict.last_anchor.seq == 9 and verdict.root_path == root
     _rewrite_from_the_start(store)
-    report = _verify_chain(console)
-    assert report.broken is not None and report.broken.rule == "audit.anchor"
-    assert report.broken.seq == 4
+    broken = _verify_chain(console).broken
+    assert broken is not None and (broken.seq, broken.rule) == (4, "audit.anchor")
     root.unlink()
-    report = _verify_chain(console)
-    assert report.broken is not None and "no pinned hub root" in report.broken.message
+    verdict = _verify_chain(console)
+    assert verdict.state == "unpinned" and verdict.stored_anchors == 2
+    assert verdict.unpinned is not None and "no pinned hub root" in verdict.unpinned

@@ -8,6 +8,7 @@ def test_public_surface_is_pinned():
         "Access",
         "AuditEntry",
         "AuditLog",
+        "AuditVerdict",
         "Broken",
         "ChainReport",
         "Client",
@@ -20,6 +21,7 @@ def test_public_surface_is_pinned():
         "Purpose",
         "Refusal",
         "answer",
+        "audit_verdict",
         "authenticated_client",
         "create_app",
         "get_hub",
@@ -27,7 +29,6 @@ def test_public_surface_is_pinned():
         "load_share_catalog",
         "request_access",
         "stated_purpose",
-        "verify_pinned",
     ]
     for name in exchange.__all__:
         assert getattr(exchange, name) is not None
