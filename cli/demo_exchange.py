@@ -83,12 +83,26 @@ def show_exchange(store: Store, settings: Settings) -> bool:
         ok = ok and refused.status_code == 403 and problem["error"] == "grant.missing"
     hub.dispose()
     ok = _show_who_looked(AuditLog(store), applicant) and ok
-    report = AuditLog(store).verify()
-    state = Text("intact", "green") if report.ok else Text(f"broken: {report.broken}", "red")
+    return _anchor_and_verify(store, settings) and ok
+
+
+def _anchor_and_verify(store: Store, settings: Settings) -> bool:
+    """Time-stamp the chain's head with the hub TSA (``tongban audit anchor``), then check
+    the chain and its anchors under the pinned hub root (``tongban audit verify``)."""
+    from exchange import AuditLog, audit_verdict
+    from exchange.anchor import anchor_now
+    from exchange.settings import load_exchange_settings
+    from license_vault import SealRegistry, load_vault_settings, open_storage
+
+    root = load_exchange_settings().anchor_root_path(settings.data_dir)
+    vault = load_vault_settings(settings)
+    anchor_now(store, SealRegistry(store, open_storage(vault), vault), root)
+    verdict = audit_verdict(AuditLog(store), root)
+    colour = {"intact": "green", "broken": "red"}.get(verdict.state, "yellow")
     console.print(
-        Text.assemble("audit chain ", state, f": {report.entries} entries (tongban audit verify)")
+        Text.assemble("audit log ", Text(str(verdict), colour), " (tongban audit verify)")
     )
-    return ok and report.ok
+    return verdict.state == "intact"
 
 
 def _applicant(store: Store) -> str | None:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 # `tongban` mounts this package's CLI for every command.
 _WHERE = {
     "create_app": "app", "AuditEntry": "audit", "AuditLog": "audit",
-    "AuditVerdict": "audit_verdict", "audit_verdict": "audit_verdict",
+    "AuditVerdict": "verdict", "audit_verdict": "verdict",
     "Broken": "audit", "ChainReport": "audit", "load_share_catalog": "catalog",
     "Client": "clients", "ClientRegistry": "clients", "Access": "deps", "Purpose": "deps",
     "answer": "deps", "authenticated_client": "deps", "get_hub": "deps",
@@ -35,7 +35,6 @@ _WHERE = {
 if TYPE_CHECKING:
     from exchange.app import create_app
     from exchange.audit import AuditEntry, AuditLog, Broken, ChainReport
-    from exchange.audit_verdict import AuditVerdict, audit_verdict
     from exchange.catalog import load_share_catalog
     from exchange.clients import Client, ClientRegistry
     from exchange.deps import (
@@ -51,6 +50,7 @@ if TYPE_CHECKING:
     from exchange.grants import Grant, GrantRegistry
     from exchange.hub import Hub
     from exchange.settings import ExchangeSettings, load_exchange_settings
+    from exchange.verdict import AuditVerdict, audit_verdict
 
 
 def __getattr__(name: str) -> Any:

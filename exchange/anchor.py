@@ -11,7 +11,7 @@ not hold in the clear, so a rewritten chain no longer matches the hashes its anc
 name (as X-Road time-stamps its message log). The trusted hub root is read from a file
 outside the store: replacing the ``seal`` rows does not help a forger either.
 
-:func:`exchange.audit_verdict.audit_verdict` is the check under the pinned root that
+:func:`exchange.verdict.audit_verdict` is the check under the pinned root that
 `tongban audit verify` and the console's audit page both run.
 
 The API anchors at an interval (:class:`Anchorer`, one thread per process); several

@@ -227,7 +227,7 @@ RootOption = Annotated[
 def audit_verify(root: RootOption = None) -> None:
     """Check the whole chain and every anchor under the pinned hub root; exit 1 naming the
     first entry or anchor that breaks, or when anchors cannot be checked for want of it."""
-    from exchange.audit_verdict import audit_verdict
+    from exchange import audit_verdict
 
     verdict = audit_verdict(_audit(), _root_path(root))
     if verdict.state == "broken" or (verdict.state == "unpinned" and verdict.stored_anchors):

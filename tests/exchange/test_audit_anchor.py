@@ -144,7 +144,7 @@ def test_cli_anchor_and_verify(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     assert made.exit_code == 0 and "over entry 4" in made.output, made.output
     assert (tmp_path / "vault" / "hub-root.pem").exists()
     ok = runner.invoke(app, ["audit", "verify"])
-    assert ok.exit_code == 0 and "1 anchors hold" in ok.output, ok.output
+    assert ok.exit_code == 0 and "1 anchor holds" in ok.output, ok.output
     _rewrite_from_the_start(store)
     bad = runner.invoke(app, ["audit", "verify"])
     assert bad.exit_code == 1 and "audit.anchor" in bad.output, bad.output

@@ -101,8 +101,12 @@ class AuditVerdict:
         return (
             f"intact up to entry {self.entries}, anchored at"
             f" {self.last_anchor.at:%Y-%m-%d %H:%M:%S} UTC over entry {self.last_anchor.seq}"
-            f" ({len(self.report.anchors)} anchors hold) under the pinned root {roots}"
+            f" ({_held(len(self.report.anchors))}) under the pinned root {roots}"
         )
+
+
+def _held(n: int) -> str:
+    return "1 anchor holds" if n == 1 else f"{n} anchors hold"
 
 
 def audit_verdict(log: AuditLog, path: Path) -> AuditVerdict:
