@@ -10,11 +10,11 @@ in order — those whose regions cover the subject, then the parent, then the re
 request that came from a peer is never sent on (one hop), so two hubs cannot ask each
 other in a loop.
 
-Answering: a peer's signed request is checked against the hub root held for that peer,
-used once, and then stands for the original client, registered here as
-``<peer>.<client>`` (the peer vouches for its own clients, as a security server does in
-X-Road). From there the ordinary rules apply: its grants, its rate limit, its purpose,
-and the audit entry names it.
+Answering: a peer's signed request is checked against the hub root held for that peer
+and that peer's CRL (``peer.seal_revoked``), used once, and then stands for the original
+client, registered here as ``<peer>.<client>`` (the peer vouches for its own clients, as a
+security server does in X-Road). From there the ordinary rules apply: its grants, its rate
+limit, its purpose, and the audit entry names it.
 """
 
 from __future__ import annotations
@@ -36,9 +36,11 @@ from exchange.federation.credentials import (
     PEER_HEADER,
     PeerClaims,
     PeerCredentialError,
+    PeerUnavailable,
     check_request,
     unverified_issuer,
 )
+from exchange.federation.crls import check_seal
 from exchange.federation.peers import Peer, PeerRegistry
 from exchange.federation.settings import FederationSettings
 from tongban.store import Store, schema, utcnow
@@ -192,10 +194,39 @@ class Federation:
                 target=target,
                 ttl_s=self.settings.request_ttl_s,
             )
+            self._unrevoked(peer, claims)
             self._use_once(claims)
         except PeerCredentialError as exc:
             raise Refusal(401, exc.rule, exc.message) from None
         return peer, claims
+
+    def _unrevoked(self, peer: Peer, claims: PeerClaims) -> None:
+        """The asking hub's seal is absent from its CRL (the same per-peer cache that
+        checks its answers), or ``peer.seal_revoked``. A CRL that cannot be had or does
+        not hold is 503 ``peer.crl``: a request whose seal cannot be checked is refused.
+
+        Called from a worker thread of the app; the fetch runs on the event loop, so it
+        shares the per-peer lock (one fetch for a burst) and the asking hub, which waits
+        on this request without holding a thread, serves its CRL meanwhile."""
+        from anyio.from_thread import run
+
+        try:
+            crl = run(self.client.crls.crl, peer)
+        except PeerUnavailable as down:
+            raise Refusal(
+                503,
+                "peer.crl",
+                f"the request of peer {peer.label} cannot be checked: {down.message}",
+            ) from None
+        except PeerCredentialError as bad:
+            if bad.rule != "peer.crl":
+                raise
+            raise Refusal(
+                503,
+                "peer.crl",
+                f"the request of peer {peer.label} cannot be checked: {bad.message}",
+            ) from None
+        check_seal(crl, peer, claims.seal, what="request")
 
     def authenticate(self, request: Request) -> Client:
         """The client a peer asks for, registered here as ``<peer>.<client>``."""
