@@ -56,6 +56,7 @@ def catalog(request: Request) -> Response:
 _PEER_REFUSALS: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem, "description": "not a signed request of a known, active peer"},
     429: {"model": Problem, "description": "over the peer's rate limit; see Retry-After"},
+    503: {"model": Problem, "description": "the asking peer's CRL cannot be had (peer.crl)"},
 }
 
 
