@@ -2,7 +2,7 @@
 
     >>> fed = Federation(hub, load_federation_settings())
     >>> fed.route(client, hub.share.resource("marriage"), key)   # raises Elsewhere, or returns
-    >>> client = fed.authenticate(request)                       # a peer's signed request
+    >>> client = await fed.authenticate(request)                 # a peer's signed request
 
 Routing: a subject the local store does not hold, of a resource an active peer's catalog
 offers, is :class:`Elsewhere`; the relay (:mod:`exchange.federation.relay`) asks the peers
@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -170,48 +171,52 @@ class Federation:
     def signed_by_peer(request: Request) -> bool:
         return PEER_HEADER in request.headers
 
-    def verify(self, request: Request) -> tuple[Peer, PeerClaims]:
-        """The peer that signed the request and what it claims, or 401 naming the rule."""
-        token = request.headers.get(PEER_HEADER, "")
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    async def verify(self, request: Request) -> tuple[Peer, PeerClaims]:
+        """The peer that signed the request and what it claims, or 401 naming the rule.
+
+        On the event loop, holding no worker thread while the asking peer's CRL is
+        fetched: the asking peer may be waiting on another request to this hub meanwhile,
+        and the CRL it serves may need one of its own threads."""
         try:
-            peer = self.peers.get(unverified_issuer(token))
-            if peer is None:
-                raise PeerCredentialError(
-                    "peer.unknown", "the request is signed by a hub not known here as a peer"
-                )
-            if not peer.active:
-                raise PeerCredentialError(
-                    "peer.revoked",
-                    f"the hub certificate of peer {peer.peer_id} is revoked here:"
-                    f" {peer.revoked_reason}",
-                )
-            claims = check_request(
-                token,
-                peer,
-                hub_id=self.hub_id,
-                method=request.method,
-                target=target,
-                ttl_s=self.settings.request_ttl_s,
-            )
-            self._unrevoked(peer, claims)
-            self._use_once(claims)
+            peer, claims = await run_in_threadpool(self._signed, request)
+            await self._unrevoked(peer, claims)
+            await run_in_threadpool(self._use_once, claims)
         except PeerCredentialError as exc:
             raise Refusal(401, exc.rule, exc.message) from None
         return peer, claims
 
-    def _unrevoked(self, peer: Peer, claims: PeerClaims) -> None:
-        """The asking hub's seal is absent from its CRL (the same per-peer cache that
-        checks its answers), or ``peer.seal_revoked``. A CRL that cannot be had or does
-        not hold is 503 ``peer.crl``: a request whose seal cannot be checked is refused.
+    def _signed(self, request: Request) -> tuple[Peer, PeerClaims]:
+        """The request's peer (known, active) and its claims, checked under the peer's root."""
+        token = request.headers.get(PEER_HEADER, "")
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        peer = self.peers.get(unverified_issuer(token))
+        if peer is None:
+            raise PeerCredentialError(
+                "peer.unknown", "the request is signed by a hub not known here as a peer"
+            )
+        if not peer.active:
+            raise PeerCredentialError(
+                "peer.revoked",
+                f"the hub certificate of peer {peer.peer_id} is revoked here:"
+                f" {peer.revoked_reason}",
+            )
+        claims = check_request(
+            token,
+            peer,
+            hub_id=self.hub_id,
+            method=request.method,
+            target=target,
+            ttl_s=self.settings.request_ttl_s,
+        )
+        return peer, claims
 
-        Called from a worker thread of the app; the fetch runs on the event loop, so it
-        shares the per-peer lock (one fetch for a burst) and the asking hub, which waits
-        on this request without holding a thread, serves its CRL meanwhile."""
-        from anyio.from_thread import run
-
+    async def _unrevoked(self, peer: Peer, claims: PeerClaims) -> None:
+        """The asking hub's seal is absent from its CRL (the same per-peer cache, and the
+        same one fetch for a burst, that checks its answers), or ``peer.seal_revoked``. A
+        CRL that cannot be had or does not hold is 503 ``peer.crl``: a request whose seal
+        cannot be checked is refused, never answered unchecked."""
         try:
-            crl = run(self.client.crls.crl, peer)
+            crl = await self.client.crls.crl(peer)
         except PeerUnavailable as down:
             raise Refusal(
                 503,
@@ -228,9 +233,12 @@ class Federation:
             ) from None
         check_seal(crl, peer, claims.seal, what="request")
 
-    def authenticate(self, request: Request) -> Client:
+    async def authenticate(self, request: Request) -> Client:
         """The client a peer asks for, registered here as ``<peer>.<client>``."""
-        peer, claims = self.verify(request)
+        peer, claims = await self.verify(request)
+        return await run_in_threadpool(self._enrolled, request, peer, claims)
+
+    def _enrolled(self, request: Request, peer: Peer, claims: PeerClaims) -> Client:
         stated = (
             request.headers.get("X-Service-Item", "").strip(),
             request.headers.get("X-Case-Number", "").strip(),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -29,6 +30,8 @@ from tongban.settings import Settings
 from tongban.store import schema
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+
+_EACH = 60  # requests each way at once: more than a hub's worker threads
 
 
 @pytest.fixture
@@ -60,6 +63,31 @@ def requests_take_one_fetch_of_the_asking_peer_crl(levels: Levels) -> None:
     # more fetch per period, never one per request.
     fetched = crl_fetches(levels, "county-a") - before
     assert 1 <= fetched <= 1 + int(elapsed // MAX_AGE_S), (fetched, len(asks), f"{elapsed:.1f} s")
+
+
+def hubs_asking_each_other_at_once_do_not_wait_on_each_other(levels: Levels) -> None:
+    """More requests each way than a hub has worker threads (40), both CRLs expired: each
+    hub fetches the other's CRL while its own requests to the other are pending, and all
+    are answered. (The check holds no worker thread while it fetches, so neither hub can
+    run out of threads to serve its CRL with; this burst did not provoke that in the
+    sandbox with a thread-holding check either: the first fetch each way is served
+    before the pools fill.)"""
+    _expire()
+    before = {hub: crl_fetches(levels, hub) for hub in ("province", "county-a")}
+    people = [p.id_number for p in levels.people]
+    codes = levels["county-a"].enterprises
+    asks = [("county-a", f"/v1/people/{people[i % len(people)]}") for i in range(_EACH)] + [
+        ("province", f"/v1/enterprises/{codes[i % len(codes)]}") for i in range(_EACH)
+    ]
+    start = time.monotonic()
+    with ThreadPoolExecutor(len(asks)) as pool:
+        answers = list(pool.map(lambda a: get(levels, a[0], a[1], case_no="RQ-0"), asks))
+    elapsed = time.monotonic() - start
+    for (hub, path), r in zip(asks, answers, strict=True):
+        assert r.status_code == 200, (hub, path, r.text)
+    most = 1 + int(elapsed // MAX_AGE_S)
+    for hub, fetched in ((h, crl_fetches(levels, h) - n) for h, n in before.items()):
+        assert 1 <= fetched <= most, (hub, fetched, f"{elapsed:.1f} s")
 
 
 def a_crl_that_cannot_be_had_refuses_the_request(levels: Levels) -> None:
@@ -167,5 +195,6 @@ def _revoke_federation_seal(levels: Levels, hub: str) -> x509.Certificate:
 
 def test_a_peer_request_seal_is_checked_against_the_asking_peer_crl(levels: Levels) -> None:
     requests_take_one_fetch_of_the_asking_peer_crl(levels)
+    hubs_asking_each_other_at_once_do_not_wait_on_each_other(levels)
     a_crl_that_cannot_be_had_refuses_the_request(levels)
     a_request_sealed_by_a_revoked_seal_is_refused(levels)
