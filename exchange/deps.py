@@ -30,6 +30,7 @@ from urllib.parse import unquote
 
 import msgspec
 from fastapi import Depends, Header, Request, Response
+from fastapi.concurrency import run_in_threadpool
 
 from exchange.audit import AuditEntry
 from exchange.clients import Client
@@ -113,19 +114,28 @@ def request_access(request: Request) -> Access:
     return access
 
 
-def authenticated_client(
+async def authenticated_client(
     request: Request,
     authorization: Annotated[str | None, Header(description="Bearer <API key or JWT>")] = None,
     x_api_key: Annotated[str | None, Header(description="The client's API key")] = None,
 ) -> Client:
-    """The active client the request's credential belongs to (401), within its rate (429)."""
+    """The active client the request's credential belongs to (401), within its rate (429).
+
+    Asynchronous so that a peer's signed request is checked without holding a worker
+    thread while the asking peer's CRL is fetched; the store is read in the pool."""
     hub = get_hub(request)
     access = request_access(request)
     if hub.federation is not None and hub.federation.signed_by_peer(request):
-        client = hub.federation.authenticate(request)  # a peer asks for one of its clients
+        client = await hub.federation.authenticate(request)  # a peer asks for one of its clients
         access.client = client
-        hub.limiter.hit(client.client_id, limit=client.rate_limit)
+        await run_in_threadpool(hub.limiter.hit, client.client_id, limit=client.rate_limit)
         return client
+    return await run_in_threadpool(_by_credential, hub, access, authorization, x_api_key)
+
+
+def _by_credential(
+    hub: Hub, access: Access, authorization: str | None, x_api_key: str | None
+) -> Client:
     credential = x_api_key
     if credential is None and authorization is not None:
         scheme, _, value = authorization.partition(" ")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.concurrency import run_in_threadpool
 
 from exchange.deps import get_hub
 from exchange.errors import Problem, Refusal
@@ -29,13 +30,17 @@ router = APIRouter(prefix="/federation/v1", tags=["federation"])
 
 
 @router.get("/catalog")
-def catalog(request: Request) -> Response:
+async def catalog(request: Request) -> Response:
     """共享目录: what this hub offers its peers, signed by its exchange seal."""
     hub = get_hub(request)
     fed = hub.federation
     if fed is None:
         raise Refusal(404, "federation.off", "this hub takes part in no federation")
-    peer, _ = fed.verify(request)
+    peer, _ = await fed.verify(request)  # on the loop: it may fetch the asking peer's CRL
+    return await run_in_threadpool(_signed_catalog, hub, fed, peer.peer_id)
+
+
+def _signed_catalog(hub: Hub, fed: Federation, peer_id: str) -> Response:
     body = msgspec.json.encode(
         {
             "hub": fed.hub_id,
@@ -45,7 +50,7 @@ def catalog(request: Request) -> Response:
                  "share": r.share}
                 for r in fed.offers()
             ],
-            "for": peer.peer_id,
+            "for": peer_id,
         }
     )  # fmt: skip
     return Response(
@@ -56,6 +61,7 @@ def catalog(request: Request) -> Response:
 _PEER_REFUSALS: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem, "description": "not a signed request of a known, active peer"},
     429: {"model": Problem, "description": "over the peer's rate limit; see Retry-After"},
+    503: {"model": Problem, "description": "the asking peer's CRL cannot be had (peer.crl)"},
 }
 
 

@@ -11,7 +11,8 @@ A peer request is a compact JWS (ES256) over a small JSON claim set: who signs (
 the asking hub), for whom (``aud``: the answering hub), the method and target it is bound
 to, the original client and the stated purpose, a ``jti`` used once, and ``iat``/``exp``.
 It is sealed with the asking hub's federation seal, whose certificate travels in ``x5c``
-and must be issued by the root the answering hub holds for that peer. An answer is the
+and must be issued by the root the answering hub holds for that peer (and absent from
+that peer's CRL: :mod:`exchange.federation.crls`, checked by the answering hub). An answer is the
 answering hub's detached JWS (``X-JWS-Signature``) over the body, under the same root.
 """
 
@@ -73,6 +74,7 @@ class PeerClaims:
     purpose: Mapping[str, Any]
     jti: str
     exp: datetime
+    seal: x509.Certificate  # the asking hub's federation seal (its CRL may list it)
 
 
 def seal_request(
@@ -160,7 +162,7 @@ def check_request(
         claims = json.loads(parsed.payload)
     except (JwsError, ValueError, UnicodeDecodeError) as exc:
         raise PeerCredentialError("peer.assertion", f"not a signed peer request: {exc}") from None
-    _under_root(parsed, peer, f"the request of peer {peer.peer_id}")
+    seal = _under_root(parsed, peer, f"the request of peer {peer.peer_id}")
     if claims.get("aud") != hub_id:
         raise PeerCredentialError(
             "peer.audience", f"the request is meant for {claims.get('aud')!r}, not {hub_id}"
@@ -189,6 +191,7 @@ def check_request(
         purpose=purpose,
         jti=jti,
         exp=datetime.fromtimestamp(exp, UTC),
+        seal=seal,
     )
 
 

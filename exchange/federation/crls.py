@@ -1,5 +1,5 @@
 """Peers' CRLs, fetched once and kept while they are current: the revocation word of each
-peer's own root on the seals that sign its answers and its e-licenses.
+peer's own root on the seals that sign its answers, its e-licenses and its requests.
 
     >>> crls = PeerCrls(client.fetch, max_age_s=300)
     >>> crl = await crls.crl(peer)            # the peer's current CRL, checked
@@ -140,12 +140,19 @@ def revoked_on(crl: x509.CertificateRevocationList, cert: x509.Certificate) -> s
     return None if revoked is None else revoked.revocation_date_utc.date().isoformat()
 
 
-def check_seal(crl: x509.CertificateRevocationList, peer: Peer, cert: x509.Certificate) -> None:
-    """The seal that signed a peer's answer is not listed: else 502 ``peer.seal_revoked``."""
+def check_seal(
+    crl: x509.CertificateRevocationList,
+    peer: Peer,
+    cert: x509.Certificate,
+    *,
+    what: str = "answer",
+) -> None:
+    """The seal that signed a peer's answer (or ``what="request"``, its request) is not
+    listed: else ``peer.seal_revoked`` (502 for an answer, 401 for a request)."""
     when = revoked_on(crl, cert)
     if when is not None:
         raise PeerCredentialError(
             "peer.seal_revoked",
-            f"the seal that signed the answer of peer {peer.label} (certificate serial"
+            f"the seal that signed the {what} of peer {peer.label} (certificate serial"
             f" {cert.serial_number:x}) was revoked on {when} by the peer's own hub root",
         )

@@ -2,7 +2,7 @@
 
     >>> fed = Federation(hub, load_federation_settings())
     >>> fed.route(client, hub.share.resource("marriage"), key)   # raises Elsewhere, or returns
-    >>> client = fed.authenticate(request)                       # a peer's signed request
+    >>> client = await fed.authenticate(request)                 # a peer's signed request
 
 Routing: a subject the local store does not hold, of a resource an active peer's catalog
 offers, is :class:`Elsewhere`; the relay (:mod:`exchange.federation.relay`) asks the peers
@@ -10,11 +10,11 @@ in order — those whose regions cover the subject, then the parent, then the re
 request that came from a peer is never sent on (one hop), so two hubs cannot ask each
 other in a loop.
 
-Answering: a peer's signed request is checked against the hub root held for that peer,
-used once, and then stands for the original client, registered here as
-``<peer>.<client>`` (the peer vouches for its own clients, as a security server does in
-X-Road). From there the ordinary rules apply: its grants, its rate limit, its purpose,
-and the audit entry names it.
+Answering: a peer's signed request is checked against the hub root held for that peer
+and that peer's CRL (``peer.seal_revoked``), used once, and then stands for the original
+client, registered here as ``<peer>.<client>`` (the peer vouches for its own clients, as a
+security server does in X-Road). From there the ordinary rules apply: its grants, its rate
+limit, its purpose, and the audit entry names it.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -36,9 +37,11 @@ from exchange.federation.credentials import (
     PEER_HEADER,
     PeerClaims,
     PeerCredentialError,
+    PeerUnavailable,
     check_request,
     unverified_issuer,
 )
+from exchange.federation.crls import check_seal
 from exchange.federation.peers import Peer, PeerRegistry
 from exchange.federation.settings import FederationSettings
 from tongban.store import Store, schema, utcnow
@@ -168,38 +171,74 @@ class Federation:
     def signed_by_peer(request: Request) -> bool:
         return PEER_HEADER in request.headers
 
-    def verify(self, request: Request) -> tuple[Peer, PeerClaims]:
-        """The peer that signed the request and what it claims, or 401 naming the rule."""
-        token = request.headers.get(PEER_HEADER, "")
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    async def verify(self, request: Request) -> tuple[Peer, PeerClaims]:
+        """The peer that signed the request and what it claims, or 401 naming the rule.
+
+        On the event loop, holding no worker thread while the asking peer's CRL is
+        fetched: the asking peer may be waiting on another request to this hub meanwhile,
+        and the CRL it serves may need one of its own threads."""
         try:
-            peer = self.peers.get(unverified_issuer(token))
-            if peer is None:
-                raise PeerCredentialError(
-                    "peer.unknown", "the request is signed by a hub not known here as a peer"
-                )
-            if not peer.active:
-                raise PeerCredentialError(
-                    "peer.revoked",
-                    f"the hub certificate of peer {peer.peer_id} is revoked here:"
-                    f" {peer.revoked_reason}",
-                )
-            claims = check_request(
-                token,
-                peer,
-                hub_id=self.hub_id,
-                method=request.method,
-                target=target,
-                ttl_s=self.settings.request_ttl_s,
-            )
-            self._use_once(claims)
+            peer, claims = await run_in_threadpool(self._signed, request)
+            await self._unrevoked(peer, claims)
+            await run_in_threadpool(self._use_once, claims)
         except PeerCredentialError as exc:
             raise Refusal(401, exc.rule, exc.message) from None
         return peer, claims
 
-    def authenticate(self, request: Request) -> Client:
+    def _signed(self, request: Request) -> tuple[Peer, PeerClaims]:
+        """The request's peer (known, active) and its claims, checked under the peer's root."""
+        token = request.headers.get(PEER_HEADER, "")
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        peer = self.peers.get(unverified_issuer(token))
+        if peer is None:
+            raise PeerCredentialError(
+                "peer.unknown", "the request is signed by a hub not known here as a peer"
+            )
+        if not peer.active:
+            raise PeerCredentialError(
+                "peer.revoked",
+                f"the hub certificate of peer {peer.peer_id} is revoked here:"
+                f" {peer.revoked_reason}",
+            )
+        claims = check_request(
+            token,
+            peer,
+            hub_id=self.hub_id,
+            method=request.method,
+            target=target,
+            ttl_s=self.settings.request_ttl_s,
+        )
+        return peer, claims
+
+    async def _unrevoked(self, peer: Peer, claims: PeerClaims) -> None:
+        """The asking hub's seal is absent from its CRL (the same per-peer cache, and the
+        same one fetch for a burst, that checks its answers), or ``peer.seal_revoked``. A
+        CRL that cannot be had or does not hold is 503 ``peer.crl``: a request whose seal
+        cannot be checked is refused, never answered unchecked."""
+        try:
+            crl = await self.client.crls.crl(peer)
+        except PeerUnavailable as down:
+            raise Refusal(
+                503,
+                "peer.crl",
+                f"the request of peer {peer.label} cannot be checked: {down.message}",
+            ) from None
+        except PeerCredentialError as bad:
+            if bad.rule != "peer.crl":
+                raise
+            raise Refusal(
+                503,
+                "peer.crl",
+                f"the request of peer {peer.label} cannot be checked: {bad.message}",
+            ) from None
+        check_seal(crl, peer, claims.seal, what="request")
+
+    async def authenticate(self, request: Request) -> Client:
         """The client a peer asks for, registered here as ``<peer>.<client>``."""
-        peer, claims = self.verify(request)
+        peer, claims = await self.verify(request)
+        return await run_in_threadpool(self._enrolled, request, peer, claims)
+
+    def _enrolled(self, request: Request, peer: Peer, claims: PeerClaims) -> Client:
         stated = (
             request.headers.get("X-Service-Item", "").strip(),
             request.headers.get("X-Case-Number", "").strip(),
