@@ -89,9 +89,7 @@ def show_exchange(store: Store, settings: Settings) -> bool:
 def _anchor_and_verify(store: Store, settings: Settings) -> bool:
     """Time-stamp the chain's head with the hub TSA (``tongban audit anchor``), then check
     the chain and its anchors under the pinned hub root (``tongban audit verify``)."""
-    from exchange import AuditLog, audit_verdict
-    from exchange.anchor import anchor_now
-    from exchange.settings import load_exchange_settings
+    from exchange import AuditLog, anchor_now, audit_verdict, load_exchange_settings
     from license_vault import SealRegistry, load_vault_settings, open_storage
 
     root = load_exchange_settings().anchor_root_path(settings.data_dir)

@@ -12,7 +12,8 @@
 ``Refusal`` is how a route says no (status and rule). ``AuditLog`` is the hash-chained
 log (``append``, ``verify``, ``for_subject``; ``Broken`` names the first broken entry),
 ``audit_verdict`` its one check under the pinned hub root (``AuditVerdict``: intact,
-unanchored, unpinned or broken; `audit verify` and the console), ``Hub`` what a process holds
+unanchored, unpinned or broken; `audit verify` and the console) and ``anchor_now`` the
+anchor it checks (`audit anchor`), ``Hub`` what a process holds
 (``request.app.state.hub``), ``load_share_catalog`` the share catalog of resources.
 """
 
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 # `tongban` mounts this package's CLI for every command.
 _WHERE = {
     "create_app": "app", "AuditEntry": "audit", "AuditLog": "audit",
-    "AuditVerdict": "verdict", "audit_verdict": "verdict",
+    "AuditVerdict": "verdict", "audit_verdict": "verdict", "anchor_now": "anchor",
     "Broken": "audit", "ChainReport": "audit", "load_share_catalog": "catalog",
     "Client": "clients", "ClientRegistry": "clients", "Access": "deps", "Purpose": "deps",
     "answer": "deps", "authenticated_client": "deps", "get_hub": "deps",
@@ -33,6 +34,7 @@ _WHERE = {
 }  # fmt: skip
 
 if TYPE_CHECKING:
+    from exchange.anchor import anchor_now
     from exchange.app import create_app
     from exchange.audit import AuditEntry, AuditLog, Broken, ChainReport
     from exchange.catalog import load_share_catalog
@@ -78,6 +80,7 @@ __all__ = [
     "Problem",
     "Purpose",
     "Refusal",
+    "anchor_now",
     "answer",
     "audit_verdict",
     "authenticated_client",

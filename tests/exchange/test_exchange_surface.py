@@ -20,6 +20,7 @@ def test_public_surface_is_pinned():
         "Problem",
         "Purpose",
         "Refusal",
+        "anchor_now",
         "answer",
         "audit_verdict",
         "authenticated_client",
