@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from connectors.mapping import Mapper, RowErrors, Step, Transform, each_item, field_path
 from connectors.paths import parse_path, selects_many
-from tongban.errors import RecordError
+from tongban.errors import RecordError, by_value
 from tongban.identifiers import FULL_TO_HALF, region_by_name
 from tongban.normalize import (
     clean_text,
@@ -80,15 +80,7 @@ class ColumnTransform:
     ) -> tuple[list[Any], RowErrors]:
         """``done`` with ``rows`` of ``values`` converted by the rule, one by one."""
         out = list(done)
-        errors: RowErrors = {}
-        rule = self.rule
-        for i in sorted(rows):
-            try:
-                out[i] = rule(values[i])
-            except RecordError as exc:
-                out[i] = None
-                errors[i] = exc
-        return out, errors
+        return out, by_value(self.rule, values, sorted(rows), out)
 
 
 _TEXT_OR_NONE = frozenset({str, type(None)})

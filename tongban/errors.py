@@ -8,6 +8,9 @@ the run with its message.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
 __all__ = [
     "BatchHeld",
     "EntryError",
@@ -15,6 +18,7 @@ __all__ = [
     "RecordError",
     "RetriableError",
     "TongbanError",
+    "by_value",
 ]
 
 
@@ -50,6 +54,22 @@ class RecordError(TongbanError):
     def __reduce__(self) -> tuple[object, ...]:
         # Picklable with its fields (records staged in a worker process carry these).
         return (_record_error, (self.rule, self.message, self.value, self.field))
+
+
+def by_value(
+    rule: Callable[[Any], Any], values: Sequence[Any], rows: Iterable[int], out: list[Any]
+) -> dict[int, RecordError]:
+    """``rule`` applied to each of ``rows`` of ``values``, into ``out``: a value the rule
+    refuses becomes None there, and its :class:`RecordError` is returned by position (the
+    value-level fallback of a column check, for the values the column check left open)."""
+    errors: dict[int, RecordError] = {}
+    for i in rows:
+        try:
+            out[i] = rule(values[i])
+        except RecordError as exc:
+            out[i] = None
+            errors[i] = exc
+    return errors
 
 
 def _record_error(rule: str, message: str, value: object, field: str | None) -> RecordError:

@@ -7,77 +7,37 @@ on the asking hub's audit chain, and so is its catalog."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 from cryptography import x509
+from federation_crls import MAX_AGE_S, burst, crl_fetches, crl_levels, expire, licenses_of
 from federation_world import audit_of, get, store_of
-from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import select
 
 from exchange import AuditLog
 from exchange.federation.credentials import check_answer
 from exchange.federation.peers import PeerRegistry
 from license_vault import Vault, load_vault_settings
 from license_vault.pki import fingerprint
-from sandbox.levels import ITEM, Levels, start_levels
-from tongban.store import schema
+from sandbox.levels import ITEM, Levels
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
-
-MAX_AGE_S = 6.0
-_CRL_ROUTE = "/licenses/pki/crl/{crl_name}"
 
 
 @pytest.fixture
 def levels(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Levels]:
-    root = tmp_path_factory.mktemp("levels-crl")
-    with start_levels(
-        root, database_urls={"province": pg_url}, people=6, timeout_s=10, crl_max_age_s=MAX_AGE_S
-    ) as lv:
+    with crl_levels(tmp_path_factory.mktemp("levels-crl"), pg_url) as lv:
         yield lv
 
 
-def crl_fetches(levels: Levels, hub: str) -> int:
-    """How many times ``hub`` has served its CRL, by its own request counter."""
-    text = httpx.get(levels[hub].url + "/metrics", timeout=30).text
-    return int(
-        sum(
-            sample.value
-            for family in text_string_to_metric_families(text)
-            if family.name == "tongban_exchange_requests"
-            for sample in family.samples
-            if sample.name.endswith("_total") and sample.labels.get("route") == _CRL_ROUTE
-        )
-    )
-
-
-def _burst(levels: Levels, asks: list[tuple[str, str]]) -> tuple[list[httpx.Response], float]:
-    start = time.monotonic()
-    with ThreadPoolExecutor(8) as pool:
-        answers = list(pool.map(lambda a: get(levels, a[0], a[1], case_no="CRL-1"), asks))
-    return answers, time.monotonic() - start
-
-
-def _licenses(levels: Levels) -> list[str]:
-    store = store_of(levels, "province")
-    t = schema.elicense
-    with store.engine.connect() as conn:
-        found = [r.identifier for r in conn.execute(select(t.c.identifier))]
-    store.dispose()
-    return found
-
-
 def many_answers_take_one_crl_fetch_per_peer(levels: Levels) -> None:
-    time.sleep(MAX_AGE_S + 0.5)  # what the catalog refresher fetched at start has expired
+    expire()  # what the catalog refresher fetched at start has expired
     before = {hub: crl_fetches(levels, hub) for hub in ("province", "county-a", "county-b")}
     person_asks = [("county-a", f"/v1/people/{p.id_number}") for p in levels.people] * 2
     license_asks = [
         ("county-a", f"/v1/licenses/{identifier}/{kind}")
-        for identifier in _licenses(levels)
+        for identifier in licenses_of(levels)
         for kind in ("pdf", "jws")
     ]
     enterprise_asks = [
@@ -86,7 +46,7 @@ def many_answers_take_one_crl_fetch_per_peer(levels: Levels) -> None:
         for code in levels[county].enterprises
     ] * 2
     asks = person_asks + license_asks + enterprise_asks
-    answers, elapsed = _burst(levels, asks)
+    answers, elapsed = burst(levels, asks)
     for (hub, path), r in zip(asks, answers, strict=True):
         assert r.status_code == 200, (hub, path, r.text)
     assert license_asks and all(
@@ -104,7 +64,7 @@ def many_answers_take_one_crl_fetch_per_peer(levels: Levels) -> None:
         fetched = crl_fetches(levels, peer) - before[peer]
         assert holders <= fetched <= holders * most, (peer, fetched, n_asks, f"{elapsed:.1f} s")
     # Once the max age has passed, the next answer fetches the CRL again.
-    time.sleep(MAX_AGE_S + 0.5)
+    expire()
     again = crl_fetches(levels, "province")
     assert get(levels, "county-a", f"/v1/people/{levels.people[0].id_number}").status_code == 200
     assert crl_fetches(levels, "province") == again + 1
@@ -119,7 +79,7 @@ def a_peer_whose_answer_seal_its_root_revoked_is_refused(levels: Levels) -> None
     store.dispose()
     seal = check_answer(r.content, r.headers["X-JWS-Signature"], province)
     _revoke(levels, "province", seal)
-    time.sleep(MAX_AGE_S + 0.5)  # the CRL county-a holds is fetched again
+    expire()  # the CRL county-a holds is fetched again
     r = get(levels, "county-a", f"/v1/people/{person}", case_no="CRL-2")
     assert r.status_code == 502, r.text
     assert r.json()["error"] == "peer.seal_revoked" and r.headers["X-Answered-By"] == "province"

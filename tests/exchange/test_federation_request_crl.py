@@ -16,16 +16,16 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 from cryptography import x509
+from federation_crls import MAX_AGE_S, burst, crl_fetches, crl_levels, expire, licenses_of
 from federation_world import audit_of, get, store_of
 from sqlalchemy import select, update
-from test_federation_crl import MAX_AGE_S, _burst, _licenses, crl_fetches
 
 from exchange import Hub, Purpose
 from exchange.federation import FederationSettings, PeerClient, PeerRegistry
 from exchange.federation.client import FEDERATION_SEAL
 from exchange.federation.crls import crl_path
 from license_vault import Vault, load_vault_settings
-from sandbox.levels import ITEM, Levels, start_levels
+from sandbox.levels import ITEM, Levels
 from tongban.settings import Settings
 from tongban.store import schema
 
@@ -36,25 +36,17 @@ _EACH = 60  # requests each way at once: more than a hub's worker threads
 
 @pytest.fixture
 def levels(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Levels]:
-    root = tmp_path_factory.mktemp("levels-request-crl")
-    with start_levels(
-        root, database_urls={"province": pg_url}, people=6, timeout_s=10, crl_max_age_s=MAX_AGE_S
-    ) as lv:
+    with crl_levels(tmp_path_factory.mktemp("levels-request-crl"), pg_url) as lv:
         yield lv
 
 
-def _expire() -> None:
-    """Wait out the CRLs every hub keeps (fetched at start by the catalog refreshers)."""
-    time.sleep(MAX_AGE_S + 0.5)
-
-
 def requests_take_one_fetch_of_the_asking_peer_crl(levels: Levels) -> None:
-    _expire()
+    expire()
     before = crl_fetches(levels, "county-a")
     asks = [("county-a", f"/v1/people/{p.id_number}") for p in levels.people] * 2 + [
-        ("county-a", f"/v1/licenses/{identifier}") for identifier in _licenses(levels)
+        ("county-a", f"/v1/licenses/{identifier}") for identifier in licenses_of(levels)
     ]
-    answers, elapsed = _burst(levels, asks)
+    answers, elapsed = burst(levels, asks)
     for (_, path), r in zip(asks, answers, strict=True):
         assert r.status_code == 200, (path, r.text)
         assert r.headers["X-Answered-By"] == "province"
@@ -72,7 +64,7 @@ def hubs_asking_each_other_at_once_do_not_wait_on_each_other(levels: Levels) -> 
     run out of threads to serve its CRL with; this burst did not provoke that in the
     sandbox with a thread-holding check either: the first fetch each way is served
     before the pools fill.)"""
-    _expire()
+    expire()
     before = {hub: crl_fetches(levels, hub) for hub in ("province", "county-a")}
     people = [p.id_number for p in levels.people]
     codes = levels["county-a"].enterprises
@@ -97,7 +89,7 @@ def a_crl_that_cannot_be_had_refuses_the_request(levels: Levels) -> None:
         dead = f"http://127.0.0.1:{s.getsockname()[1]}"
     _move_peer(levels, "province", "county-a", dead)
     try:
-        _expire()
+        expire()
         hub = Hub(Settings(data_dir=county.data_dir, database_url=county.database_url))
         signer = PeerClient(hub, FederationSettings(hub_id="county-a"))
         path = f"/v1/people/{levels.people[0].id_number}"
@@ -119,11 +111,11 @@ def a_crl_that_cannot_be_had_refuses_the_request(levels: Levels) -> None:
 
 def a_request_sealed_by_a_revoked_seal_is_refused(levels: Levels) -> None:
     seal = _revoke_federation_seal(levels, "county-a")
-    _expire()  # the county's CRL the province holds is fetched again
+    expire()  # the county's CRL the province holds is fetched again
     person = levels.people[2].id_number
     asks = [("county-a", f"/v1/people/{p.id_number}") for p in levels.people] * 2
     before = crl_fetches(levels, "county-a")
-    answers, elapsed = _burst(levels, asks)
+    answers, elapsed = burst(levels, asks)
     for r in answers:
         assert r.status_code == 502, r.text
         assert r.json()["error"] == "peer.refused" and r.headers["X-Answered-By"] == "province"

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from tongban.errors import RecordError
+from tongban.errors import RecordError, by_value
 from tongban.identifiers._text import ascii_matrix, clean_code, written_upper
 from tongban.identifiers.regions import PROVINCES
 
@@ -130,14 +130,7 @@ def check_credit_codes(
 
     ok = well_formed_credit_codes(values) & written_upper(values)
     out: list[str | None] = list(values)  # type: ignore[arg-type]
-    errors: dict[int, RecordError] = {}
-    for i in np.flatnonzero(~ok).tolist():
-        try:
-            out[i] = _check_credit_code(values[i])
-        except RecordError as exc:
-            out[i] = None
-            errors[i] = exc
-    return out, errors
+    return out, by_value(_check_credit_code, values, np.flatnonzero(~ok).tolist(), out)
 
 
 def well_formed_credit_codes(values: Sequence[object]) -> npt.NDArray[np.bool_]:

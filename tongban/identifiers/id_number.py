@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any, Literal
 
-from tongban.errors import RecordError
+from tongban.errors import RecordError, by_value
 from tongban.identifiers._text import ascii_matrix, clean_code, written_upper
 from tongban.identifiers.regions import PROVINCES, region_codes
 
@@ -121,14 +121,8 @@ def check_id_numbers(
 
     ok = well_formed_id_numbers(values, region_check=region_check) & written_upper(values)
     out: list[str | None] = list(values)  # type: ignore[arg-type]
-    errors: dict[int, RecordError] = {}
-    for i in np.flatnonzero(~ok).tolist():
-        try:
-            out[i] = _check_id_number(values[i], region_check=region_check)
-        except RecordError as exc:
-            out[i] = None
-            errors[i] = exc
-    return out, errors
+    check = partial(_check_id_number, region_check=region_check)
+    return out, by_value(check, values, np.flatnonzero(~ok).tolist(), out)
 
 
 def well_formed_id_numbers(
